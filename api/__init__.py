@@ -1,0 +1,1 @@
+"""phananh HTTP service: residents' report intake, triage, notifications and statistics."""

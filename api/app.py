@@ -1,0 +1,107 @@
+"""``create_app()``: the one place where the service is assembled.
+
+Everything with a cost or a side effect (database client, indexes, Firebase app, routing
+tables, background loops) is built in the lifespan and kept on ``app.state``, so importing
+this module does nothing and tests build as many apps as they like.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from pymongo.errors import PyMongoError
+
+from api import db as database
+from api.auth import TokenVerifier
+from api.categories.router import router as categories_router
+from api.deps import get_photo_service, get_rate_limiter, get_report_service
+from api.errors import install_error_handlers
+from api.health.router import router as health_router
+from api.idempotency.repository import IdempotencyRepository
+from api.maintenance import maintenance_loop
+from api.photos.router import router as photos_router
+from api.photos.storage import GridFSPhotoStore
+from api.ratelimit.repository import RateLimitRepository
+from api.reports.repository import ReportRepository
+from api.reports.router import router as reports_router
+from api.settings import Settings, get_settings
+from classifiers.routing.taxonomy import Taxonomy
+from classifiers.routing.wards import WardIndex
+
+log = logging.getLogger(__name__)
+API_VERSION = "1.0.0"
+
+
+def index_setups(settings: Settings) -> list[database.IndexSetup]:
+    return [
+        ReportRepository.ensure_indexes,
+        GridFSPhotoStore.ensure_indexes,
+        IdempotencyRepository.index_setup(settings.idempotency_ttl_s),
+        RateLimitRepository.ensure_indexes,
+    ]
+
+
+class _StateRequest:
+    """Lets lifespan code reuse the request-scoped dependency factories."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if settings.mongodb_uri is None:
+        raise RuntimeError("PHANANH_MONGODB_URI is not set: run `phananh serve`, which starts the embedded database")
+    if settings.is_dev:
+        log.warning("DEV MODE: unsigned Firebase emulator tokens are accepted. Never expose this instance.")
+    state = app.state
+    state.client = database.make_client(settings.mongodb_uri)
+    state.db = state.client[settings.database_name]
+    state.taxonomy = Taxonomy.load(settings.taxonomy_file)
+    state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
+    state.token_verifier = TokenVerifier(settings)
+    state.photo_store = GridFSPhotoStore(state.db)
+    state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
+    state.indexes_ready = False
+
+    async def ensure_indexes() -> None:
+        await database.ensure_indexes(state.db, index_setups(settings))
+        state.indexes_ready = True
+
+    state.ensure_indexes = ensure_indexes
+    with contextlib.suppress(PyMongoError):  # a database still starting: /readyz retries
+        await ensure_indexes()
+
+    request = _StateRequest(app)
+    photos = get_photo_service(request, settings)
+    reports = get_report_service(request, state.db, settings, photos, get_rate_limiter(state.db))
+    sweeper = asyncio.create_task(maintenance_loop(photos, reports, settings.orphan_photo_grace_s))
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        state.token_verifier.close()
+        await state.client.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="phananh",
+        version=API_VERSION,
+        description="Residents' reports for Hanoi: intake, routing, triage, notifications, statistics.",
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (health_router, reports_router, photos_router, categories_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,125 @@
+"""Who is calling: Firebase ID tokens verified with firebase-admin, roles from custom claims.
+
+The uid in the token is the resident's identity; staff roles arrive as custom claims set
+by ``phananh staff grant``. In dev mode firebase-admin runs in its auth-emulator mode and
+accepts unsigned tokens (``phananh dev-token``); the service refuses that mode off loopback
+and refuses to start in prod if the emulator variable is set, because then anyone could
+forge a token.
+"""
+
+import base64
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import anyio
+import firebase_admin
+from fastapi import Depends, Request
+from firebase_admin import auth as firebase_auth
+
+from api.errors import AppError
+from api.settings import Settings
+
+EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
+EMULATOR_HOST = "127.0.0.1:9099"
+ROLES = ("resident", "agency_staff", "triage_officer", "leadership", "admin")
+STAFF_ROLES = ("agency_staff", "triage_officer", "leadership", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller. ``agency`` is set only for agency staff."""
+
+    uid: str
+    role: str = "resident"
+    agency: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    role = claims.get("role") if claims.get("role") in ROLES else "resident"
+    agency = claims.get("agency") if role == "agency_staff" and isinstance(claims.get("agency"), str) else None
+    if role == "agency_staff" and not agency:
+        role = "resident"  # a staff claim without an agency grants nothing beyond a resident's rights
+    return Principal(uid=str(claims["uid"]), role=role, agency=agency, claims=claims)
+
+
+class TokenVerifier:
+    """One firebase-admin app per service instance; verification is the SDK's own."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._dev = settings.is_dev
+        self._set_emulator_env = False
+        if self._dev:
+            if os.environ.get(EMULATOR_ENV) is None:
+                os.environ[EMULATOR_ENV] = EMULATOR_HOST
+                self._set_emulator_env = True
+        elif os.environ.get(EMULATOR_ENV):
+            raise RuntimeError(f"{EMULATOR_ENV} is set but PHANANH_ENV=prod: refusing to accept unsigned tokens")
+        self.app = firebase_admin.initialize_app(
+            options={"projectId": settings.firebase_project_id}, name=f"phananh-{uuid.uuid4().hex}"
+        )
+        if settings.firebase_cert_url:
+            # firebase-admin has no public option for the certificate URL; private deployments
+            # and the RS256 tests serve the keys themselves, so point its verifier there.
+            firebase_auth._get_client(self.app)._token_verifier.id_token_verifier.cert_url = settings.firebase_cert_url
+
+    def close(self) -> None:
+        firebase_admin.delete_app(self.app)
+        if self._set_emulator_env:
+            os.environ.pop(EMULATOR_ENV, None)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            if self._dev:
+                claims = firebase_auth.verify_id_token(token, app=self.app)
+                if float(claims.get("exp", 0)) < time.time():  # the emulator mode skips expiry
+                    raise AppError(401, "token_expired", headers={"WWW-Authenticate": "Bearer"})
+            else:  # may fetch Google's certificates (cached): keep it off the event loop
+                claims = await anyio.to_thread.run_sync(firebase_auth.verify_id_token, token, self.app)
+        except firebase_auth.ExpiredIdTokenError as exc:
+            raise AppError(401, "token_expired", headers={"WWW-Authenticate": "Bearer"}) from exc
+        except firebase_auth.CertificateFetchError as exc:
+            raise AppError(503, "database_unavailable", headers={"Retry-After": "5"}) from exc
+        except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
+            raise AppError(401, "token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+        return principal_from_claims(claims)
+
+
+def make_dev_token(project_id: str, uid: str, claims: dict[str, Any] | None = None, lifetime_s: int = 3600,
+                   issued_at: float | None = None) -> str:
+    """An unsigned token of the shape the Firebase auth emulator issues (dev mode only)."""
+    now = int(issued_at if issued_at is not None else time.time())
+    payload = {
+        "iss": f"https://securetoken.google.com/{project_id}", "aud": project_id,
+        "sub": uid, "user_id": uid, "iat": now, "auth_time": now, "exp": now + lifetime_s,
+        "firebase": {"sign_in_provider": "custom", "identities": {}},
+        **(claims or {}),
+    }
+
+    def b64(obj: dict[str, Any]) -> str:
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}."
+
+
+async def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AppError(401, "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(token.strip())
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

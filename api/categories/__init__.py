@@ -1,0 +1,1 @@
+"""The category list the app shows residents when they pick one themselves."""

@@ -1,0 +1,86 @@
+"""The ``phananh`` console script: run the service and its operator commands."""
+
+import argparse
+import ipaddress
+import json
+import logging
+import os
+import sys
+
+from api.settings import Settings
+
+log = logging.getLogger("phananh")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.embedded import EmbeddedMongo
+
+    settings = Settings()
+    if settings.is_dev and not _is_loopback(args.host):
+        log.error("refusing to serve in DEV mode on %s: dev mode accepts unsigned tokens. "
+                  "Bind to 127.0.0.1 or set PHANANH_ENV=prod with a real MongoDB.", args.host)
+        return 2
+    embedded = None
+    if settings.mongodb_uri is None:
+        embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port)
+        # Workers inherit these: the embedded URI, and dev mode decided before the URI existed.
+        os.environ["PHANANH_MONGODB_URI"] = embedded.start()
+        os.environ["PHANANH_ENV"] = settings.env or "dev"
+    try:
+        uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level, proxy_headers=True)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def cmd_dev_token(args: argparse.Namespace) -> int:
+    from api.auth import make_dev_token
+
+    settings = Settings()
+    claims = json.loads(args.claims) if args.claims else {}
+    if not isinstance(claims, dict):
+        log.error("--claims must be a JSON object")
+        return 2
+    print(make_dev_token(settings.firebase_project_id, args.uid, claims, lifetime_s=settings.dev_token_lifetime_s))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="phananh", description="Hanoi residents' report service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (starts the embedded database when no URI is set)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("dev-token", help="print a token that dev mode accepts")
+    token.add_argument("--uid", required=True)
+    token.add_argument("--claims", help='JSON object of custom claims, e.g. \'{"role": "admin"}\'')
+    token.set_defaults(func=cmd_dev_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""FastAPI dependencies that hand out what the lifespan built (no globals, no import-time state)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from api.idempotency.repository import IdempotencyRepository
+from api.photos.processing import PhotoLimits
+from api.photos.service import PhotoService
+from api.ratelimit.repository import RateLimitRepository
+from api.ratelimit.service import RateLimiter
+from api.reports.repository import ReportRepository
+from api.reports.service import ReportService
+from api.settings import Settings
+from classifiers.routing.taxonomy import Taxonomy
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_client(request: Request) -> AsyncMongoClient:
+    return request.app.state.client
+
+
+def get_db(request: Request) -> AsyncDatabase:
+    return request.app.state.db
+
+
+def get_taxonomy(request: Request) -> Taxonomy:
+    return request.app.state.taxonomy
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
+TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
+
+
+def get_photo_service(request: Request, settings: SettingsDep) -> PhotoService:
+    limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
+                         display_long_side=settings.display_long_side, thumbnail_long_side=settings.thumbnail_long_side)
+    return PhotoService(request.app.state.photo_store, limits, request.app.state.photo_limiter)
+
+
+PhotoServiceDep = Annotated[PhotoService, Depends(get_photo_service)]
+
+
+def get_rate_limiter(db: DatabaseDep) -> RateLimiter:
+    return RateLimiter(RateLimitRepository(db))
+
+
+def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
+                       rate_limiter: Annotated[RateLimiter, Depends(get_rate_limiter)]) -> ReportService:
+    return ReportService(
+        client=request.app.state.client, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
+        photos=photos, rate_limiter=rate_limiter, taxonomy=request.app.state.taxonomy,
+        wards=request.app.state.wards, settings=settings,
+    )
+
+
+ReportServiceDep = Annotated[ReportService, Depends(get_report_service)]

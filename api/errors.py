@@ -1,0 +1,146 @@
+"""One error type for every refusal the service makes, rendered as RFC 9457 problem+json.
+
+Handlers here turn framework errors (validation, unknown route, wrong method), database
+outages and unexpected bugs into the same body shape, translated through the catalogue,
+so the mobile app parses one format and residents read their own language.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.i18n import has_message, negotiate_locale, translate
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+_PROBLEM_DOC = {"description": "Problem details (RFC 9457), translated", "content": {PROBLEM_JSON: {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {code: _PROBLEM_DOC for code in (400, 401, 404, 409, 413, 415, 422, 429, 503)}
+
+
+class AppError(Exception):
+    """A refusal with an HTTP status and a catalogue key; ``params`` fill the message."""
+
+    def __init__(
+        self,
+        status: int,
+        key: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+        self.params = params
+        self.headers = headers or {}
+        self.errors = errors or []
+
+
+class FieldError(AppError):
+    """A 422 naming one bad request field, for rules checked after parsing (e.g. inside Hanoi)."""
+
+    def __init__(self, field: str, key: str, **params: Any) -> None:
+        super().__init__(422, "validation_failed", errors=[{"field": field, "key": key, "params": params}])
+
+
+_PYDANTIC_KEYS = {
+    "missing": "field.missing",
+    "float_parsing": "field.not_number",
+    "float_type": "field.not_number",
+    "int_parsing": "field.not_number",
+    "int_type": "field.not_number",
+    "finite_number": "field.not_finite",
+    "string_too_short": "field.too_short",
+    "string_too_long": "field.too_long",
+    "too_long": "field.too_long",
+    "greater_than_equal": "field.out_of_range",
+    "less_than_equal": "field.out_of_range",
+    "greater_than": "field.out_of_range",
+    "less_than": "field.out_of_range",
+    "literal_error": "field.not_in_choices",
+    "enum": "field.not_in_choices",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        err_type = err.get("type", "")
+        key = _PYDANTIC_KEYS.get(err_type) or (f"field.{err_type}" if has_message(f"field.{err_type}") else "field.invalid")
+        errors.append({"field": _field_name(tuple(err.get("loc", ()))), "key": key, "params": dict(err.get("ctx") or {})})
+    return errors
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    key: str,
+    *,
+    params: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    locale = negotiate_locale(request.headers.get("accept-language"))
+    message = translate(key, locale, **(params or {}))
+    body: dict[str, Any] = {
+        "type": f"urn:phananh:problem:{key}",
+        "title": message,
+        "status": status,
+        "detail": message,
+        "code": key,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = [
+            {"field": e["field"], "code": e["key"], "message": translate(e["key"], locale, **_safe(e.get("params")))}
+            for e in errors
+        ]
+    all_headers = {"Content-Language": locale, **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
+
+
+def _safe(params: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in (params or {}).items()}
+
+
+_STATUS_KEYS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that make every error a translated problem+json."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return problem_response(request, exc.status, exc.key, params=exc.params, errors=exc.errors, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(request, 422, "validation_failed", errors=_validation_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        key = _STATUS_KEYS.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+        return problem_response(request, exc.status_code, key, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(ConnectionFailure)
+    async def _database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem_response(request, 503, "database_unavailable", headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "internal_error")
+

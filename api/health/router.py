@@ -1,0 +1,26 @@
+"""/healthz says the process runs; /readyz says it can serve (database up, indexes in place)."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
+
+from api.errors import problem_response
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: database reachable and indexes ensured")
+async def readyz(request: Request) -> JSONResponse:
+    state = request.app.state
+    try:
+        await state.db.command("ping")
+        if not state.indexes_ready:
+            await state.ensure_indexes()
+    except PyMongoError:
+        return problem_response(request, 503, "database_unavailable", headers={"Retry-After": "5"})
+    return JSONResponse({"status": "ready"})

@@ -1,0 +1,1 @@
+"""Photos: the Pillow pipeline that makes uploads safe to store, and where they are stored."""

@@ -1,0 +1,70 @@
+"""Photo rules: process uploads off the event loop, store both variants, sweep orphans."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import anyio
+from bson import ObjectId
+
+from api.errors import AppError
+from api.photos.processing import OUTPUT_CONTENT_TYPE, PhotoLimits, PhotoRejected, ProcessedPhoto, process_photo
+from api.photos.storage import PhotoStore, StoredPhoto
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawUpload:
+    filename: str
+    data: bytes
+
+
+class PhotoService:
+    def __init__(self, store: PhotoStore, limits: PhotoLimits, limiter: anyio.CapacityLimiter) -> None:
+        self._store = store
+        self._limits = limits
+        self._limiter = limiter  # CPU-bound: at most one Pillow job per core at a time
+
+    async def process(self, uploads: list[RawUpload]) -> list[ProcessedPhoto]:
+        processed = []
+        for upload in uploads:
+            try:
+                processed.append(await anyio.to_thread.run_sync(
+                    process_photo, upload.data, upload.filename, self._limits, limiter=self._limiter))
+            except PhotoRejected as exc:
+                raise AppError(exc.status, exc.key, **exc.params) from exc
+        return processed
+
+    async def save(self, report_id: str, photos: list[ProcessedPhoto]) -> list[dict]:
+        """Store both variants of each photo as pending; returns the refs kept on the report."""
+        refs = []
+        for photo in photos:
+            photo_id = str(ObjectId())
+            await self._store.put(photo_id, "display", photo.display, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
+            await self._store.put(photo_id, "thumbnail", photo.thumbnail, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
+            refs.append({"id": photo_id, "width": photo.display_size[0], "height": photo.display_size[1]})
+        return refs
+
+    async def commit(self, report_id: str) -> None:
+        await self._store.commit(report_id)
+
+    async def discard(self, report_id: str) -> None:
+        await self._store.discard(report_id)
+
+    async def get(self, photo_id: str, variant: str) -> StoredPhoto | None:
+        return await self._store.get(photo_id, variant)
+
+    async def sweep_orphans(self, uploaded_before: datetime, report_exists: Callable[[str], Awaitable[bool]]) -> int:
+        """Commit pending photos whose report exists; delete those whose report never came."""
+        removed = 0
+        for report_id in await self._store.pending_report_ids(uploaded_before):
+            if await report_exists(report_id):
+                await self._store.commit(report_id)
+            else:
+                await self._store.discard(report_id)
+                removed += 1
+        if removed:
+            log.warning("removed the photos of %d report(s) that were never written", removed)
+        return removed

@@ -1,0 +1,91 @@
+"""Where processed photos live: a small interface, and its GridFS implementation.
+
+GridFS keeps the laptop and test set-up to one database; a city with millions of photos
+will want an object store, which only has to implement ``PhotoStore``. Files are written
+``pending`` before their report exists and marked ``committed`` after the report's
+transaction; GridFS cannot join a transaction, so ``sweep_orphans`` removes pending files
+whose report never appeared (a crash mid-upload), and intake deletes them itself on error.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo.asynchronous.database import AsyncDatabase
+
+BUCKET = "photos"
+VARIANTS = ("display", "thumbnail")
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    photo_id: str
+    variant: str
+    report_id: str
+    content_type: str
+    data: bytes
+    uploaded_at: datetime
+
+
+class PhotoStore(Protocol):
+    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str) -> None: ...
+    async def get(self, photo_id: str, variant: str) -> StoredPhoto | None: ...
+    async def commit(self, report_id: str) -> None: ...
+    async def discard(self, report_id: str) -> None: ...
+    async def pending_report_ids(self, uploaded_before: datetime) -> list[str]: ...
+
+
+def _file_id(photo_id: str, variant: str) -> str:
+    return f"{photo_id}:{variant}"
+
+
+class GridFSPhotoStore:
+    """PhotoStore over MongoDB GridFS (bucket ``photos``)."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
+        self._files = db[f"{BUCKET}.files"]
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase) -> None:
+        files, chunks = db[f"{BUCKET}.files"], db[f"{BUCKET}.chunks"]
+        await chunks.create_index([("files_id", 1), ("n", 1)], unique=True)
+        await files.create_index([("filename", 1), ("uploadDate", 1)])
+        await files.create_index([("metadata.report_id", 1)])
+        await files.create_index([("metadata.committed", 1), ("uploadDate", 1)])
+
+    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str) -> None:
+        await self._bucket.upload_from_stream_with_id(
+            _file_id(photo_id, variant), f"{photo_id}.jpg", data,
+            metadata={"report_id": report_id, "photo_id": photo_id, "variant": variant,
+                      "content_type": content_type, "committed": False},
+        )
+
+    async def get(self, photo_id: str, variant: str) -> StoredPhoto | None:
+        try:
+            stream = await self._bucket.open_download_stream(_file_id(photo_id, variant))
+        except NoFile:
+            return None
+        meta = stream.metadata or {}
+        if not meta.get("committed"):
+            return None
+        return StoredPhoto(photo_id=photo_id, variant=variant, report_id=meta["report_id"],
+                           content_type=meta.get("content_type", "image/jpeg"),
+                           data=await stream.read(), uploaded_at=stream.upload_date)
+
+    async def commit(self, report_id: str) -> None:
+        await self._files.update_many({"metadata.report_id": report_id}, {"$set": {"metadata.committed": True}})
+
+    async def discard(self, report_id: str) -> None:
+        async for doc in self._files.find({"metadata.report_id": report_id}, {"_id": 1}):
+            try:
+                await self._bucket.delete(doc["_id"])
+            except NoFile:
+                pass
+
+    async def pending_report_ids(self, uploaded_before: datetime) -> list[str]:
+        cursor = self._files.find({"metadata.committed": False, "uploadDate": {"$lt": uploaded_before}},
+                                  {"metadata.report_id": 1}).limit(1000)
+        return sorted({doc["metadata"]["report_id"] async for doc in cursor})

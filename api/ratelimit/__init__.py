@@ -1,0 +1,1 @@
+"""Abuse limits kept in MongoDB, so they hold across every API process of a deployment."""

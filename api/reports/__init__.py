@@ -1,0 +1,1 @@
+"""Residents' reports: intake, the resident's own list, and reading one report."""

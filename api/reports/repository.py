@@ -1,0 +1,47 @@
+"""Every MongoDB query of the reports feature, and the indexes that serve them."""
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+REPORTS = "reports"
+COUNTERS = "counters"
+
+
+class ReportRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._reports = db[REPORTS]
+        self._counters = db[COUNTERS]
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase) -> None:
+        reports = db[REPORTS]
+        await reports.create_index([("code", ASCENDING)], unique=True)
+        await reports.create_index([("resident_uid", ASCENDING), ("_id", DESCENDING)])
+        await reports.create_index([("location", GEOSPHERE)])
+
+    async def next_sequence(self, name: str) -> int:
+        """A gap-tolerant counter, outside any transaction so concurrent intakes never conflict."""
+        doc = await self._counters.find_one_and_update(
+            {"_id": name}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
+        return int(doc["value"])
+
+    async def insert(self, report: dict[str, Any], session: AsyncClientSession) -> None:
+        await self._reports.insert_one(report, session=session)
+
+    async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
+        return await self._reports.find_one({"_id": report_id})
+
+    async def exists(self, report_id: ObjectId) -> bool:
+        return await self._reports.find_one({"_id": report_id}, {"_id": 1}) is not None
+
+    async def list_for_resident(self, uid: str, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"resident_uid": uid}
+        if before is not None:
+            query["_id"] = {"$lt": before}
+        projection = {"code": 1, "status": 1, "description": 1, "ward": 1, "photos": {"$slice": 1}, "created_at": 1}
+        cursor = self._reports.find(query, projection).sort("_id", DESCENDING).limit(limit)
+        return [doc async for doc in cursor]

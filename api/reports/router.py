@@ -1,0 +1,62 @@
+"""HTTP surface of reports: parse the multipart form, authenticate, hand over to the service."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi.responses import JSONResponse
+
+from api.auth import CurrentPrincipal
+from api.deps import ReportServiceDep, SettingsDep
+from api.errors import ERRORS, AppError
+from api.idempotency.service import validate_key
+from api.photos.service import RawUpload
+from api.reports.schemas import ReportOut, ReportPage, ReportSubmission
+from api.reports.service import parse_report_id
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+
+
+
+async def _read_upload(upload: UploadFile, max_bytes: int) -> RawUpload:
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise AppError(413, "photo_too_large", filename=(upload.filename or "photo")[:100], limit_mb=max_bytes // (1024 * 1024))
+    return RawUpload(filename=upload.filename or "photo", data=data)
+
+
+@router.post("/reports", status_code=201, response_model=ReportOut, responses=ERRORS,
+             summary="Submit a report (multipart/form-data)")
+async def create_report(
+    principal: CurrentPrincipal,
+    service: ReportServiceDep,
+    settings: SettingsDep,
+    submission: Annotated[ReportSubmission, Form()],
+    photos: Annotated[list[UploadFile], File(description="0–5 photos: JPEG, PNG, WebP or HEIC")] = [],  # noqa: B006
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    key = validate_key(idempotency_key)
+    if len(photos) > settings.max_photos:
+        raise AppError(422, "validation_failed",
+                       errors=[{"field": "photos", "key": "field.too_many_photos", "params": {"limit": settings.max_photos}}])
+    uploads = [await _read_upload(p, settings.max_photo_bytes) for p in photos]
+    result = await service.submit(principal, submission, uploads, key)
+    headers = {"Location": f"/v1/reports/{result.body['id']}"}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.body, status_code=result.status, headers=headers)
+
+
+@router.get("/reports/mine", response_model=ReportPage, responses=ERRORS, summary="My reports, newest first")
+async def list_my_reports(
+    principal: CurrentPrincipal,
+    service: ReportServiceDep,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ReportPage:
+    return await service.list_mine(principal, cursor, limit)
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut, responses=ERRORS, summary="One report")
+async def get_report(report_id: str, principal: CurrentPrincipal, service: ReportServiceDep) -> ReportOut:
+    report = await service.get_visible(principal, parse_report_id(report_id))
+    return service.view(report, principal)

@@ -1,0 +1,129 @@
+"""Request and response shapes of the reports API (a leaf module: no project imports)."""
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+_ALLOWED_CONTROLS = {"\n", "\t", "\r"}
+
+
+def _clean_text(value: Any) -> Any:
+    """NFC-normalise and trim, so 'ổ gà' typed on two keyboards is stored the same way."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
+        raise PydanticCustomError("control_characters", "contains control characters")
+    return value
+
+
+def _empty_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+CleanText = Annotated[str, BeforeValidator(_clean_text)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class ReportSubmission(BaseModel):
+    """The text fields of a new report, after the multipart form is parsed.
+
+    Unknown fields are ignored rather than refused: the photo parts share the form, and
+    older apps must keep working when a newer API adds optional fields.
+    """
+
+    description: Annotated[CleanText, Field(min_length=1, max_length=4000)]
+    lat: Latitude
+    lng: Longitude
+    accuracy_m: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=100_000, allow_inf_nan=False)] = None
+    address: Annotated[CleanText | None, BeforeValidator(_empty_to_none), Field(max_length=300)] = None
+    category: Annotated[str | None, BeforeValidator(_empty_to_none), Field(max_length=64)] = None
+
+
+class Location(BaseModel):
+    lat: float
+    lng: float
+    accuracy_m: float | None = None
+
+
+class WardOut(BaseModel):
+    code: str
+    name: str
+
+
+class PhotoOut(BaseModel):
+    id: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+class StatusEntryOut(BaseModel):
+    status: str
+    at: datetime
+    note: str | None = None
+
+
+class ClassificationOut(BaseModel):
+    category: str
+    confidence: float
+    top_k: list[dict[str, Any]] = []
+    model_version: str | None = None
+
+
+class RoutingOut(BaseModel):
+    agency: str
+    agency_name: str | None = None
+    ward: WardOut | None = None
+    reason: str | None = None
+
+
+class ReportOut(BaseModel):
+    id: str
+    code: str
+    status: str
+    description: str
+    category: str | None = Field(None, description="The category the resident picked, if any.")
+    location: Location
+    address: str | None = None
+    ward: WardOut | None = None
+    photos: list[PhotoOut] = []
+    status_history: list[StatusEntryOut] = []
+    classification: ClassificationOut | None = None
+    routing: RoutingOut | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReportSummary(BaseModel):
+    id: str
+    code: str
+    status: str
+    description: str
+    ward: WardOut | None = None
+    thumbnail_url: str | None = None
+    created_at: datetime
+
+
+class ReportPage(BaseModel):
+    items: list[ReportSummary]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= to get the next page; null on the last page.")
+
+
+class AgencyOut(BaseModel):
+    code: str
+    name: str
+
+
+class CategoryOut(BaseModel):
+    code: str
+    name: str
+    name_vi: str
+    name_en: str
+    agency: AgencyOut
+    routing: str

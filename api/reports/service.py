@@ -1,0 +1,185 @@
+"""Report rules: intake (validation, photos, idempotency, all-or-nothing write) and visibility.
+
+Intake order matters: cheap refusals first (idempotent replay, location, category, rate
+limit), then the CPU-heavy photo pipeline, then the write. Photos go to storage before the
+report's transaction (GridFS cannot join one) and are discarded if the transaction fails,
+so no orphan photo and no half report survive an error.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+from api.auth import Principal
+from api.db import run_in_transaction
+from api.errors import AppError, FieldError
+from api.idempotency.repository import IdempotencyRepository
+from api.idempotency.service import fingerprint, find_replay
+from api.photos.service import PhotoService, RawUpload
+from api.ratelimit.service import RateLimiter
+from api.reports.repository import ReportRepository
+from api.reports.schemas import (
+    Location, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StatusEntryOut, WardOut,
+)
+from api.settings import Settings
+from classifiers.routing.taxonomy import Taxonomy
+from classifiers.routing.wards import WardIndex
+
+log = logging.getLogger(__name__)
+
+HANOI_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CODE_PREFIX = "HN"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def parse_report_id(raw: str) -> ObjectId:
+    try:
+        return ObjectId(raw)
+    except (InvalidId, TypeError) as exc:
+        raise AppError(404, "report_not_found") from exc
+
+
+def photo_urls(photo_id: str) -> tuple[str, str]:
+    return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
+
+
+class ReportService:
+    def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
+                 photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
+                 settings: Settings) -> None:
+        self._client = client
+        self._repo = repo
+        self._idempotency = idempotency
+        self._photos = photos
+        self._rate_limiter = rate_limiter
+        self._taxonomy = taxonomy
+        self._wards = wards
+        self._settings = settings
+
+    async def submit(self, principal: Principal, submission: ReportSubmission, uploads: list[RawUpload],
+                     idempotency_key: str | None) -> IntakeResult:
+        request_fingerprint = fingerprint(submission.model_dump(), [u.data for u in uploads])
+        replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
+        if replay is not None:
+            return IntakeResult(replay.status, replay.body, replayed=True)
+
+        if len(uploads) > self._settings.max_photos:
+            raise FieldError("photos", "field.too_many_photos", limit=self._settings.max_photos)
+        if submission.category is not None and submission.category not in self._taxonomy.categories:
+            raise FieldError("category", "field.unknown_category")
+        ward = self._wards.locate(submission.lat, submission.lng)
+        if ward is None:
+            raise FieldError("lat", "field.outside_hanoi")
+        await self._rate_limiter.hit("report_create", principal.uid, self._settings.report_rate_limit,
+                                     self._settings.report_rate_window_s)
+
+        processed = await self._photos.process(uploads)
+        now = datetime.now(UTC)
+        report_id = ObjectId()
+        sequence = await self._repo.next_sequence(f"report_code:{now.astimezone(HANOI_TZ).year}")
+        code = f"{CODE_PREFIX}-{now.astimezone(HANOI_TZ).year}-{sequence:06d}"
+        try:
+            photo_refs = await self._photos.save(str(report_id), processed)
+            report = {
+                "_id": report_id, "code": code, "resident_uid": principal.uid,
+                "description": submission.description, "category_hint": submission.category,
+                "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
+                "accuracy_m": submission.accuracy_m, "address": submission.address,
+                "ward": {"code": ward.code, "name": ward.name},
+                "photos": photo_refs, "status": "received",
+                "status_history": [{"status": "received", "at": now, "by_uid": principal.uid, "by_role": principal.role,
+                                    "public_note": None, "internal_note": None}],
+                "classification": None, "routing": None,
+                "created_at": now, "updated_at": now, "version": 1,
+            }
+            body = self.view(report, principal).model_dump(mode="json")
+
+            async def write(session: Any) -> None:
+                await self._repo.insert(report, session)
+                if idempotency_key is not None:
+                    await self._idempotency.record(principal.uid, idempotency_key, request_fingerprint, 201, body,
+                                                   now, self._settings.idempotency_ttl_s, session)
+
+            await run_in_transaction(self._client, write)
+        except DuplicateKeyError:
+            await self._photos.discard(str(report_id))
+            replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
+            if replay is None:
+                raise
+            return IntakeResult(replay.status, replay.body, replayed=True)
+        except BaseException:
+            await self._photos.discard(str(report_id))
+            raise
+        await self._photos.commit(str(report_id))
+        log.info("report %s received", code)
+        return IntakeResult(201, body, replayed=False)
+
+    async def get_visible(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+        """The report if this caller may see it; otherwise 404, so ids reveal nothing."""
+        report = await self._repo.get(report_id)
+        if report is None or report["resident_uid"] != principal.uid:
+            raise AppError(404, "report_not_found")
+        return report
+
+    async def list_mine(self, principal: Principal, cursor: str | None, limit: int) -> ReportPage:
+        before = None
+        if cursor:
+            try:
+                before = ObjectId(cursor)
+            except (InvalidId, TypeError) as exc:
+                raise AppError(400, "cursor_invalid") from exc
+        docs = await self._repo.list_for_resident(principal.uid, before, limit + 1)
+        items = [self.summary(doc) for doc in docs[:limit]]
+        next_cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
+        return ReportPage(items=items, next_cursor=next_cursor)
+
+    async def exists(self, report_id: str) -> bool:
+        try:
+            return await self._repo.exists(ObjectId(report_id))
+        except InvalidId:
+            return False
+
+    def view(self, report: dict[str, Any], principal: Principal) -> ReportOut:
+        """The report as its author sees it: their exact location, the public history."""
+        lng, lat = report["location"]["coordinates"]
+        return ReportOut(
+            id=str(report["_id"]), code=report["code"], status=report["status"],
+            description=report["description"], category=report.get("category_hint"),
+            location=Location(lat=lat, lng=lng, accuracy_m=report.get("accuracy_m")),
+            address=report.get("address"),
+            ward=WardOut(**report["ward"]) if report.get("ward") else None,
+            photos=[self._photo_out(p) for p in report.get("photos", [])],
+            status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"))
+                            for e in report.get("status_history", [])],
+            classification=report.get("classification"), routing=report.get("routing"),
+            created_at=report["created_at"], updated_at=report["updated_at"],
+        )
+
+    @staticmethod
+    def summary(report: dict[str, Any]) -> ReportSummary:
+        photos = report.get("photos") or []
+        return ReportSummary(
+            id=str(report["_id"]), code=report["code"], status=report["status"],
+            description=report["description"][:280],
+            ward=WardOut(**report["ward"]) if report.get("ward") else None,
+            thumbnail_url=photo_urls(photos[0]["id"])[1] if photos else None,
+            created_at=report["created_at"],
+        )
+
+    @staticmethod
+    def _photo_out(ref: dict[str, Any]) -> PhotoOut:
+        url, thumbnail_url = photo_urls(ref["id"])
+        return PhotoOut(id=ref["id"], url=url, thumbnail_url=thumbnail_url, width=ref["width"], height=ref["height"])

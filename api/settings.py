@@ -1,0 +1,71 @@
+"""All runtime settings of the service, read once from the environment (prefix ``PHANANH_``).
+
+One class so that the README can document every knob in one place and tests can build an
+app from an explicit ``Settings`` object instead of patching the environment.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROUTING_DATA = Path(__file__).resolve().parent.parent / "classifiers" / "routing" / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PHANANH_", extra="ignore")
+
+    mongodb_uri: str | None = Field(
+        default=None,
+        description="MongoDB connection string. Unset: `phananh serve` starts an embedded SecantusDB.",
+    )
+    database_name: str = "phananh"
+    data_dir: Path = Path("./data")
+    embedded_port: int = Field(default=0, description="Port of the embedded SecantusDB; 0 picks a free one.")
+    env: Literal["dev", "prod"] | None = Field(
+        default=None,
+        description="dev accepts unsigned Firebase emulator tokens; default dev only on the embedded DB.",
+    )
+    firebase_project_id: str = "phananh-dev"
+    firebase_cert_url: str | None = Field(
+        default=None,
+        description="Overrides Google's ID-token certificate URL (private deployments, tests).",
+    )
+    dev_token_lifetime_s: int = 24 * 3600
+
+    taxonomy_file: Path = ROUTING_DATA / "taxonomy.json"
+    wards_file: Path = ROUTING_DATA / "hanoi_wards_2025.geojson"
+    ward_snap_m: float = Field(
+        default=150.0,
+        description="A point outside every simplified ward polygon but this close to one still counts.",
+    )
+
+    max_photos: int = 5
+    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
+    display_long_side: int = 1280
+    thumbnail_long_side: int = 400
+    photo_workers: int = 2
+    max_body_bytes: int = 56 * 1024 * 1024
+    orphan_photo_grace_s: int = 600
+
+    idempotency_ttl_s: int = 7 * 24 * 3600
+    report_rate_limit: int = 20
+    report_rate_window_s: int = 3600
+    page_size_max: int = 100
+
+    @model_validator(mode="after")
+    def _default_env(self) -> "Settings":
+        if self.env is None:
+            self.env = "dev" if self.mongodb_uri is None else "prod"
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+
+def get_settings() -> Settings:
+    """Settings read from the environment; the app factory calls it only when given none."""
+    return Settings()

@@ -1,0 +1,74 @@
+"""Shared fixtures: one real SecantusDB server per test session, a fresh database per test.
+
+Nothing here mocks the database: tests talk to a real MongoDB-protocol server over TCP.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pymongo import MongoClient
+
+from api.app import create_app
+from api.embedded import EmbeddedMongo
+from api.settings import Settings
+from tests.factories import PROJECT_ID
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
+    server = EmbeddedMongo(tmp_path_factory.mktemp("secantus"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(mongo_server: EmbeddedMongo, tmp_path) -> Settings:
+    return Settings(
+        mongodb_uri=mongo_server.uri,
+        database_name=f"t_{uuid.uuid4().hex[:12]}",
+        data_dir=tmp_path,
+        env="dev",
+        firebase_project_id=PROJECT_ID,
+        orphan_photo_grace_s=600,
+    )
+
+
+@pytest.fixture
+def make_client(settings: Settings):
+    """Start an app (with its lifespan) on given settings; closed at the end of the test."""
+    clients: list[TestClient] = []
+
+    def make(custom: Settings | None = None, **overrides) -> TestClient:
+        app_settings = custom or settings.model_copy(update=overrides)
+        client = TestClient(create_app(app_settings), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def sync_db(mongo_server: EmbeddedMongo, settings: Settings):
+    """A plain PyMongo handle on the test's database, for asserting what was really stored."""
+    with MongoClient(mongo_server.uri, tz_aware=True) as mongo:
+        yield mongo[settings.database_name]
+
+
+@pytest.fixture(autouse=True)
+def _no_emulator_leak() -> Iterator[None]:
+    """Dev-mode apps set the Firebase emulator variable; make sure none outlives its test."""
+    before = os.environ.get("FIREBASE_AUTH_EMULATOR_HOST")
+    yield
+    assert os.environ.get("FIREBASE_AUTH_EMULATOR_HOST") == before

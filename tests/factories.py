@@ -1,0 +1,63 @@
+"""Builders of test inputs: tokens, images and report forms (factories, not hand-built dicts)."""
+
+import io
+import itertools
+import random
+from typing import Any
+
+from PIL import Image
+
+from api.auth import make_dev_token
+
+PROJECT_ID = "phananh-test"
+HOAN_KIEM_LAKE = (21.0285, 105.8542)
+SON_TAY = (21.1386, 105.5056)
+HO_CHI_MINH_CITY = (10.7769, 106.7009)
+_uids = itertools.count(1)
+
+
+def new_uid(prefix: str = "resident") -> str:
+    return f"{prefix}-{next(_uids)}"
+
+
+def dev_token(uid: str, claims: dict[str, Any] | None = None, lifetime_s: int = 3600, issued_at: float | None = None) -> str:
+    return make_dev_token(PROJECT_ID, uid, claims, lifetime_s=lifetime_s, issued_at=issued_at)
+
+
+def auth_headers(uid: str, claims: dict[str, Any] | None = None, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {dev_token(uid, claims)}", **extra}
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), *, orientation: int | None = None,
+                gps: bool = False, mode: str = "RGB", seed: int = 1) -> bytes:
+    """A small photo-like image; optionally with an EXIF orientation and GPS block."""
+    rng = random.Random(seed)
+    image = Image.new(mode, size, tuple(rng.randrange(256) for _ in mode) if len(mode) > 1 else rng.randrange(256))
+    # a marker in the top-left corner lets tests check the orientation was applied
+    marker = Image.new(mode, (max(1, size[0] // 4), max(1, size[1] // 8)), (255,) * len(mode) if len(mode) > 1 else 255)
+    image.paste(marker, (0, 0))
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    if gps:
+        exif[0x8825] = {1: "N", 2: (21.0, 1.0, 42.0), 3: "E", 4: (105.0, 51.0, 15.0)}
+        exif[0x010F] = "PhoneMaker"
+        exif[0x013B] = "Nguyễn Văn A"
+    out = io.BytesIO()
+    kwargs: dict[str, Any] = {"exif": exif} if (orientation or gps) else {}
+    image.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def report_form(**overrides: Any) -> dict[str, str]:
+    lat, lng = HOAN_KIEM_LAKE
+    form = {"description": "Ổ gà rất to trước số 12 phố Hàng Bài, xe máy ngã liên tục.", "lat": str(lat), "lng": str(lng)}
+    form.update({k: str(v) for k, v in overrides.items() if v is not None})
+    for key, value in overrides.items():
+        if value is None:
+            form.pop(key, None)
+    return form
+
+
+def photo_files(*blobs: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("photos", (f"{i}-{name}", blob, content_type)) for i, blob in enumerate(blobs)]
