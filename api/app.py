@@ -22,7 +22,8 @@ from api.deps import get_photo_service, get_rate_limiter, get_report_service
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
-from api.maintenance import maintenance_loop
+from api.maintenance import Maintenance
+from api.middleware import BodySizeLimit
 from api.photos.router import router as photos_router
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
@@ -80,7 +81,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     request = _StateRequest(app)
     photos = get_photo_service(request, settings)
     reports = get_report_service(request, state.db, settings, photos, get_rate_limiter(state.db))
-    sweeper = asyncio.create_task(maintenance_loop(photos, reports, settings.orphan_photo_grace_s))
+    state.maintenance = Maintenance(photos, reports, settings.orphan_photo_grace_s)
+    sweeper = asyncio.create_task(state.maintenance.run_forever())
     try:
         yield
     finally:
@@ -98,10 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         description="Residents' reports for Hanoi: intake, routing, triage, notifications, statistics.",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (health_router, reports_router, photos_router, categories_router):
         app.include_router(router)
     return app

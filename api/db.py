@@ -7,10 +7,14 @@ clusters alike punish collection scans).
 """
 
 import logging
+from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from pymongo import AsyncMongoClient, WriteConcern
+from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +46,30 @@ async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., A
     """
     async with client.start_session() as session:
         return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
+
+
+def utc_now() -> datetime:
+    """Now, truncated to BSON's millisecond precision so what we answer equals what we store."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def increment(collection: AsyncCollection, doc_id: str, field: str, amount: int = 1,
+                    on_insert: dict[str, Any] | None = None) -> int:
+    """Atomically add to a counter document, creating it on first use; returns the new value.
+
+    Two first-time upserts can race: MongoDB may answer DuplicateKeyError and SecantusDB may
+    return no document. Either way the document exists now, so one more try succeeds.
+    """
+    update: dict[str, Any] = {"$inc": {field: amount}}
+    if on_insert:
+        update["$setOnInsert"] = on_insert
+    for _ in range(3):
+        try:
+            doc = await collection.find_one_and_update({"_id": doc_id}, update, upsert=True,
+                                                       return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            continue
+        if doc is not None:
+            return int(doc[field])
+    raise RuntimeError(f"counter {doc_id} could not be incremented")

@@ -41,8 +41,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 class EmbeddedMongo:
     """Start, await and stop one SecantusDB server over a data directory."""
 
-    def __init__(self, data_dir: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, data_dir: Path, port: int = 0, host: str = "127.0.0.1", *, test_commands: bool = False) -> None:
         self.data_dir = Path(data_dir)
+        self.test_commands = test_commands  # failpoints for fault-injection tests; never in serve
         self.host = host
         self.port = port or free_port(host)
         self.process: subprocess.Popen[bytes] | None = None
@@ -63,6 +64,8 @@ class EmbeddedMongo:
         log_file = open(self.data_dir / "secantus.log", "ab")  # noqa: SIM115 - owned by the child
         cmd = [sys.executable, "-m", "secantus", "--host", self.host, "--port", str(self.port),
                "--storage-path", str(self.data_dir / "db"), "--log-level", "WARNING"]
+        if self.test_commands:
+            cmd.append("--enable-test-commands")
         self.process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT,
                                         preexec_fn=_die_with_parent if os.name == "posix" else None)
         log_file.close()

@@ -19,7 +19,7 @@ from tests.factories import PROJECT_ID
 
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
-    server = EmbeddedMongo(tmp_path_factory.mktemp("secantus"))
+    server = EmbeddedMongo(tmp_path_factory.mktemp("secantus"), test_commands=True)
     server.start()
     yield server
     server.stop()

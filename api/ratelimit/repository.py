@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+
+from api.db import increment
 
 RATE_LIMITS = "rate_limits"
 
@@ -17,7 +19,4 @@ class RateLimitRepository:
         await db[RATE_LIMITS].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
     async def add(self, bucket: str, amount: int, expires_at: datetime) -> int:
-        doc = await self._counters.find_one_and_update(
-            {"_id": bucket}, {"$inc": {"count": amount}, "$setOnInsert": {"expires_at": expires_at}},
-            upsert=True, return_document=ReturnDocument.AFTER)
-        return int(doc["count"])
+        return await increment(self._counters, bucket, "count", amount, on_insert={"expires_at": expires_at})

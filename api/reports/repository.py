@@ -3,9 +3,11 @@
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, GEOSPHERE, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from api.db import increment
 
 REPORTS = "reports"
 COUNTERS = "counters"
@@ -25,9 +27,7 @@ class ReportRepository:
 
     async def next_sequence(self, name: str) -> int:
         """A gap-tolerant counter, outside any transaction so concurrent intakes never conflict."""
-        doc = await self._counters.find_one_and_update(
-            {"_id": name}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
-        return int(doc["value"])
+        return await increment(self._counters, name, "value")
 
     async def insert(self, report: dict[str, Any], session: AsyncClientSession) -> None:
         await self._reports.insert_one(report, session=session)

@@ -8,7 +8,6 @@ so no orphan photo and no half report survive an error.
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
-from api.db import run_in_transaction
+from api.db import run_in_transaction, utc_now
 from api.errors import AppError, FieldError
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
@@ -87,7 +86,7 @@ class ReportService:
                                      self._settings.report_rate_window_s)
 
         processed = await self._photos.process(uploads)
-        now = datetime.now(UTC)
+        now = utc_now()
         report_id = ObjectId()
         sequence = await self._repo.next_sequence(f"report_code:{now.astimezone(HANOI_TZ).year}")
         code = f"{CODE_PREFIX}-{now.astimezone(HANOI_TZ).year}-{sequence:06d}"

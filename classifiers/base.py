@@ -1,0 +1,36 @@
+"""The contract between the report classifier and the rest of the backend.
+
+The API only needs a category, a probability it can compare with the auto-routing
+threshold, and the top suggestions to show triage staff; any model family (transformer,
+TF-IDF baseline) satisfies it, so the API never imports torch or sklearn directly.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str
+    confidence: float  # calibrated probability that ``category`` is right (temperature-scaled)
+    top_k: list[tuple[str, float]]  # (category, probability), most likely first; top_k[0] == (category, confidence)
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    model_version: str
+    labels: list[str]
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        """One prediction per text, in order. Batched internally and safe to call from several threads."""
+        ...
+
+
+def predictions_from_probabilities(probabilities, labels: list[str], k: int = 3) -> list[Prediction]:
+    """Turn an (n, n_labels) array of calibrated probabilities into Predictions."""
+    out = []
+    for row in probabilities:
+        order = row.argsort()[::-1][:k]
+        top = [(labels[i], float(row[i])) for i in order]
+        out.append(Prediction(category=top[0][0], confidence=top[0][1], top_k=top))
+    return out
