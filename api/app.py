@@ -27,6 +27,7 @@ from api.middleware import BodySizeLimit
 from api.photos.router import router as photos_router
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
+from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
@@ -68,6 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.token_verifier = TokenVerifier(settings)
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
+    state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.indexes_ready = False
 
     async def ensure_indexes() -> None:

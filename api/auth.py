@@ -19,6 +19,8 @@ import anyio
 import firebase_admin
 from fastapi import Depends, Request
 from firebase_admin import auth as firebase_auth
+from firebase_admin import credentials
+from google.auth.credentials import AnonymousCredentials
 
 from api.errors import AppError
 from api.settings import Settings
@@ -51,6 +53,13 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     return Principal(uid=str(claims["uid"]), role=role, agency=agency, claims=claims)
 
 
+class _VerifyOnlyCredential(credentials.Base):
+    """No service account: ID-token verification needs only Google's public certificates."""
+
+    def get_credential(self) -> AnonymousCredentials:
+        return AnonymousCredentials()
+
+
 class TokenVerifier:
     """One firebase-admin app per service instance; verification is the SDK's own."""
 
@@ -63,8 +72,10 @@ class TokenVerifier:
                 self._set_emulator_env = True
         elif os.environ.get(EMULATOR_ENV):
             raise RuntimeError(f"{EMULATOR_ENV} is set but PHANANH_ENV=prod: refusing to accept unsigned tokens")
+        credential = (credentials.Certificate(str(settings.firebase_credentials)) if settings.firebase_credentials
+                      else _VerifyOnlyCredential())
         self.app = firebase_admin.initialize_app(
-            options={"projectId": settings.firebase_project_id}, name=f"phananh-{uuid.uuid4().hex}"
+            credential, options={"projectId": settings.firebase_project_id}, name=f"phananh-{uuid.uuid4().hex}"
         )
         if settings.firebase_cert_url:
             # firebase-admin has no public option for the certificate URL; private deployments

@@ -5,6 +5,7 @@ import ipaddress
 import json
 import logging
 import os
+import signal
 import sys
 
 from api.settings import Settings
@@ -19,6 +20,10 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -37,6 +42,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Workers inherit these: the embedded URI, and dev mode decided before the URI existed.
         os.environ["PHANANH_MONGODB_URI"] = embedded.start()
         os.environ["PHANANH_ENV"] = settings.env or "dev"
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then restores the previous handlers and
+    # raises the signal again: make that previous handler a clean exit so `finally` stops the DB.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_cleanly)
     try:
         uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=True)

@@ -56,7 +56,7 @@ def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep,
     return ReportService(
         client=request.app.state.client, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
         photos=photos, rate_limiter=rate_limiter, taxonomy=request.app.state.taxonomy,
-        wards=request.app.state.wards, settings=settings,
+        wards=request.app.state.wards, settings=settings, codes=request.app.state.report_codes,
     )
 
 

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         description="dev accepts unsigned Firebase emulator tokens; default dev only on the embedded DB.",
     )
     firebase_project_id: str = "phananh-dev"
+    firebase_credentials: Path | None = Field(
+        default=None,
+        description="Service-account JSON. Unset: token verification only, pushes go to the log sender.",
+    )
     firebase_cert_url: str | None = Field(
         default=None,
         description="Overrides Google's ID-token certificate URL (private deployments, tests).",

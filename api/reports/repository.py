@@ -23,13 +23,18 @@ class ReportRepository:
         reports = db[REPORTS]
         await reports.create_index([("code", ASCENDING)], unique=True)
         await reports.create_index([("resident_uid", ASCENDING), ("_id", DESCENDING)])
-        await reports.create_index([("location", GEOSPHERE)])
+        # Spelled out (MongoDB's default anyway) so a restart's create_index matches the stored
+        # spec exactly; SecantusDB otherwise reports a conflicting index.
+        await reports.create_index([("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3})
 
-    async def next_sequence(self, name: str) -> int:
-        """A gap-tolerant counter, outside any transaction so concurrent intakes never conflict."""
-        return await increment(self._counters, name, "value")
+    async def reserve_sequence(self, name: str, count: int) -> int:
+        """Reserve ``count`` consecutive numbers of a counter; returns the last one reserved.
 
-    async def insert(self, report: dict[str, Any], session: AsyncClientSession) -> None:
+        Outside any transaction, so concurrent intakes never conflict on the counter document.
+        """
+        return await increment(self._counters, name, "value", count)
+
+    async def insert(self, report: dict[str, Any], session: AsyncClientSession | None = None) -> None:
         await self._reports.insert_one(report, session=session)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:

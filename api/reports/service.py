@@ -9,7 +9,6 @@ so no orphan photo and no half report survive an error.
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -23,6 +22,7 @@ from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
 from api.ratelimit.service import RateLimiter
+from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
     Location, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StatusEntryOut, WardOut,
@@ -32,9 +32,6 @@ from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
 log = logging.getLogger(__name__)
-
-HANOI_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-CODE_PREFIX = "HN"
 
 
 @dataclass(frozen=True)
@@ -58,8 +55,9 @@ def photo_urls(photo_id: str) -> tuple[str, str]:
 class ReportService:
     def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
                  photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
-                 settings: Settings) -> None:
+                 settings: Settings, codes: CodeAllocator) -> None:
         self._client = client
+        self._codes = codes
         self._repo = repo
         self._idempotency = idempotency
         self._photos = photos
@@ -88,8 +86,7 @@ class ReportService:
         processed = await self._photos.process(uploads)
         now = utc_now()
         report_id = ObjectId()
-        sequence = await self._repo.next_sequence(f"report_code:{now.astimezone(HANOI_TZ).year}")
-        code = f"{CODE_PREFIX}-{now.astimezone(HANOI_TZ).year}-{sequence:06d}"
+        code = await self._codes.next_code(now)
         try:
             photo_refs = await self._photos.save(str(report_id), processed)
             report = {
@@ -106,13 +103,15 @@ class ReportService:
             }
             body = self.view(report, principal).model_dump(mode="json")
 
-            async def write(session: Any) -> None:
-                await self._repo.insert(report, session)
-                if idempotency_key is not None:
+            if idempotency_key is None:  # one document: atomic without a transaction's round trips
+                await self._repo.insert(report)
+            else:
+                async def write(session: Any) -> None:
+                    await self._repo.insert(report, session)
                     await self._idempotency.record(principal.uid, idempotency_key, request_fingerprint, 201, body,
                                                    now, self._settings.idempotency_ttl_s, session)
 
-            await run_in_transaction(self._client, write)
+                await run_in_transaction(self._client, write)
         except DuplicateKeyError:
             await self._photos.discard(str(report_id))
             replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)

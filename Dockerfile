@@ -1,0 +1,17 @@
+# Production image: API + worker against a real MongoDB replica set.
+# The embedded SecantusDB (GPL-2.0) is deliberately NOT installed here: set PHANANH_MONGODB_URI.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PHANANH_ENV=prod
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY api ./api
+COPY classifiers ./classifiers
+COPY notifications ./notifications
+COPY mobile_contracts ./mobile_contracts
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 phananh
+USER phananh
+EXPOSE 8000
+HEALTHCHECK CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# Requires: PHANANH_MONGODB_URI (mongodb+srv://... of a replica set), PHANANH_FIREBASE_PROJECT_ID,
+# and for pushes PHANANH_FIREBASE_CREDENTIALS (a mounted service-account JSON).
+CMD ["phananh", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -1,0 +1,197 @@
+"""Intake benchmark (issue: foundation and report intake). Prints its numbers and PASS/FAIL.
+
+1. Photo pipeline on a 12-megapixel phone-like JPEG vs a plain full decode of the same file.
+2. Peak RSS of the API process while 8 such uploads run at once (target < 600 MB).
+3. Text-only intake through the real HTTP server (uvicorn, one worker, embedded DB, 20
+   concurrent clients) vs the floor: raw PyMongo async insert_one of the same document.
+
+Run: python bench/intake.py   (needs the `embedded` and `test` extras; loopback only)
+"""
+
+import asyncio
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+from PIL import Image
+from pymongo import AsyncMongoClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from api.auth import make_dev_token  # noqa: E402
+from api.embedded import EmbeddedMongo, free_port  # noqa: E402
+from api.photos.processing import PhotoLimits, process_photo  # noqa: E402
+
+CLIENTS = 20
+REPORTS_PER_CLIENT = 40
+PROJECT = "phananh-bench"
+
+
+def phone_jpeg(seed: int = 7) -> bytes:
+    """4032x3024, smooth scene + texture + sensor noise, q92, EXIF orientation 6 and GPS (~3 MB)."""
+    rng = np.random.default_rng(seed)
+    height, width = 3024, 4032
+    scene = np.asarray(Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)).resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
+    texture = np.asarray(Image.fromarray(rng.integers(0, 255, (height // 4, width // 4), dtype=np.uint8)).resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)[..., None]
+    pixels = (scene * 0.8 + texture * 0.2 + rng.normal(0, 4, (height, width, 3))).clip(0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x8825] = {1: "N", 2: (21.0, 1.0, 42.0), 3: "E", 4: (105.0, 51.0, 15.0)}
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+def median_time(fn, runs: int = 15) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def bench_pipeline(photo: bytes) -> bool:
+    limits = PhotoLimits(max_bytes=10 * 1024 * 1024, max_pixels=50_000_000)
+    decode = median_time(lambda: Image.open(io.BytesIO(photo)).load())
+    pipeline = median_time(lambda: process_photo(photo, "IMG.jpg", limits))
+    ratio = pipeline / decode
+    print(f"[photo] 12 MP JPEG {len(photo) / 1e6:.1f} MB: full decode (floor) {decode * 1000:.1f} ms, "
+          f"pipeline {pipeline * 1000:.1f} ms -> {ratio:.2f}x (target <= 0.80) {'PASS' if ratio <= 0.8 else 'FAIL'}")
+    return ratio <= 0.8
+
+
+def start_service(uri: str, data_dir: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PHANANH_MONGODB_URI": uri, "PHANANH_ENV": "dev", "PHANANH_DATA_DIR": data_dir,
+           "PHANANH_FIREBASE_PROJECT_ID": PROJECT, "PHANANH_REPORT_RATE_LIMIT": "1000000",
+           "PHANANH_DATABASE_NAME": "bench"}
+    env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--log-level", "warning"],
+                               env=env, cwd=Path(__file__).resolve().parent.parent)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("service did not start")
+
+
+def form(i: int) -> dict[str, str]:
+    return {"description": f"Ổ gà lớn trước số {i} phố Hàng Bài, xe máy dễ ngã, đề nghị xử lý sớm.",
+            "lat": "21.0285", "lng": "105.8542"}
+
+
+async def bench_rss(base: str, pid: int, photo: bytes) -> bool:
+    process = psutil.Process(pid)
+    peak, stop = process.memory_info().rss, threading.Event()
+    start_rss = peak
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, process.memory_info().rss)
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        async def upload(i: int) -> int:
+            headers = {"Authorization": f"Bearer {make_dev_token(PROJECT, f'rss-{i}')}"}
+            response = await client.post("/v1/reports", data=form(i), files=[("photos", ("IMG.jpg", photo, "image/jpeg"))], headers=headers)
+            return response.status_code
+        started = time.perf_counter()
+        codes = await asyncio.gather(*[upload(i) for i in range(8)])
+        elapsed = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    ok = codes == [201] * 8 and peak < 600 * 1024 * 1024
+    print(f"[rss] 8 concurrent 12 MP uploads in {elapsed:.2f} s: API RSS {start_rss / 2**20:.0f} MB at start, "
+          f"peak {peak / 2**20:.0f} MB (target < 600) statuses={sorted(set(codes))} {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
+def summarise(label: str, latencies: list[float], elapsed: float) -> float:
+    latencies.sort()
+    rate = len(latencies) / elapsed
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]
+    print(f"[{label}] {len(latencies)} in {elapsed:.2f} s: {rate:.0f}/s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    return rate
+
+
+async def bench_http(base: str) -> float:
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client:
+        async def resident(n: int) -> None:
+            headers = {"Authorization": f"Bearer {make_dev_token(PROJECT, f'resident-{n}')}"}
+            for i in range(REPORTS_PER_CLIENT):
+                start = time.perf_counter()
+                response = await client.post("/v1/reports", data=form(i), headers=headers)
+                latencies.append(time.perf_counter() - start)
+                assert response.status_code == 201, response.text
+        started = time.perf_counter()
+        await asyncio.gather(*[resident(n) for n in range(CLIENTS)])
+        return summarise("http intake", latencies, time.perf_counter() - started)
+
+
+async def bench_floor(uri: str) -> float:
+    """The same report document inserted straight into the same server: the ceiling we compare with."""
+    from datetime import UTC, datetime
+
+    from bson import ObjectId
+
+    latencies: list[float] = []
+    client = AsyncMongoClient(uri)
+    reports = client["bench_floor"]["reports"]
+
+    async def writer(n: int) -> None:
+        for i in range(REPORTS_PER_CLIENT):
+            now = datetime.now(UTC)
+            doc = {"_id": ObjectId(), "code": f"HN-{n}-{i}", "resident_uid": f"r-{n}", "description": form(i)["description"],
+                   "location": {"type": "Point", "coordinates": [105.8542, 21.0285]}, "ward": {"code": "00070", "name": "Hoàn Kiếm"},
+                   "photos": [], "status": "received", "status_history": [{"status": "received", "at": now}],
+                   "created_at": now, "updated_at": now, "version": 1}
+            start = time.perf_counter()
+            await reports.insert_one(doc)
+            latencies.append(time.perf_counter() - start)
+
+    started = time.perf_counter()
+    await asyncio.gather(*[writer(n) for n in range(CLIENTS)])
+    rate = summarise("floor insert_one", latencies, time.perf_counter() - started)
+    await client.close()
+    return rate
+
+
+def main() -> int:
+    photo = phone_jpeg()
+    results = [bench_pipeline(photo)]
+    with tempfile.TemporaryDirectory() as data_dir:
+        database = EmbeddedMongo(Path(data_dir))
+        uri = database.start()
+        port = free_port()
+        service = start_service(uri, data_dir, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            results.append(asyncio.run(bench_rss(base, service.pid, photo)))
+            floor = asyncio.run(bench_floor(uri))
+            http = asyncio.run(bench_http(base))
+            ratio = http / floor
+            print(f"[intake] HTTP intake at {ratio:.0%} of the raw insert floor (target >= 40%) {'PASS' if ratio >= 0.4 else 'FAIL'}")
+            results.append(ratio >= 0.4)
+        finally:
+            service.terminate()
+            service.wait(30)
+            database.stop()
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

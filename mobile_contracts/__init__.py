@@ -1,0 +1,1 @@
+"""The contract with the mobile app: OpenAPI snapshot, push and error JSON Schemas, the checker."""

@@ -1,0 +1,1 @@
+"""Push notifications to residents' phones (Firebase Cloud Messaging): outbox, worker, senders."""

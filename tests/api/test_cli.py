@@ -1,0 +1,86 @@
+"""`phananh serve` on the embedded database, as a newcomer runs it: start, use, stop, restart."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+from api.embedded import free_port
+from tests.factories import report_form
+
+
+def _env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHANANH_") and k != "FIREBASE_AUTH_EMULATOR_HOST"}
+    return {**env, "PHANANH_DATA_DIR": str(tmp_path), **extra}
+
+
+def _start(tmp_path, port):
+    return subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env=_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(base, process, timeout_s=90):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read().decode()
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("service did not become ready")
+
+
+def _stop(process):
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(60) == 0
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, "the embedded database outlived the service"
+
+
+def test_serve_starts_embedded_db_keeps_data_across_restart(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    token = subprocess.run([sys.executable, "-m", "api.cli", "dev-token", "--uid", "cli-resident"], env=_env(tmp_path),
+                           capture_output=True, text=True, check=True).stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    process = _start(tmp_path, port)
+    try:
+        _wait_ready(base, process)
+        created = httpx.post(f"{base}/v1/reports", data=report_form(), headers=headers, timeout=30)
+        assert created.status_code == 201, created.text
+    finally:
+        _stop(process)
+    assert (tmp_path / "db").is_dir()
+
+    process = _start(tmp_path, port)
+    try:
+        _wait_ready(base, process)
+        again = httpx.get(f"{base}/v1/reports/{created.json()['id']}", headers=headers, timeout=30)
+        assert again.status_code == 200 and again.json()["code"] == created.json()["code"]
+    finally:
+        _stop(process)
+
+
+def test_dev_mode_refuses_a_public_address(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+                            env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "refusing to serve in DEV mode" in result.stderr
+    assert not (tmp_path / "db").exists()  # refused before starting anything
+
+
+def test_dev_token_carries_claims(tmp_path):
+    import base64
+    import json
+
+    token = subprocess.run([sys.executable, "-m", "api.cli", "dev-token", "--uid", "u9", "--claims", '{"role": "admin"}'],
+                           env=_env(tmp_path), capture_output=True, text=True, check=True).stdout.strip()
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert payload["sub"] == "u9" and payload["role"] == "admin" and payload["exp"] > time.time()
