@@ -57,7 +57,6 @@ class Settings(BaseSettings):
     idempotency_ttl_s: int = 7 * 24 * 3600
     report_rate_limit: int = 20
     report_rate_window_s: int = 3600
-    page_size_max: int = 100
 
     @model_validator(mode="after")
     def _default_env(self) -> "Settings":
