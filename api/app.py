@@ -81,8 +81,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_indexes()
 
     request = _StateRequest(app)
-    photos = get_photo_service(request, settings)
-    reports = get_report_service(request, state.db, settings, photos, get_rate_limiter(state.db))
+    photos = await get_photo_service(request, settings)
+    reports = await get_report_service(request, state.db, settings, photos, await get_rate_limiter(state.db))
     state.maintenance = Maintenance(photos, reports, settings.orphan_photo_grace_s)
     sweeper = asyncio.create_task(state.maintenance.run_forever())
     try:

@@ -1,4 +1,8 @@
-"""FastAPI dependencies that hand out what the lifespan built (no globals, no import-time state)."""
+"""FastAPI dependencies that hand out what the lifespan built (no globals, no import-time state).
+
+They are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in its thread
+pool, a thread hop per dependency per request for what is only an attribute lookup.
+"""
 
 from typing import Annotated
 
@@ -17,19 +21,19 @@ from api.settings import Settings
 from classifiers.routing.taxonomy import Taxonomy
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_client(request: Request) -> AsyncMongoClient:
+async def get_client(request: Request) -> AsyncMongoClient:
     return request.app.state.client
 
 
-def get_db(request: Request) -> AsyncDatabase:
+async def get_db(request: Request) -> AsyncDatabase:
     return request.app.state.db
 
 
-def get_taxonomy(request: Request) -> Taxonomy:
+async def get_taxonomy(request: Request) -> Taxonomy:
     return request.app.state.taxonomy
 
 
@@ -38,7 +42,7 @@ DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
 TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
 
 
-def get_photo_service(request: Request, settings: SettingsDep) -> PhotoService:
+async def get_photo_service(request: Request, settings: SettingsDep) -> PhotoService:
     limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
                          display_long_side=settings.display_long_side, thumbnail_long_side=settings.thumbnail_long_side)
     return PhotoService(request.app.state.photo_store, limits, request.app.state.photo_limiter)
@@ -47,11 +51,11 @@ def get_photo_service(request: Request, settings: SettingsDep) -> PhotoService:
 PhotoServiceDep = Annotated[PhotoService, Depends(get_photo_service)]
 
 
-def get_rate_limiter(db: DatabaseDep) -> RateLimiter:
+async def get_rate_limiter(db: DatabaseDep) -> RateLimiter:
     return RateLimiter(RateLimitRepository(db))
 
 
-def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
+async def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
                        rate_limiter: Annotated[RateLimiter, Depends(get_rate_limiter)]) -> ReportService:
     return ReportService(
         client=request.app.state.client, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),

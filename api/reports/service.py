@@ -121,7 +121,8 @@ class ReportService:
         except BaseException:
             await self._photos.discard(str(report_id))
             raise
-        await self._photos.commit(str(report_id))
+        if processed:
+            await self._photos.commit(str(report_id))
         log.info("report %s received", code)
         return IntakeResult(201, body, replayed=False)
 
