@@ -20,6 +20,7 @@ class Prediction:
 class Classifier(Protocol):
     model_version: str
     labels: list[str]
+    threshold: float  # default auto-routing threshold fitted with the model (the API may override it)
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         """One prediction per text, in order. Batched internally and safe to call from several threads."""
