@@ -1,0 +1,1 @@
+"""Agency triage: the report workflow, deadlines, queues, corrections, duplicates, ratings."""
