@@ -18,6 +18,8 @@ from pymongo.errors import PyMongoError
 from api import db as database
 from api.auth import TokenVerifier
 from api.categories.router import router as categories_router
+from api.devices.repository import DeviceRepository
+from api.devices.router import router as devices_router
 from api.deps import get_photo_service, get_rate_limiter, get_report_service
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
@@ -44,6 +46,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         GridFSPhotoStore.ensure_indexes,
         IdempotencyRepository.index_setup(settings.idempotency_ttl_s),
         RateLimitRepository.ensure_indexes,
+        DeviceRepository.ensure_indexes,
     ]
 
 
@@ -106,6 +109,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (health_router, reports_router, photos_router, categories_router):
+    for router in (health_router, reports_router, photos_router, categories_router, devices_router):
         app.include_router(router)
     return app

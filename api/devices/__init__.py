@@ -1,0 +1,1 @@
+"""Residents' phones: the FCM registration tokens pushes are sent to."""
