@@ -50,7 +50,7 @@ def phone_jpeg(seed: int = 7) -> bytes:
     return out.getvalue()
 
 
-def median_time(fn, runs: int = 15) -> float:
+def median_time(fn, runs: int = 31) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
