@@ -29,10 +29,12 @@ from api.middleware import BodySizeLimit
 from api.photos.router import router as photos_router
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
+from api.reports.classification import ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
+from classifiers.loader import load_classifier
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
@@ -70,6 +72,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
     state.token_verifier = TokenVerifier(settings)
+    classifier = await anyio.to_thread.run_sync(load_classifier, settings.classifier_model)
+    threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold
+    state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold, anyio.CapacityLimiter(2))
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)

@@ -67,6 +67,31 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Top 3 categories with confidences, and the agency the report would go to."""
+    from classifiers.loader import load_classifier
+    from classifiers.routing.rules import route
+    from classifiers.routing.taxonomy import Taxonomy
+    from classifiers.routing.wards import WardIndex
+
+    settings = Settings()
+    taxonomy = Taxonomy.load(settings.taxonomy_file)
+    ward = None
+    if args.lat is not None and args.lng is not None:
+        ward = WardIndex.load(settings.wards_file, settings.ward_snap_m).locate(args.lat, args.lng)
+        if ward is None:
+            log.error("(%s, %s) is outside Hanoi", args.lat, args.lng)
+            return 2
+    classifier = load_classifier(settings.classifier_model)
+    threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold
+    prediction = classifier.predict([args.text])[0]
+    for code, confidence in prediction.top_k:
+        print(f"{confidence:6.1%}  {code:<22} {taxonomy.categories[code].name_vi}")
+    decision = route(prediction, args.category, ward, taxonomy, threshold)
+    print(f"-> {decision.agency_name} ({decision.agency}); {decision.reason}, threshold {threshold:.2f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phananh", description="Hanoi residents' report service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--uid", required=True)
     token.add_argument("--claims", help='JSON object of custom claims, e.g. \'{"role": "admin"}\'')
     token.set_defaults(func=cmd_dev_token)
+
+    classify = sub.add_parser("classify", help="show how the classifier reads a report and where it would go")
+    classify.add_argument("text")
+    classify.add_argument("--lat", type=float)
+    classify.add_argument("--lng", type=float)
+    classify.add_argument("--category", help="the resident's own pick, used when the model is unsure")
+    classify.set_defaults(func=cmd_classify)
     return parser
 
 

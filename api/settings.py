@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     dev_token_lifetime_s: int = 24 * 3600
 
+    classifier_model: str | None = Field(
+        default=None, description="Directory of a transformers classifier; unset: the shipped default model.")
+    classifier_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Auto-routing confidence threshold; unset: the model's calibrated one.")
     taxonomy_file: Path = ROUTING_DATA / "taxonomy.json"
     wards_file: Path = ROUTING_DATA / "hanoi_wards_2025.geojson"
     ward_snap_m: float = Field(

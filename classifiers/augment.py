@@ -40,9 +40,10 @@ class Augmenter:
     """Seeded random corruptions; one instance per training run keeps runs reproducible."""
 
     def __init__(self, seed: int, p_strip: float = 0.3, p_abbreviate: float = 0.3, p_typo: float = 0.3,
-                 typo_rate: float = 0.04) -> None:
+                 typo_rate: float = 0.04, word_dropout: float = 0.0) -> None:
         self.rng = random.Random(seed)
         self.p_strip, self.p_abbreviate, self.p_typo, self.typo_rate = p_strip, p_abbreviate, p_typo, typo_rate
+        self.word_dropout = word_dropout
 
     def strip(self, text: str) -> str:
         return strip_diacritics(text)
@@ -75,7 +76,15 @@ class Augmenter:
             i += 1
         return "".join(out)
 
+    def drop_words(self, text: str) -> str:
+        """Remove each word with probability ``word_dropout``: no single keyword can carry a label."""
+        words = text.split()
+        kept = [w for w in words if self.rng.random() >= self.word_dropout]
+        return " ".join(kept or words)
+
     def __call__(self, text: str) -> str:
+        if self.word_dropout:
+            text = self.drop_words(text)
         if self.rng.random() < self.p_abbreviate:
             text = self.abbreviate(text)
         if self.rng.random() < self.p_strip:

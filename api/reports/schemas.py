@@ -69,18 +69,11 @@ class StatusEntryOut(BaseModel):
     note: str | None = None
 
 
-class ClassificationOut(BaseModel):
-    category: str
-    confidence: float
-    top_k: list[dict[str, Any]] = []
-    model_version: str | None = None
-
-
 class RoutingOut(BaseModel):
     agency: str
     agency_name: str | None = None
+    category: str | None = Field(None, description="The category the report was routed under; null while in triage.")
     ward: WardOut | None = None
-    reason: str | None = None
 
 
 class ReportOut(BaseModel):
@@ -94,7 +87,6 @@ class ReportOut(BaseModel):
     ward: WardOut | None = None
     photos: list[PhotoOut] = []
     status_history: list[StatusEntryOut] = []
-    classification: ClassificationOut | None = None
     routing: RoutingOut | None = None
     created_at: datetime
     updated_at: datetime

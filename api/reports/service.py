@@ -8,6 +8,7 @@ so no orphan photo and no half report survive an error.
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -22,6 +23,7 @@ from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
 from api.ratelimit.service import RateLimiter
+from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
@@ -52,11 +54,22 @@ def photo_urls(photo_id: str) -> tuple[str, str]:
     return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
 
 
+def _intake_history(now: datetime, principal: Principal, assessment: Assessment) -> list[dict[str, Any]]:
+    """Received from the resident; assigned by the system at once when the model is sure."""
+    history = [{"status": "received", "at": now, "by_uid": principal.uid, "by_role": principal.role,
+                "public_note": None, "internal_note": None}]
+    if assessment.routing.auto_routed:
+        history.append({"status": "assigned", "at": now, "by_uid": None, "by_role": "system", "public_note": None,
+                        "internal_note": f"auto-routed: {assessment.routing.reason}"})
+    return history
+
+
 class ReportService:
     def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
                  photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
-                 settings: Settings, codes: CodeAllocator) -> None:
+                 settings: Settings, codes: CodeAllocator, classifier: ReportClassifier) -> None:
         self._client = client
+        self._classifier = classifier
         self._codes = codes
         self._repo = repo
         self._idempotency = idempotency
@@ -83,6 +96,7 @@ class ReportService:
         await self._rate_limiter.hit("report_create", principal.uid, self._settings.report_rate_limit,
                                      self._settings.report_rate_window_s)
 
+        assessment = await self._classifier.assess(submission.description, submission.category, ward)
         processed = await self._photos.process(uploads)
         now = utc_now()
         report_id = ObjectId()
@@ -95,10 +109,10 @@ class ReportService:
                 "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
                 "accuracy_m": submission.accuracy_m, "address": submission.address,
                 "ward": {"code": ward.code, "name": ward.name},
-                "photos": photo_refs, "status": "received",
-                "status_history": [{"status": "received", "at": now, "by_uid": principal.uid, "by_role": principal.role,
-                                    "public_note": None, "internal_note": None}],
-                "classification": None, "routing": None,
+                "photos": photo_refs, "status": "assigned" if assessment.routing.auto_routed else "received",
+                "status_history": _intake_history(now, principal, assessment),
+                "category": assessment.routing.category, "agency": assessment.routing.agency,
+                "classification": assessment.classification, "routing": assessment.routing_document(),
                 "created_at": now, "updated_at": now, "version": 1,
             }
             body = self.view(report, principal).model_dump(mode="json")
@@ -163,7 +177,7 @@ class ReportService:
             photos=[self._photo_out(p) for p in report.get("photos", [])],
             status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"))
                             for e in report.get("status_history", [])],
-            classification=report.get("classification"), routing=report.get("routing"),
+            routing=report.get("routing"),
             created_at=report["created_at"], updated_at=report["updated_at"],
         )
 

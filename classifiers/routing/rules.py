@@ -31,16 +31,19 @@ class RoutingDecision:
         return self.category is not None
 
 
-def agency_for(category_code: str, ward: Ward, taxonomy: Taxonomy) -> tuple[str, str]:
-    """(agency code, Vietnamese name) for a category at a place; ward staff hold ``ward:<code>``."""
+def agency_for(category_code: str, ward: Ward | None, taxonomy: Taxonomy) -> tuple[str, str]:
+    """(agency code, Vietnamese name) for a category at a place; ward staff hold ``ward:<code>``.
+
+    Without a place (the classify CLI), a ward-routed category names the generic ward agency.
+    """
     category = taxonomy.categories[category_code]
-    if category.routing == "ward":
+    if category.routing == "ward" and ward is not None:
         return f"{WARD_AGENCY_PREFIX}{ward.code}", f"UBND {ward.kind.lower()} {ward.name}".replace("  ", " ")
     agency = taxonomy.agencies[category.agency]
     return agency.code, agency.name_vi
 
 
-def route(prediction: Prediction, resident_pick: str | None, ward: Ward, taxonomy: Taxonomy,
+def route(prediction: Prediction, resident_pick: str | None, ward: Ward | None, taxonomy: Taxonomy,
           threshold: float) -> RoutingDecision:
     if prediction.confidence >= threshold and prediction.category in taxonomy.categories:
         return RoutingDecision(prediction.category, *agency_for(prediction.category, ward, taxonomy), "classifier")

@@ -84,3 +84,13 @@ def test_dev_token_carries_claims(tmp_path):
                            env=_env(tmp_path), capture_output=True, text=True, check=True).stdout.strip()
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert payload["sub"] == "u9" and payload["role"] == "admin" and payload["exp"] > time.time()
+
+
+def test_classify_prints_top_three_and_the_agency(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "api.cli", "classify", "karaoke hát đến 2h sáng",
+                             "--lat", "21.0285", "--lng", "105.8542"],
+                            env=_env(tmp_path, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 4 and "noise" in lines[0]
+    assert lines[-1].startswith("-> UBND phường Hoàn Kiếm (ward:00070)")

@@ -19,15 +19,18 @@ def test_text_only_report_is_stored_with_code_ward_and_history(client, sync_db):
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["code"].startswith("HN-20") and body["code"][-6:].isdigit()
-    assert body["status"] == "received"
+    assert body["status"] == "assigned"  # the model is sure: routed at once
     assert body["description"] == "Cống   bị tắc"
     assert body["ward"] == {"code": "00070", "name": "Hoàn Kiếm"}
-    assert [e["status"] for e in body["status_history"]] == ["received"]
+    assert [e["status"] for e in body["status_history"]] == ["received", "assigned"]
+    assert body["routing"]["agency"] == "drainage_co" and body["routing"]["category"] == "flooding_drainage"
     assert response.headers["location"] == f"/v1/reports/{body['id']}"
     stored = sync_db.reports.find_one({"code": body["code"]})
     assert stored["resident_uid"] == uid
     assert stored["location"] == {"type": "Point", "coordinates": [105.8542, 21.0285]}
-    assert stored["classification"] is None and stored["routing"] is None
+    assert stored["classification"]["category"] == "flooding_drainage"
+    assert stored["classification"]["confidence"] >= 0.66 and stored["classification"]["model_version"]
+    assert (stored["category"], stored["agency"]) == ("flooding_drainage", "drainage_co")
     assert stored["created_at"].tzinfo is not None and stored["created_at"] == stored["updated_at"]
 
 
