@@ -44,6 +44,7 @@ class Settings(BaseSettings):
         default=None, ge=0, le=1, description="Auto-routing confidence threshold; unset: the model's calibrated one.")
     taxonomy_file: Path = ROUTING_DATA / "taxonomy.json"
     wards_file: Path = ROUTING_DATA / "hanoi_wards_2025.geojson"
+    sla_file: Path = ROUTING_DATA / "sla.json"
     ward_snap_m: float = Field(
         default=150.0,
         description="A point outside every simplified ward polygon but this close to one still counts.",
