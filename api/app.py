@@ -74,7 +74,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.token_verifier = TokenVerifier(settings)
     classifier = await anyio.to_thread.run_sync(load_classifier, settings.classifier_model)
     threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold
-    state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold, anyio.CapacityLimiter(2))
+    state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold)
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)

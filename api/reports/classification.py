@@ -1,16 +1,18 @@
 """Classify a report's text and decide where it goes, off the event loop.
 
-The model is CPU-bound (a few ms per text): it runs in a worker thread under a limiter so a
-burst of reports cannot starve the event loop, and the routing rule itself is pure data
-(classifiers/routing/rules.py).
+The model is CPU-bound (a few ms per text) and much cheaper per text in batches, so
+concurrent reports are micro-batched: a batch runs as soon as none is running (no added wait
+when the service is quiet), and whatever arrives meanwhile forms the next batch (a storm of
+reports shares forward passes). The routing rule itself is pure data (classifiers/routing/rules.py).
 """
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
-from classifiers.base import Classifier
+from classifiers.base import Classifier, Prediction
 from classifiers.routing.rules import RoutingDecision, route
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import Ward
@@ -29,15 +31,46 @@ class Assessment:
                 "ward": {"code": self.ward.code, "name": self.ward.name}, "suggestions": suggestions}
 
 
-class ReportClassifier:
-    def __init__(self, classifier: Classifier, taxonomy: Taxonomy, threshold: float, limiter: anyio.CapacityLimiter) -> None:
+class MicroBatcher:
+    """Funnel concurrent single-text predictions into batched ``predict`` calls, one at a time."""
+
+    def __init__(self, classifier: Classifier, max_batch: int = 32) -> None:
         self._classifier = classifier
+        self._max_batch = max_batch
+        self._pending: list[tuple[str, asyncio.Future[Prediction]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def predict(self, text: str) -> Prediction:
+        future: asyncio.Future[Prediction] = asyncio.get_running_loop().create_future()
+        self._pending.append((text, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch:]
+            try:
+                predictions = await anyio.to_thread.run_sync(self._classifier.predict, [text for text, _ in batch])
+            except Exception as exc:  # every waiter gets the failure; none hangs
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), prediction in zip(batch, predictions, strict=True):
+                if not future.done():
+                    future.set_result(prediction)
+
+
+class ReportClassifier:
+    def __init__(self, classifier: Classifier, taxonomy: Taxonomy, threshold: float) -> None:
+        self._classifier = classifier
+        self._batcher = MicroBatcher(classifier)
         self._taxonomy = taxonomy
         self.threshold = threshold
-        self._limiter = limiter
 
     async def assess(self, text: str, resident_pick: str | None, ward: Ward) -> Assessment:
-        prediction = (await anyio.to_thread.run_sync(self._classifier.predict, [text], limiter=self._limiter))[0]
+        prediction = await self._batcher.predict(text)
         classification = {
             "category": prediction.category, "confidence": round(prediction.confidence, 4),
             "top_k": [{"category": code, "confidence": round(p, 4)} for code, p in prediction.top_k],
