@@ -17,6 +17,7 @@ from pymongo.errors import PyMongoError
 
 from api import db as database
 from api.auth import TokenVerifier
+from api.audit.repository import AuditRepository
 from api.categories.router import router as categories_router
 from api.devices.repository import DeviceRepository
 from api.devices.router import router as devices_router
@@ -34,6 +35,7 @@ from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
+from api.triage.router import router as triage_router
 from classifiers.loader import load_classifier
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
@@ -49,6 +51,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         IdempotencyRepository.index_setup(settings.idempotency_ttl_s),
         RateLimitRepository.ensure_indexes,
         DeviceRepository.ensure_indexes,
+        AuditRepository.ensure_indexes,
     ]
 
 
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (health_router, reports_router, photos_router, categories_router, devices_router):
+    for router in (health_router, reports_router, photos_router, categories_router, devices_router,
+                   triage_router):
         app.include_router(router)
     return app

@@ -61,3 +61,8 @@ def report_form(**overrides: Any) -> dict[str, str]:
 
 def photo_files(*blobs: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("photos", (f"{i}-{name}", blob, content_type)) for i, blob in enumerate(blobs)]
+
+
+def staff_headers(role: str, agency: str | None = None, uid: str | None = None, **extra: str) -> dict[str, str]:
+    claims = {"role": role, **({"agency": agency} if agency else {})}
+    return auth_headers(uid or new_uid(role), claims, **extra)

@@ -3,7 +3,7 @@
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, GEOSPHERE
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -36,6 +36,15 @@ class ReportRepository:
 
     async def insert(self, report: dict[str, Any], session: AsyncClientSession | None = None) -> None:
         await self._reports.insert_one(report, session=session)
+
+    async def apply_status(self, report_id: ObjectId, expected_version: int, status: str, entry: dict[str, Any],
+                           session: AsyncClientSession) -> dict[str, Any] | None:
+        """Compare-and-set on the version: None when someone else changed the report first."""
+        return await self._reports.find_one_and_update(
+            {"_id": report_id, "version": expected_version},
+            {"$set": {"status": status, "updated_at": entry["at"]}, "$inc": {"version": 1},
+             "$push": {"status_history": entry}},
+            session=session, return_document=ReturnDocument.AFTER)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})

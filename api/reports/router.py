@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import CurrentPrincipal
@@ -10,8 +10,8 @@ from api.deps import ReportServiceDep, SettingsDep
 from api.errors import ERRORS, AppError
 from api.idempotency.service import validate_key
 from api.photos.service import RawUpload
-from api.reports.schemas import ReportOut, ReportPage, ReportSubmission
-from api.reports.service import parse_report_id
+from api.reports.schemas import ReportOut, ReportPage, ReportSubmission, StaffReportOut
+from api.reports.service import etag, parse_report_id
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -56,7 +56,9 @@ async def list_my_reports(
     return await service.list_mine(principal, cursor, limit)
 
 
-@router.get("/reports/{report_id}", response_model=ReportOut, responses=ERRORS, summary="One report")
-async def get_report(report_id: str, principal: CurrentPrincipal, service: ReportServiceDep) -> ReportOut:
+@router.get("/reports/{report_id}", response_model=StaffReportOut | ReportOut, responses=ERRORS,
+            summary="One report (ETag = its version, for If-Match on updates)")
+async def get_report(report_id: str, principal: CurrentPrincipal, service: ReportServiceDep, response: Response) -> ReportOut:
     report = await service.get_visible(principal, parse_report_id(report_id))
+    response.headers["ETag"] = etag(report)
     return service.view(report, principal)

@@ -92,6 +92,29 @@ class ReportOut(BaseModel):
     updated_at: datetime
 
 
+class StaffStatusEntryOut(StatusEntryOut):
+    by_role: str | None = None
+    by_uid: str | None = Field(None, description="Staff actors; a resident's uid only for triage officers and admins.")
+    internal_note: str | None = None
+
+
+class ClassificationOut(BaseModel):
+    category: str
+    confidence: float
+    top_k: list[dict[str, Any]] = []
+    model_version: str | None = None
+
+
+class StaffReportOut(ReportOut):
+    """What staff see: routing internals and the full history; the resident's identity only for triage."""
+
+    resident_uid: str | None = None
+    agency: str | None = None
+    classification: ClassificationOut | None = None
+    status_history: list[StaffStatusEntryOut] = []
+    version: int
+
+
 class ReportSummary(BaseModel):
     id: str
     code: str

@@ -27,7 +27,8 @@ from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
-    Location, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StatusEntryOut, WardOut,
+    Location, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StaffReportOut, StaffStatusEntryOut,
+    StatusEntryOut, WardOut,
 )
 from api.settings import Settings
 from classifiers.routing.taxonomy import Taxonomy
@@ -52,6 +53,32 @@ def parse_report_id(raw: str) -> ObjectId:
 
 def photo_urls(photo_id: str) -> tuple[str, str]:
     return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
+
+
+def can_see(principal: Principal, report: dict[str, Any]) -> bool:
+    """City-wide roles see everything; agency staff their agency's reports; residents their own."""
+    if principal.role in ("triage_officer", "leadership", "admin"):
+        return True
+    if principal.role == "agency_staff":
+        return report.get("agency") == principal.agency
+    return report["resident_uid"] == principal.uid
+
+
+def staff_view(public: ReportOut, report: dict[str, Any], principal: Principal) -> StaffReportOut:
+    """Like Huế's Hue-S: the handling agency never learns who reported; triage officers do."""
+    sees_resident = principal.role in ("triage_officer", "admin")
+    history = [StaffStatusEntryOut(
+        status=e["status"], at=e["at"], note=e.get("public_note"), by_role=e.get("by_role"),
+        by_uid=e.get("by_uid") if (e.get("by_role") != "resident" or sees_resident) else None,
+        internal_note=e.get("internal_note")) for e in report.get("status_history", [])]
+    return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
+                          resident_uid=report["resident_uid"] if sees_resident else None,
+                          agency=report.get("agency"), classification=report.get("classification"),
+                          version=report.get("version", 1))
+
+
+def etag(report: dict[str, Any]) -> str:
+    return f'"v{report.get("version", 1)}"'
 
 
 def _intake_history(now: datetime, principal: Principal, assessment: Assessment) -> list[dict[str, Any]]:
@@ -143,7 +170,7 @@ class ReportService:
     async def get_visible(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
         """The report if this caller may see it; otherwise 404, so ids reveal nothing."""
         report = await self._repo.get(report_id)
-        if report is None or report["resident_uid"] != principal.uid:
+        if report is None or not can_see(principal, report):
             raise AppError(404, "report_not_found")
         return report
 
@@ -166,7 +193,11 @@ class ReportService:
             return False
 
     def view(self, report: dict[str, Any], principal: Principal) -> ReportOut:
-        """The report as its author sees it: their exact location, the public history."""
+        """The report as this caller may see it: staff get the working view, residents the public one."""
+        return staff_view(self._public_view(report), report, principal) if principal.is_staff else self._public_view(report)
+
+    def _public_view(self, report: dict[str, Any]) -> ReportOut:
+        """The author's view: their exact location, the public history, no staff identities."""
         lng, lat = report["location"]["coordinates"]
         return ReportOut(
             id=str(report["_id"]), code=report["code"], status=report["status"],

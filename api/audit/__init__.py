@@ -1,0 +1,1 @@
+"""The append-only audit trail of every staff action on a report."""

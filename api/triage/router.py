@@ -1,0 +1,44 @@
+"""/v1/triage: staff actions on reports. Parses and authorises; the rules live in the service."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from api.audit.repository import AuditRepository
+from api.auth import CurrentPrincipal, Principal
+from api.deps import DatabaseDep, ReportServiceDep
+from api.errors import ERRORS, AppError
+from api.reports.repository import ReportRepository
+from api.reports.schemas import StaffReportOut
+from api.reports.service import etag, parse_report_id
+from api.triage.schemas import StatusChange
+from api.triage.service import TriageService, parse_if_match
+
+router = APIRouter(prefix="/v1/triage", tags=["triage"])
+WORKING_ROLES = ("agency_staff", "triage_officer", "admin")
+
+
+async def working_staff(principal: CurrentPrincipal) -> Principal:
+    if principal.role not in WORKING_ROLES:
+        raise AppError(403, "forbidden")
+    return principal
+
+
+async def get_triage_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageService:
+    return TriageService(request.app.state.client, reports, ReportRepository(db), AuditRepository(db))
+
+
+@router.post("/reports/{report_id}/status", response_model=StaffReportOut, responses={**ERRORS, 412: ERRORS[409], 428: ERRORS[409]},
+             summary="Move a report through the workflow (send If-Match: the report's ETag)")
+async def change_status(
+    report_id: str,
+    change: StatusChange,
+    principal: Annotated[Principal, Depends(working_staff)],
+    service: Annotated[TriageService, Depends(get_triage_service)],
+    reports: ReportServiceDep,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> JSONResponse:
+    updated = await service.change_status(principal, parse_report_id(report_id), change, parse_if_match(if_match))
+    body = reports.view(updated, principal).model_dump(mode="json")
+    return JSONResponse(body, headers={"ETag": etag(updated)})

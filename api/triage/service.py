@@ -1,0 +1,59 @@
+"""Triage rules: status changes validated by the workflow table, versioned, audited, atomic."""
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+
+from api.audit.repository import AuditRepository
+from api.auth import Principal
+from api.db import run_in_transaction, utc_now
+from api.errors import AppError
+from api.reports.repository import ReportRepository
+from api.reports.service import ReportService
+from api.triage.schemas import StatusChange
+from api.triage.workflow import TransitionRefused, check_transition
+
+
+def parse_if_match(header: str | None) -> int:
+    """The version in an If-Match ETag ("v7" or W/"v7"); 428 when absent, 412 when unreadable."""
+    if header is None:
+        raise AppError(428, "precondition_required")
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.startswith("v") or not value[1:].isdigit():
+        raise AppError(412, "precondition_failed")
+    return int(value[1:])
+
+
+class TriageService:
+    def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository, audit: AuditRepository) -> None:
+        self._client = client
+        self._reports = reports
+        self._repo = repo
+        self._audit = audit
+
+    async def change_status(self, principal: Principal, report_id: ObjectId, change: StatusChange,
+                            expected_version: int) -> dict[str, Any]:
+        report = await self._reports.get_visible(principal, report_id)
+        if report["version"] != expected_version:  # preconditions first (RFC 9110): a stale view is 412, not 409
+            raise AppError(412, "precondition_failed")
+        try:
+            check_transition(report["status"], change.status, principal.role,
+                             is_author=report["resident_uid"] == principal.uid, public_note=change.public_note)
+        except TransitionRefused as refused:
+            raise AppError(refused.status, refused.key) from refused
+        now = utc_now()
+        entry = {"status": change.status, "from": report["status"], "at": now, "by_uid": principal.uid,
+                 "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note}
+
+        async def write(session: Any) -> dict[str, Any] | None:
+            updated = await self._repo.apply_status(report_id, expected_version, change.status, entry, session)
+            if updated is not None:
+                await self._audit.record(report_id, "status", principal.uid, principal.role, now,
+                                         {"from": report["status"], "to": change.status}, session)
+            return updated
+
+        updated = await run_in_transaction(self._client, write)
+        if updated is None:  # another staff member won the race between our read and our write
+            raise AppError(412, "precondition_failed")
+        return updated
