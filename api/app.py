@@ -36,6 +36,7 @@ from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
 from api.triage.router import router as triage_router
+from api.triage.sla import SlaPolicy
 from classifiers.loader import load_classifier
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
@@ -74,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.db = state.client[settings.database_name]
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
+    state.sla = SlaPolicy.load(settings.sla_file)
     state.token_verifier = TokenVerifier(settings)
     classifier = await anyio.to_thread.run_sync(load_classifier, settings.classifier_model)
     threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold

@@ -61,7 +61,7 @@ async def get_report_service(request: Request, db: DatabaseDep, settings: Settin
         client=request.app.state.client, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
         photos=photos, rate_limiter=rate_limiter, taxonomy=request.app.state.taxonomy,
         wards=request.app.state.wards, settings=settings, codes=request.app.state.report_codes,
-        classifier=request.app.state.report_classifier,
+        classifier=request.app.state.report_classifier, sla=request.app.state.sla,
     )
 
 

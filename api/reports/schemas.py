@@ -111,6 +111,10 @@ class StaffReportOut(ReportOut):
     resident_uid: str | None = None
     agency: str | None = None
     classification: ClassificationOut | None = None
+    priority: str | None = None
+    due_acknowledge_at: datetime | None = None
+    due_resolve_at: datetime | None = None
+    overdue: bool = False
     status_history: list[StaffStatusEntryOut] = []
     version: int
 

@@ -31,6 +31,7 @@ from api.reports.schemas import (
     StatusEntryOut, WardOut,
 )
 from api.settings import Settings
+from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
@@ -74,6 +75,8 @@ def staff_view(public: ReportOut, report: dict[str, Any], principal: Principal) 
     return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
                           resident_uid=report["resident_uid"] if sees_resident else None,
                           agency=report.get("agency"), classification=report.get("classification"),
+                          priority=report.get("priority"), due_acknowledge_at=report.get("due_acknowledge_at"),
+                          due_resolve_at=report.get("due_resolve_at"), overdue=report.get("overdue", False),
                           version=report.get("version", 1))
 
 
@@ -94,8 +97,9 @@ def _intake_history(now: datetime, principal: Principal, assessment: Assessment)
 class ReportService:
     def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
                  photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
-                 settings: Settings, codes: CodeAllocator, classifier: ReportClassifier) -> None:
+                 settings: Settings, codes: CodeAllocator, classifier: ReportClassifier, sla: SlaPolicy) -> None:
         self._client = client
+        self._sla = sla
         self._classifier = classifier
         self._codes = codes
         self._repo = repo
@@ -139,6 +143,7 @@ class ReportService:
                 "photos": photo_refs, "status": "assigned" if assessment.routing.auto_routed else "received",
                 "status_history": _intake_history(now, principal, assessment),
                 "category": assessment.routing.category, "agency": assessment.routing.agency,
+                **self._deadlines(now, assessment, submission.description),
                 "classification": assessment.classification, "routing": assessment.routing_document(),
                 "created_at": now, "updated_at": now, "version": 1,
             }
@@ -166,6 +171,14 @@ class ReportService:
             await self._photos.commit(str(report_id))
         log.info("report %s received", code)
         return IntakeResult(201, body, replayed=False)
+
+    def _deadlines(self, now: datetime, assessment: Assessment, text: str) -> dict[str, Any]:
+        """Priority and due dates, fixed when the report is routed (recomputed on reassignment)."""
+        category = assessment.routing.category or assessment.classification["category"]
+        priority = self._sla.priority(category, text)
+        return {"priority": priority, "overdue": False,
+                "due_acknowledge_at": self._sla.due(now, category, priority, "acknowledge"),
+                "due_resolve_at": self._sla.due(now, category, priority, "resolve")}
 
     async def get_visible(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
         """The report if this caller may see it; otherwise 404, so ids reveal nothing."""

@@ -94,3 +94,15 @@ def test_each_role_sees_what_it_may(client, report):
     assert "Nội bộ" not in str(resident_view) and "staff-7" not in str(resident_view)
     assert resident_view["status_history"][-1]["note"] == "Đang xử lý"
     assert client.get(f"/v1/reports/{report['id']}", headers=staff_headers("agency_staff", "urenco")).status_code == 404
+
+
+def test_priority_and_due_dates_are_set_when_routed(client, sync_db):
+    body = client.post("/v1/reports", data=report_form(description="Dây điện đứt rơi xuống đường, rất nguy hiểm"),
+                       headers=auth_headers(new_uid())).json()
+    stored = sync_db.reports.find_one({"code": body["code"]})
+    assert stored["agency"] == "evn_hanoi" and stored["priority"] == "urgent"
+    sla = client.app.state.sla
+    assert stored["due_acknowledge_at"] == sla.due(stored["created_at"], "power_grid", "urgent", "acknowledge")
+    assert stored["due_resolve_at"] == sla.due(stored["created_at"], "power_grid", "urgent", "resolve")
+    staff_view = client.get(f"/v1/reports/{body['id']}", headers=staff_headers("agency_staff", "evn_hanoi")).json()
+    assert staff_view["priority"] == "urgent" and staff_view["overdue"] is False
