@@ -1,5 +1,6 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -23,6 +24,11 @@ class ReportRepository:
         reports = db[REPORTS]
         await reports.create_index([("code", ASCENDING)], unique=True)
         await reports.create_index([("resident_uid", ASCENDING), ("_id", DESCENDING)])
+        # triage queues: an agency's (or the whole city's) open reports by deadline or by age
+        for name, scope in (("agency", [("agency", ASCENDING)]), ("city", [])):
+            await reports.create_index([*scope, ("status", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)],
+                                       name=f"queue_{name}_due")
+            await reports.create_index([*scope, ("status", ASCENDING), ("_id", ASCENDING)], name=f"queue_{name}_age")
         # Spelled out (MongoDB's default anyway) so a restart's create_index matches the stored
         # spec exactly; SecantusDB otherwise reports a conflicting index.
         await reports.create_index([("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3})
@@ -38,13 +44,24 @@ class ReportRepository:
         await self._reports.insert_one(report, session=session)
 
     async def apply_status(self, report_id: ObjectId, expected_version: int, status: str, entry: dict[str, Any],
-                           session: AsyncClientSession) -> dict[str, Any] | None:
+                           due_at: datetime | None, session: AsyncClientSession) -> dict[str, Any] | None:
         """Compare-and-set on the version: None when someone else changed the report first."""
         return await self._reports.find_one_and_update(
             {"_id": report_id, "version": expected_version},
-            {"$set": {"status": status, "updated_at": entry["at"]}, "$inc": {"version": 1},
+            {"$set": {"status": status, "updated_at": entry["at"], "due_at": due_at}, "$inc": {"version": 1},
              "$push": {"status_history": entry}},
             session=session, return_document=ReturnDocument.AFTER)
+
+    async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], index: str, limit: int) -> list[dict[str, Any]]:
+        """A page of a triage queue through the named queue index.
+
+        The hint is deliberate: SecantusDB's planner falls back to a collection scan when a
+        filter outside the index (category, ward) joins the query; MongoDB honours it too.
+        """
+        return [doc async for doc in self._reports.find(query).sort(sort).hint(index).limit(limit)]
+
+    async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]], index: str) -> dict[str, Any]:
+        return await self._reports.find(query).sort(sort).hint(index).explain()
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})

@@ -176,9 +176,9 @@ class ReportService:
         """Priority and due dates, fixed when the report is routed (recomputed on reassignment)."""
         category = assessment.routing.category or assessment.classification["category"]
         priority = self._sla.priority(category, text)
-        return {"priority": priority, "overdue": False,
-                "due_acknowledge_at": self._sla.due(now, category, priority, "acknowledge"),
-                "due_resolve_at": self._sla.due(now, category, priority, "resolve")}
+        acknowledge_by = self._sla.due(now, category, priority, "acknowledge")
+        return {"priority": priority, "overdue": False, "due_at": acknowledge_by,
+                "due_acknowledge_at": acknowledge_by, "due_resolve_at": self._sla.due(now, category, priority, "resolve")}
 
     async def get_visible(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
         """The report if this caller may see it; otherwise 404, so ids reveal nothing."""

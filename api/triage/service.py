@@ -1,5 +1,6 @@
 """Triage rules: status changes validated by the workflow table, versioned, audited, atomic."""
 
+from dataclasses import replace
 from typing import Any
 
 from bson import ObjectId
@@ -11,8 +12,9 @@ from api.db import run_in_transaction, utc_now
 from api.errors import AppError
 from api.reports.repository import ReportRepository
 from api.reports.service import ReportService
-from api.triage.schemas import StatusChange
-from api.triage.workflow import TransitionRefused, check_transition
+from api.triage.queue import QueueFilters, build_query, encode_cursor
+from api.triage.schemas import QueueItem, QueuePage, StatusChange
+from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
 
 
 def parse_if_match(header: str | None) -> int:
@@ -25,12 +27,33 @@ def parse_if_match(header: str | None) -> int:
     return int(value[1:])
 
 
+def _queue_item(report: dict[str, Any]) -> QueueItem:
+    routing = report.get("routing") or {}
+    return QueueItem(id=str(report["_id"]), code=report["code"], status=report["status"],
+                     description=report["description"][:280], category=report.get("category"),
+                     agency=report.get("agency"), ward=report.get("ward"), priority=report.get("priority"),
+                     due_at=report.get("due_at"), overdue=report.get("overdue", False),
+                     created_at=report["created_at"], suggestions=routing.get("suggestions", []))
+
+
 class TriageService:
     def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository, audit: AuditRepository) -> None:
         self._client = client
         self._reports = reports
         self._repo = repo
         self._audit = audit
+
+    async def queue(self, principal: Principal, filters: QueueFilters, cursor: str | None, limit: int) -> QueuePage:
+        """Agency staff see their own agency's queue only; city-wide roles may pick any agency."""
+        if principal.role == "agency_staff":
+            if filters.agency not in (None, principal.agency):
+                raise AppError(403, "forbidden")
+            filters = replace(filters, agency=principal.agency)
+        plan = build_query(filters, cursor)
+        reports = plan.trim(await self._repo.queue(plan.query, plan.sort, plan.index, limit + 1 + (50 if plan.after else 0)))
+        page = reports[:limit]
+        next_cursor = encode_cursor(page[-1], filters.sort) if len(reports) > limit else None
+        return QueuePage(items=[_queue_item(r) for r in page], next_cursor=next_cursor)
 
     async def change_status(self, principal: Principal, report_id: ObjectId, change: StatusChange,
                             expected_version: int) -> dict[str, Any]:
@@ -47,7 +70,9 @@ class TriageService:
                  "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note}
 
         async def write(session: Any) -> dict[str, Any] | None:
-            updated = await self._repo.apply_status(report_id, expected_version, change.status, entry, session)
+            deadline_field = next_deadline_field(change.status)
+            due_at = report.get(deadline_field) if deadline_field else None
+            updated = await self._repo.apply_status(report_id, expected_version, change.status, entry, due_at, session)
             if updated is not None:
                 await self._audit.record(report_id, "status", principal.uid, principal.role, now,
                                          {"from": report["status"], "to": change.status}, session)

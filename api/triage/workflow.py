@@ -62,6 +62,13 @@ def check_transition(current: str, target: str, role: str, *, is_author: bool = 
     return rule
 
 
+def next_deadline_field(status: str) -> str | None:
+    """Which due date the queue sorts by in a status: acknowledging, then resolving, then none."""
+    if status in ("received", "assigned", "reopened"):
+        return "due_acknowledge_at"
+    return "due_resolve_at" if status == "in_progress" else None
+
+
 def allowed_targets(current: str, role: str) -> list[str]:
     """What this role may move a report to next (shown to staff apps as available actions)."""
     return [target for (source, target), rule in TRANSITIONS.items() if source == current and role in rule.roles]
