@@ -60,6 +60,28 @@ class _VerifyOnlyCredential(credentials.Base):
         return AnonymousCredentials()
 
 
+def valid_claims(role: str, agency: str | None, agency_exists) -> dict[str, Any] | None:
+    """The custom claims for a role grant, or ValueError; None for a plain resident."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role == "agency_staff":
+        if not agency or not agency_exists(agency):
+            raise ValueError("agency_staff needs --agency: an agency code or ward:<ward code>")
+        return {"role": role, "agency": agency}
+    if agency:
+        raise ValueError("--agency only goes with --role agency_staff")
+    return None if role == "resident" else {"role": role}
+
+
+def grant_role(settings: Settings, uid: str, claims: dict[str, Any] | None) -> None:
+    """Set (or clear) a user's custom claims through firebase-admin; effective at their next token."""
+    verifier = TokenVerifier(settings)
+    try:
+        firebase_auth.set_custom_user_claims(uid, claims, app=verifier.app)
+    finally:
+        verifier.close()
+
+
 class TokenVerifier:
     """One firebase-admin app per service instance; verification is the SDK's own."""
 

@@ -67,6 +67,30 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_grant(args: argparse.Namespace) -> int:
+    """Give a Firebase user a staff role (custom claims); dev mode talks to the auth emulator."""
+    from api.auth import grant_role, valid_claims
+    from classifiers.routing.taxonomy import Taxonomy
+    from classifiers.routing.wards import WardIndex
+
+    settings = Settings()
+    taxonomy = Taxonomy.load(settings.taxonomy_file)
+
+    def agency_exists(code: str) -> bool:
+        if code.startswith("ward:"):
+            return WardIndex.load(settings.wards_file).by_code(code.removeprefix("ward:")) is not None
+        return code in taxonomy.agencies and code != "ward"
+
+    try:
+        claims = valid_claims(args.role, args.agency, agency_exists)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    grant_role(settings, args.uid, claims)
+    print(f"{args.uid}: {claims or 'resident (claims cleared)'}")
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     """Top 3 categories with confidences, and the agency the report would go to."""
     from classifiers.loader import load_classifier
@@ -107,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--uid", required=True)
     token.add_argument("--claims", help='JSON object of custom claims, e.g. \'{"role": "admin"}\'')
     token.set_defaults(func=cmd_dev_token)
+
+    staff = sub.add_parser("staff", help="manage staff roles")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    grant = staff_sub.add_parser("grant", help="set a user's role (Firebase custom claims)")
+    grant.add_argument("--uid", required=True)
+    grant.add_argument("--role", required=True)
+    grant.add_argument("--agency", help="agency code (e.g. urenco) or ward:<ward code>, for agency_staff")
+    grant.set_defaults(func=cmd_staff_grant)
 
     classify = sub.add_parser("classify", help="show how the classifier reads a report and where it would go")
     classify.add_argument("text")

@@ -94,3 +94,59 @@ def test_classify_prints_top_three_and_the_agency(tmp_path):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 4 and "noise" in lines[0]
     assert lines[-1].startswith("-> UBND phường Hoàn Kiếm (ward:00070)")
+
+
+class IdentityToolkitStandIn:
+    """The accounts:update endpoint of Firebase Auth (emulator URL shape), on 127.0.0.1."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.calls = []
+        calls = self.calls
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                calls.append((self.path, body))
+                reply = json.dumps({"localId": body["localId"]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.host = f"127.0.0.1:{self.server.server_port}"
+
+
+def test_staff_grant_sets_custom_claims_through_firebase_admin(tmp_path):
+    import json
+
+    stand_in = IdentityToolkitStandIn()
+    env = _env(tmp_path, FIREBASE_AUTH_EMULATOR_HOST=stand_in.host, PHANANH_FIREBASE_PROJECT_ID="proj-x")
+
+    def grant(*args):
+        return subprocess.run([sys.executable, "-m", "api.cli", "staff", "grant", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    assert grant("--uid", "u-1", "--role", "agency_staff", "--agency", "urenco").returncode == 0
+    assert grant("--uid", "u-2", "--role", "agency_staff", "--agency", "ward:00070").returncode == 0
+    assert grant("--uid", "u-3", "--role", "leadership").returncode == 0
+    path, body = stand_in.calls[0]
+    assert path == "/identitytoolkit.googleapis.com/v1/projects/proj-x/accounts:update"
+    assert body["localId"] == "u-1" and json.loads(body["customAttributes"]) == {"role": "agency_staff", "agency": "urenco"}
+    assert json.loads(stand_in.calls[1][1]["customAttributes"])["agency"] == "ward:00070"
+    assert json.loads(stand_in.calls[2][1]["customAttributes"]) == {"role": "leadership"}
+    for bad in (["--role", "superuser"], ["--role", "agency_staff"], ["--role", "agency_staff", "--agency", "nowhere"],
+                ["--role", "agency_staff", "--agency", "ward:99999"], ["--role", "admin", "--agency", "urenco"]):
+        result = grant("--uid", "u-9", *bad)
+        assert result.returncode == 2, bad
+    assert len(stand_in.calls) == 3  # refused grants never reach Firebase
+    stand_in.server.shutdown()
