@@ -1,5 +1,6 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ class ReportRepository:
             await reports.create_index([*scope, ("status", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)],
                                        name=f"queue_{name}_due")
             await reports.create_index([*scope, ("status", ASCENDING), ("_id", ASCENDING)], name=f"queue_{name}_age")
+        await reports.create_index([("overdue", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)], name="queue_overdue")
         # Spelled out (MongoDB's default anyway) so a restart's create_index matches the stored
         # spec exactly; SecantusDB otherwise reports a conflicting index.
         await reports.create_index([("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3})
@@ -52,16 +54,19 @@ class ReportRepository:
              "$push": {"status_history": entry}},
             session=session, return_document=ReturnDocument.AFTER)
 
-    async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], index: str, limit: int) -> list[dict[str, Any]]:
-        """A page of a triage queue through the named queue index.
+    async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
+                    limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` reports of an index-served queue query that ``keep`` accepts, in order."""
+        page: list[dict[str, Any]] = []
+        async for doc in self._reports.find(query).sort(sort).batch_size(max(limit, 100)):
+            if keep(doc):
+                page.append(doc)
+                if len(page) >= limit:
+                    break
+        return page
 
-        The hint is deliberate: SecantusDB's planner falls back to a collection scan when a
-        filter outside the index (category, ward) joins the query; MongoDB honours it too.
-        """
-        return [doc async for doc in self._reports.find(query).sort(sort).hint(index).limit(limit)]
-
-    async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]], index: str) -> dict[str, Any]:
-        return await self._reports.find(query).sort(sort).hint(index).explain()
+    async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]]) -> dict[str, Any]:
+        return await self._reports.find(query).sort(sort).explain()
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})

@@ -1,8 +1,11 @@
 """Triage queue queries: filters to an indexed MongoDB query, deadline or age order, cursor pages.
 
-Every query leads with status (and agency when scoped), the prefix of the queue indexes, so
-the other filters narrow an index scan instead of forcing a collection scan. Sorting by the
-next deadline puts overdue reports on top by construction.
+The database query holds only fields of one queue index (agency or the overdue flag, status,
+creation and deadline bounds), so it is an index scan on MongoDB and on SecantusDB alike
+(SecantusDB's planner scans the collection as soon as a field outside every index joins a
+query, and is slow with hints). The remaining filters (category, ward, free text) are applied
+while reading the index-ordered cursor. Sorting by the next deadline puts overdue reports on
+top by construction.
 """
 
 import base64
@@ -50,39 +53,53 @@ def decode_cursor(cursor: str) -> tuple[ObjectId, datetime | None]:
 
 @dataclass(frozen=True)
 class QueuePlan:
-    query: dict[str, Any]
+    query: dict[str, Any]  # index fields only
     sort: list[tuple[str, int]]
-    index: str  # the queue index (see ReportRepository.ensure_indexes) that serves this order and scope
-    after: tuple[datetime, ObjectId] | None  # deadline order: drop what the previous page showed
+    refine: dict[str, Any]  # field -> wanted value, or a compiled pattern for free text
+    after: tuple[datetime, ObjectId] | None  # deadline order: skip what the previous page showed
 
-    def trim(self, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if self.after is None:
-            return reports
-        last_due, last_id = self.after
-        return [r for r in reports if (r["due_at"], r["_id"]) > (last_due, last_id)]
+    def keep(self, report: dict[str, Any]) -> bool:
+        if self.after is not None and (report["due_at"], report["_id"]) <= self.after:
+            return False
+        for field, wanted in self.refine.items():
+            value = report.get("ward", {}).get("code") if field == "ward" else report.get(field)
+            if isinstance(wanted, re.Pattern):
+                if not wanted.search(value or ""):
+                    return False
+            elif value != wanted:
+                return False
+        return True
 
 
 def build_query(filters: QueueFilters, cursor: str | None) -> QueuePlan:
     query: dict[str, Any] = {}
+    refine: dict[str, Any] = {}
     after = None
     if filters.agency:
         query["agency"] = filters.agency
-    query["status"] = filters.status if filters.status else {"$in": list(OPEN_STATUSES)}
-    for field, value in (("category", filters.category), ("ward.code", filters.ward), ("overdue", filters.overdue)):
+    elif filters.overdue:  # the city-wide escalation list: served by the (overdue, due_at) index
+        query["overdue"] = True
+    if filters.overdue is not None and "overdue" not in query:
+        refine["overdue"] = filters.overdue
+    if "overdue" not in query:
+        query["status"] = filters.status if filters.status else {"$in": list(OPEN_STATUSES)}
+    elif filters.status:
+        refine["status"] = filters.status
+    for field, value in (("category", filters.category), ("ward", filters.ward)):
         if value is not None:
-            query[field] = value
+            refine[field] = value
+    if filters.q:
+        text = filters.q.strip()
+        if CODE_PATTERN.match(text.upper()):
+            refine["code"] = text.upper()
+        else:
+            refine["description"] = re.compile(re.escape(text), re.IGNORECASE)
     id_range: dict[str, ObjectId] = {}
     if filters.created_from:
         id_range["$gte"] = ObjectId.from_datetime(datetime.combine(filters.created_from, time(0), UTC))
     if filters.created_to:
         id_range["$lt"] = ObjectId.from_datetime(datetime.combine(filters.created_to, time(0), UTC))
-    if filters.q:
-        text = filters.q.strip()
-        if CODE_PATTERN.match(text.upper()):
-            query["code"] = text.upper()
-        else:  # substring of the description, applied to the index-selected reports only
-            query["description"] = {"$regex": re.escape(text), "$options": "i"}
-    if filters.sort == "due":
+    if filters.sort == "due" or "overdue" in query:
         sort = [("due_at", 1), ("_id", 1)]
         if cursor:
             last_id, last_due = decode_cursor(cursor)
@@ -96,5 +113,4 @@ def build_query(filters: QueueFilters, cursor: str | None) -> QueuePlan:
             id_range["$gt"] = decode_cursor(cursor)[0]
     if id_range:
         query["_id"] = id_range
-    index = f"queue_{'agency' if filters.agency else 'city'}_{filters.sort}"
-    return QueuePlan(query=query, sort=sort, index=index, after=after)
+    return QueuePlan(query=query, sort=sort, refine=refine, after=after)

@@ -50,7 +50,7 @@ class TriageService:
                 raise AppError(403, "forbidden")
             filters = replace(filters, agency=principal.agency)
         plan = build_query(filters, cursor)
-        reports = plan.trim(await self._repo.queue(plan.query, plan.sort, plan.index, limit + 1 + (50 if plan.after else 0)))
+        reports = await self._repo.queue(plan.query, plan.sort, plan.keep, limit + 1)
         page = reports[:limit]
         next_cursor = encode_cursor(page[-1], filters.sort) if len(reports) > limit else None
         return QueuePage(items=[_queue_item(r) for r in page], next_cursor=next_cursor)

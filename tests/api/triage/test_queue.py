@@ -93,6 +93,7 @@ def test_bad_parameters_are_client_errors(client):
     QueueFilters(agency="construction_dept"),
     QueueFilters(agency="construction_dept", status="assigned", category="road_damage"),
     QueueFilters(ward="00070", overdue=True),
+    QueueFilters(overdue=True, category="road_damage"),
     QueueFilters(agency="urenco", q="rác", sort="age"),
     QueueFilters(status="in_progress", sort="age"),
 ])
@@ -100,6 +101,6 @@ def test_every_queue_query_uses_an_index(client, filters):
     file_report(client, TEXTS["pothole"])
     plan = build_query(filters, None)
     repo = ReportRepository(client.app.state.db)
-    explained = client.portal.call(repo.explain_queue, plan.query, plan.sort, plan.index)
+    explained = client.portal.call(repo.explain_queue, plan.query, plan.sort)
     winning = str(explained["queryPlanner"]["winningPlan"])
     assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
