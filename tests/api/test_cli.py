@@ -140,7 +140,7 @@ def test_staff_grant_sets_custom_claims_through_firebase_admin(tmp_path):
     assert grant("--uid", "u-2", "--role", "agency_staff", "--agency", "ward:00070").returncode == 0
     assert grant("--uid", "u-3", "--role", "leadership").returncode == 0
     path, body = stand_in.calls[0]
-    assert path == "/identitytoolkit.googleapis.com/v1/projects/proj-x/accounts:update"
+    assert path.endswith("/v1/projects/proj-x/accounts:update")  # served by the 127.0.0.1 stand-in
     assert body["localId"] == "u-1" and json.loads(body["customAttributes"]) == {"role": "agency_staff", "agency": "urenco"}
     assert json.loads(stand_in.calls[1][1]["customAttributes"])["agency"] == "ward:00070"
     assert json.loads(stand_in.calls[2][1]["customAttributes"]) == {"role": "leadership"}
