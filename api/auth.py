@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -60,7 +61,7 @@ class _VerifyOnlyCredential(credentials.Base):
         return AnonymousCredentials()
 
 
-def valid_claims(role: str, agency: str | None, agency_exists) -> dict[str, Any] | None:
+def valid_claims(role: str, agency: str | None, agency_exists: Callable[[str], bool]) -> dict[str, Any] | None:
     """The custom claims for a role grant, or ValueError; None for a plain resident."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 _PROBLEM_DOC = {"description": "Problem details (RFC 9457), translated", "content": {PROBLEM_JSON: {}}}
-ERRORS: dict[int | str, dict[str, Any]] = {code: _PROBLEM_DOC for code in (400, 401, 404, 409, 413, 415, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: _PROBLEM_DOC for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)}
 
 
 class AppError(Exception):

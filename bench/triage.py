@@ -49,7 +49,7 @@ QUERIES = {
 
 def seed(uri: str, db_name: str, n: int, settings: Settings) -> ObjectId:
     taxonomy = Taxonomy.load(settings.taxonomy_file)
-    wards = [w for w in (WardIndex.load(settings.wards_file)._wards)]
+    wards = WardIndex.load(settings.wards_file).wards
     rng = random.Random(7)
     now = datetime.now(UTC)
     docs = []
@@ -61,7 +61,7 @@ def seed(uri: str, db_name: str, n: int, settings: Settings) -> ObjectId:
         created = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
         due = created + timedelta(hours=rng.choice([8, 16, 40, 72]))
         docs.append({
-            "_id": ObjectId.from_datetime(created).__class__(ObjectId.from_datetime(created).binary[:4] + ObjectId().binary[4:]),
+            "_id": ObjectId(ObjectId.from_datetime(created).binary[:4] + ObjectId().binary[4:]),  # unique, dated at creation
             "code": f"HN-2026-{i + 1:06d}", "resident_uid": f"r-{rng.randrange(20000)}",
             "description": rng.choice(["Ổ gà to giữa đường", "Rác chất đống", "Karaoke ồn", "Đèn đường hỏng", "Ngập sâu"]) + f" số {i}",
             "location": {"type": "Point", "coordinates": [105.85, 21.03]}, "ward": {"code": ward.code, "name": ward.name},

@@ -59,7 +59,7 @@ async def get_queue(
     return await service.queue(principal, filters, cursor, limit)
 
 
-@router.post("/reports/{report_id}/status", response_model=StaffReportOut, responses={**ERRORS, 412: ERRORS[409], 428: ERRORS[409]},
+@router.post("/reports/{report_id}/status", response_model=StaffReportOut, responses=ERRORS,
              summary="Move a report through the workflow (send If-Match: the report's ETag)")
 async def change_status(
     report_id: str,

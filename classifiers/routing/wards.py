@@ -48,6 +48,10 @@ class WardIndex:
     def __len__(self) -> int:
         return len(self._wards)
 
+    @property
+    def wards(self) -> list[Ward]:
+        return list(self._wards)
+
     def locate(self, lat: float, lng: float) -> Ward | None:
         """The ward containing (lat, lng), or None when the point is outside Hanoi."""
         if not (math.isfinite(lat) and math.isfinite(lng)):
