@@ -82,9 +82,11 @@ def _fit(image: Image.Image, long_side: int) -> Image.Image:
         return image
     ratio = long_side / max(width, height)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    factor = int(1 / ratio)  # a cheap integer box reduction first, then a small quality resample
+    # A cheap integer box reduction first, then bilinear for the last < 2x step: after the box
+    # filter has averaged away the aliasing, bicubic costs 50% more for no visible difference.
+    factor = int(1 / ratio)
     reduced = image.reduce(factor) if factor > 1 else image
-    return reduced.resize(size, Image.Resampling.BICUBIC)
+    return reduced.resize(size, Image.Resampling.BILINEAR)
 
 
 def _encode_jpeg(image: Image.Image, quality: int, icc_profile: bytes | None) -> bytes:
