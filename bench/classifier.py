@@ -5,7 +5,7 @@
 Measures, in one process on this machine: load time, added RSS, single-report latency
 (p50/p99 over ~200 dev texts), batch throughput over the whole dev split, size on disk,
 and dev macro-F1 (overall and per variant). The baseline is trained here on train.jsonl
-(seconds), so no pickle has to be shipped. PASS/FAIL lines apply to the transformer.
+(seconds). PASS/FAIL lines apply to the served model (the shipped one: transformer + n-gram head).
 """
 
 import argparse
@@ -106,7 +106,7 @@ def main() -> None:
         ok = value >= limit if higher_is_better else value <= limit
         print(f"{'PASS' if ok else 'FAIL'} {name} = {value} (target {'>=' if higher_is_better else '<='} {limit})")
     beats = transformer["macro_f1"] > results["tfidf_baseline"]["macro_f1"]
-    print(f"{'PASS' if beats else 'FAIL'} transformer macro_f1 beats the TF-IDF baseline "
+    print(f"{'PASS' if beats else 'FAIL'} served model's macro_f1 beats the TF-IDF baseline "
           f"({transformer['macro_f1']} vs {results['tfidf_baseline']['macro_f1']})")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

@@ -4,9 +4,18 @@ Character n-grams cope with typos, missing diacritics and abbreviations without 
 pretrained knowledge, train in seconds and need no torch; the shipped transformer must
 beat this on dev macro-F1 to earn its cost. It implements the same Classifier protocol
 (with the same temperature calibration) so the bench and evaluation treat both alike.
+
+Its errors differ from the transformer's (it is strongest on text without diacritics, the
+transformer on text with them), so the shipped model also carries one as a second opinion
+(classifiers/ensemble.py). It is saved without pickle: loading a model directory must never
+execute code from it.
 """
 
+import json
+from pathlib import Path
+
 import numpy as np
+from safetensors.numpy import load_file, save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -17,13 +26,13 @@ from classifiers.calibration import calibrated_probabilities, fit_temperature, p
 from classifiers.text import normalize
 
 
+VECTORIZER = {"analyzer": "char_wb", "ngram_range": (1, 5), "sublinear_tf": True}
+
+
 class TfidfClassifier:
     def __init__(self, seed: int = 13, augmented_copies: int = 1) -> None:
         self.seed, self.augmented_copies = seed, augmented_copies
-        self.pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=2),
-            LogisticRegression(C=10.0, max_iter=2000),
-        )
+        self.pipeline = make_pipeline(TfidfVectorizer(**VECTORIZER, min_df=2), LogisticRegression(C=10.0, max_iter=2000))
         self.temperature, self.threshold = 1.0, 1.0
         self.labels: list[str] = []
         self.model_version = f"tfidf-char1-5-lr-seed{seed}"
@@ -49,3 +58,31 @@ class TfidfClassifier:
         if not texts:
             return []
         return predictions_from_probabilities(calibrated_probabilities(self.logits(texts), self.temperature), self.labels)
+
+    def save(self, directory: Path) -> None:
+        """Vocabulary and calibration as JSON, weights as safetensors (float32)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        vectorizer, regression = self.pipeline[0], self.pipeline[-1]
+        vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        (directory / "ngram.json").write_text(json.dumps(
+            {"model_version": self.model_version, "labels": self.labels, "temperature": self.temperature,
+             "threshold": self.threshold, "vocabulary": vocabulary}, ensure_ascii=False), encoding="utf-8")
+        # contiguous copies: safetensors writes the raw buffer, and coef_ is Fortran-ordered
+        save_file({"idf": np.ascontiguousarray(vectorizer.idf_, np.float32),
+                   "coef": np.ascontiguousarray(regression.coef_, np.float32),
+                   "intercept": np.ascontiguousarray(regression.intercept_, np.float32)}, str(directory / "ngram.safetensors"))
+
+    @classmethod
+    def load(cls, directory: Path) -> "TfidfClassifier":
+        meta = json.loads((directory / "ngram.json").read_text(encoding="utf-8"))
+        weights = load_file(str(directory / "ngram.safetensors"))
+        self = cls()
+        vectorizer = TfidfVectorizer(**VECTORIZER, vocabulary={g: i for i, g in enumerate(meta["vocabulary"])})
+        vectorizer.idf_ = weights["idf"].astype(np.float64)
+        regression = LogisticRegression()
+        regression.classes_ = np.array(meta["labels"])
+        regression.coef_, regression.intercept_ = weights["coef"].astype(np.float64), weights["intercept"].astype(np.float64)
+        self.pipeline = make_pipeline(vectorizer, regression)
+        self.labels, self.model_version = meta["labels"], meta["model_version"]
+        self.temperature, self.threshold = meta["temperature"], meta["threshold"]
+        return self

@@ -12,9 +12,15 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
 def load_classifier(path: str | None = None) -> Classifier:
     """Load a transformers classifier directory (offline); ``None`` means the shipped default.
 
+    A directory with an ``ensemble.json`` (the shipped default has one) also loads its
+    character n-gram head and serves the mixture (classifiers/ensemble.py).
+
     Cached per process: the model is immutable and thread-safe, and every app instance of a
     process (uvicorn worker, test session) shares one copy instead of loading it again.
     """
+    from classifiers.ensemble import ENSEMBLE_FILE, load_ensemble
     from classifiers.transformer import TransformerClassifier  # torch is heavy: import only when loading
 
-    return TransformerClassifier(Path(path) if path else DEFAULT_MODEL_DIR)
+    model_dir = Path(path) if path else DEFAULT_MODEL_DIR
+    transformer = TransformerClassifier(model_dir)
+    return load_ensemble(model_dir, transformer) if (model_dir / ENSEMBLE_FILE).exists() else transformer

@@ -26,6 +26,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_
 from classifiers.augment import Augmenter
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.base import predictions_from_probabilities
+from classifiers.ensemble import attach_ngram_head, update_card
 from classifiers.dataset import read_jsonl, variants_of
 from classifiers.metrics import macro_f1, report
 from classifiers.scratch import small_encoder, train_tokenizer
@@ -56,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--strip-accents", action="store_true", help="from scratch only: tokenizer drops diacritics")
     p.add_argument("--int8", action="store_true",
                    help="serve with dynamic int8 Linear layers (2x faster for MiniLM; costs a little accuracy)")
+    p.add_argument("--ngram-head", action="store_true",
+                   help="also fit a char n-gram head and serve the mixture (classifiers/ensemble.py)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     return p.parse_args(argv)
 
@@ -194,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
             "train_seconds": round(train_seconds), "train_rows": len(train_rows), "history": history,
             "args": {k: v for k, v in vars(args).items() if k not in ("out",)}}
     finalize(out, dev_rows, labels, card, args.int8)
+    if args.ngram_head:
+        update_card(out, attach_ngram_head(out, train_rows, dev_rows, args.seed))
 
 
 def finalize(out: Path, dev_rows: list[dict], labels: list[str], card: dict, int8: bool) -> None:

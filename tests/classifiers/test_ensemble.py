@@ -1,0 +1,71 @@
+"""The n-gram head and the mixture the shipped model serves."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.baseline import TfidfClassifier
+from classifiers.dataset import read_jsonl
+from classifiers.ensemble import ENSEMBLE_FILE, NGRAM_DIR, EnsembleClassifier
+from classifiers.loader import DEFAULT_MODEL_DIR, load_classifier
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def small_head() -> tuple[TfidfClassifier, list[str]]:
+    train = read_jsonl(ROOT / "classifiers" / "data" / "train.jsonl")[::8]
+    dev = read_jsonl(ROOT / "classifiers" / "data" / "dev.jsonl")[::4]
+    head = TfidfClassifier().fit([r["text"] for r in train], [r["category"] for r in train],
+                                 [r["text"] for r in dev], [r["category"] for r in dev])
+    return head, [r["text"] for r in dev]
+
+
+def test_ngram_head_round_trips_without_pickle(tmp_path: Path, small_head) -> None:
+    head, texts = small_head
+    head.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ngram.json", "ngram.safetensors"]
+    loaded = TfidfClassifier.load(tmp_path)
+    np.testing.assert_allclose(loaded.logits(texts), head.logits(texts), atol=1e-5)
+    assert (loaded.labels, loaded.temperature, loaded.threshold) == (head.labels, head.temperature, head.threshold)
+
+
+class FixedMember:
+    """A member with given logits: the mixture arithmetic is tested on numbers we can check."""
+
+    def __init__(self, labels: list[str], logits: list[list[float]], temperature: float = 1.0) -> None:
+        self.labels, self._logits, self.temperature = labels, np.array(logits), temperature
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return self._logits[: len(texts)]
+
+
+def test_mixture_is_the_weighted_mean_of_member_probabilities() -> None:
+    first = FixedMember(["a", "b"], [[np.log(0.9), np.log(0.1)]])
+    # the second member lists its labels in another order and needs temperature 2
+    second = FixedMember(["b", "a"], [[2 * np.log(0.5), 2 * np.log(0.5)]], temperature=2.0)
+    mixture = EnsembleClassifier([first, second], [3, 1], threshold=0.5, model_version="m")
+    np.testing.assert_allclose(mixture.probabilities(["t"])[0], [0.75 * 0.9 + 0.25 * 0.5, 0.75 * 0.1 + 0.25 * 0.5])
+    prediction = mixture.predict(["t"])[0]
+    assert prediction.category == "a" and prediction.confidence == pytest.approx(0.8)
+    sharpened = EnsembleClassifier([first, second], [3, 1], threshold=0.5, model_version="m", temperature=0.5)
+    assert sharpened.predict(["t"])[0].confidence > 0.8
+
+
+def test_members_must_share_labels(small_head) -> None:
+    head, _ = small_head
+    other = TfidfClassifier()
+    other.labels = head.labels[:-1]
+    with pytest.raises(ValueError):
+        EnsembleClassifier([head, other], [1, 1], threshold=0.5, model_version="m")
+
+
+def test_shipped_default_serves_the_mixture() -> None:
+    spec = json.loads((DEFAULT_MODEL_DIR / ENSEMBLE_FILE).read_text())
+    classifier = load_classifier(None)
+    assert isinstance(classifier, EnsembleClassifier)
+    assert classifier.threshold == spec["threshold"]
+    assert (DEFAULT_MODEL_DIR / NGRAM_DIR / "ngram.safetensors").is_file()
+    assert "+tfidf" in classifier.model_version
