@@ -19,13 +19,15 @@ from api import db as database
 from api.auth import TokenVerifier
 from api.audit.repository import AuditRepository
 from api.categories.router import router as categories_router
+from api.corrections.repository import CorrectionRepository
+from api.duplicates.repository import FollowerRepository
+from api.duplicates.router import router as duplicates_router
+from api.feedback.router import router as feedback_router
 from api.devices.repository import DeviceRepository
 from api.devices.router import router as devices_router
-from api.deps import get_photo_service, get_rate_limiter, get_report_service
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
-from api.maintenance import Maintenance
 from api.middleware import BodySizeLimit
 from api.photos.router import router as photos_router
 from api.photos.storage import GridFSPhotoStore
@@ -37,6 +39,7 @@ from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
+from api.worker import Worker, standard_jobs
 from classifiers.loader import load_classifier
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
@@ -53,14 +56,9 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         RateLimitRepository.ensure_indexes,
         DeviceRepository.ensure_indexes,
         AuditRepository.ensure_indexes,
+        FollowerRepository.ensure_indexes,
+        CorrectionRepository.ensure_indexes,
     ]
-
-
-class _StateRequest:
-    """Lets lifespan code reuse the request-scoped dependency factories."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
 
 
 @asynccontextmanager
@@ -93,17 +91,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with contextlib.suppress(PyMongoError):  # a database still starting: /readyz retries
         await ensure_indexes()
 
-    request = _StateRequest(app)
-    photos = await get_photo_service(request, settings)
-    reports = await get_report_service(request, state.db, settings, photos, await get_rate_limiter(state.db))
-    state.maintenance = Maintenance(photos, reports, settings.orphan_photo_grace_s)
-    sweeper = asyncio.create_task(state.maintenance.run_forever())
+    state.worker = Worker(standard_jobs(state.client, state.db, settings), settings.worker_interval_s)
+    background = asyncio.create_task(state.worker.run_forever()) if settings.run_worker else None
     try:
         yield
     finally:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        if background is not None:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
         state.token_verifier.close()
         await state.client.close()
 
@@ -120,6 +116,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (health_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router):
+                   triage_router, duplicates_router, feedback_router):
         app.include_router(router)
     return app

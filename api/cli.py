@@ -36,6 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.error("refusing to serve in DEV mode on %s: dev mode accepts unsigned tokens. "
                   "Bind to 127.0.0.1 or set PHANANH_ENV=prod with a real MongoDB.", args.host)
         return 2
+    if args.no_worker:
+        os.environ["PHANANH_RUN_WORKER"] = "false"  # read by each uvicorn worker's Settings
     embedded = None
     if settings.mongodb_uri is None:
         embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port)
@@ -52,6 +54,66 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if embedded is not None:
             embedded.stop()
+    return 0
+
+
+def _database(settings: Settings):
+    from api.db import make_client
+
+    if settings.mongodb_uri is None:
+        raise SystemExit("PHANANH_MONGODB_URI is not set (the embedded database lives inside `phananh serve`)")
+    client = make_client(settings.mongodb_uri)
+    return client, client[settings.database_name]
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The periodic jobs in their own process; safe next to other workers and API processes."""
+    import asyncio
+
+    from api.worker import Worker, standard_jobs
+
+    settings = Settings()
+
+    async def run() -> None:
+        client, db = _database(settings)
+        worker = Worker(standard_jobs(client, db, settings), settings.worker_interval_s)
+        try:
+            if args.once:
+                print(json.dumps(await worker.run_once()))
+            else:
+                await worker.run_forever()
+        finally:
+            await client.close()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_cleanly)
+    asyncio.run(run())
+    return 0
+
+
+def cmd_export_corrections(args: argparse.Namespace) -> int:
+    """Staff corrections as classifier training JSONL (text, category, ...)."""
+    import asyncio
+    import datetime
+
+    from api.corrections.export import export_corrections
+    from api.corrections.repository import CorrectionRepository
+
+    settings = Settings()
+    since = datetime.datetime.fromisoformat(args.since).replace(tzinfo=datetime.UTC) if args.since else None
+
+    async def run() -> int:
+        client, db = _database(settings)
+        try:
+            if args.out == "-":
+                return await export_corrections(CorrectionRepository(db), sys.stdout, since)
+            with open(args.out, "a" if args.append else "w", encoding="utf-8") as out:
+                return await export_corrections(CorrectionRepository(db), out, since)
+        finally:
+            await client.close()
+
+    count = asyncio.run(run())
+    log.info("exported %d correction(s) to %s", count, args.out)
     return 0
 
 
@@ -125,7 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-worker", action="store_true", help="do not run the periodic jobs in the API processes")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the periodic jobs (overdue flags, auto-close, orphan photos)")
+    worker.add_argument("--once", action="store_true", help="one round, print what each job did, exit")
+    worker.set_defaults(func=cmd_worker)
+
+    export = sub.add_parser("export-corrections", help="staff corrections as classifier training JSONL")
+    export.add_argument("--out", default="-", help="file (default: standard output)")
+    export.add_argument("--append", action="store_true", help="append to --out, e.g. classifiers/data/corrections.jsonl")
+    export.add_argument("--since", help="only corrections from this date (YYYY-MM-DD) on")
+    export.set_defaults(func=cmd_export_corrections)
 
     token = sub.add_parser("dev-token", help="print a token that dev mode accepts")
     token.add_argument("--uid", required=True)

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.duplicates.finder import DuplicateFinder, DuplicateRules
 from api.idempotency.repository import IdempotencyRepository
 from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
@@ -62,6 +63,8 @@ async def get_report_service(request: Request, db: DatabaseDep, settings: Settin
         photos=photos, rate_limiter=rate_limiter, taxonomy=request.app.state.taxonomy,
         wards=request.app.state.wards, settings=settings, codes=request.app.state.report_codes,
         classifier=request.app.state.report_classifier, sla=request.app.state.sla,
+        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules(
+            settings.duplicate_radius_m, settings.duplicate_window_days, settings.duplicate_min_similarity)),
     )
 
 

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = 56 * 1024 * 1024
     orphan_photo_grace_s: int = 600
 
+    reopen_window_days: int = Field(
+        default=7, ge=1, description="A resolved report may be reopened (by its author) this long; then it closes itself.")
+    duplicate_radius_m: float = Field(default=50.0, gt=0, description="Open reports this close may be duplicates.")
+    duplicate_window_days: int = Field(default=14, ge=1, description="... if filed within this many days.")
+    duplicate_min_similarity: float = Field(
+        default=0.2, ge=0, le=1, description="... and their texts share this much (character-trigram Jaccard).")
+    run_worker: bool = Field(
+        default=True, description="Run the periodic jobs inside each API process (`serve --no-worker` turns it off).")
+    worker_interval_s: int = Field(
+        default=60, ge=1, description="How often `phananh worker` (and `serve` without --no-worker) runs its jobs.")
+
     idempotency_ttl_s: int = 7 * 24 * 3600
     report_rate_limit: int = 20
     report_rate_window_s: int = 3600

@@ -34,6 +34,7 @@ def settings(mongo_server: EmbeddedMongo, tmp_path) -> Settings:
         env="dev",
         firebase_project_id=PROJECT_ID,
         orphan_photo_grace_s=600,
+        run_worker=False,  # tests run the jobs themselves, when they choose
     )
 
 

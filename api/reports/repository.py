@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.db import increment
 
 REPORTS = "reports"
+EARTH_RADIUS_M = 6_378_100
 COUNTERS = "counters"
 
 
@@ -34,6 +35,10 @@ class ReportRepository:
         # Spelled out (MongoDB's default anyway) so a restart's create_index matches the stored
         # spec exactly; SecantusDB otherwise reports a conflicting index.
         await reports.create_index([("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3})
+        # duplicates at intake: same category, within metres, recent
+        await reports.create_index([("category", ASCENDING), ("location", GEOSPHERE), ("created_at", DESCENDING)],
+                                   name="duplicates", **{"2dsphereIndexVersion": 3})
+        await reports.create_index([("status", ASCENDING), ("resolved_at", ASCENDING)], name="auto_close")
 
     async def reserve_sequence(self, name: str, count: int) -> int:
         """Reserve ``count`` consecutive numbers of a counter; returns the last one reserved.
@@ -45,14 +50,40 @@ class ReportRepository:
     async def insert(self, report: dict[str, Any], session: AsyncClientSession | None = None) -> None:
         await self._reports.insert_one(report, session=session)
 
-    async def apply_status(self, report_id: ObjectId, expected_version: int, status: str, entry: dict[str, Any],
-                           due_at: datetime | None, session: AsyncClientSession) -> dict[str, Any] | None:
-        """Compare-and-set on the version: None when someone else changed the report first."""
-        return await self._reports.find_one_and_update(
-            {"_id": report_id, "version": expected_version},
-            {"$set": {"status": status, "updated_at": entry["at"], "due_at": due_at}, "$inc": {"version": 1},
-             "$push": {"status_history": entry}},
-            session=session, return_document=ReturnDocument.AFTER)
+    async def update_versioned(self, report_id: ObjectId, expected_version: int | None, fields: dict[str, Any],
+                               push: dict[str, Any] | None = None, session: AsyncClientSession | None = None,
+                               condition: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Compare-and-set: None when the version (or ``condition``) no longer holds.
+
+        Every change bumps the version, so an ETag a client holds goes stale the moment
+        anything it shows changes. ``expected_version=None`` is for additive changes (a note)
+        that cannot lose anyone's update.
+        """
+        query: dict[str, Any] = {"_id": report_id, **(condition or {})}
+        if expected_version is not None:
+            query["version"] = expected_version
+        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
+        if push:
+            update["$push"] = push
+        return await self._reports.find_one_and_update(query, update, session=session,
+                                                       return_document=ReturnDocument.AFTER)
+
+    async def claim_one(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None = None,
+                        session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+        """Atomically change one report still matching ``query`` (jobs: two workers never both win)."""
+        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
+        if push:
+            update["$push"] = push
+        return await self._reports.find_one_and_update(query, update, session=session,
+                                                       return_document=ReturnDocument.AFTER)
+
+    async def nearby_open(self, category: str, lng: float, lat: float, radius_m: float, since: datetime,
+                          open_statuses: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+        """Open reports of a category within ``radius_m`` filed since ``since`` (index ``duplicates``)."""
+        query = {"category": category, "created_at": {"$gte": since}, "status": {"$in": list(open_statuses)},
+                 "location": {"$geoWithin": {"$centerSphere": [[lng, lat], radius_m / EARTH_RADIUS_M]}}}
+        projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1}
+        return await self._reports.find(query, projection).sort("created_at", DESCENDING).limit(limit).to_list()
 
     async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
                     limit: int) -> list[dict[str, Any]]:

@@ -76,6 +76,34 @@ class RoutingOut(BaseModel):
     ward: WardOut | None = None
 
 
+class ReplyOut(BaseModel):
+    at: datetime
+    text: str
+
+
+class RatingOut(BaseModel):
+    stars: int
+    comment: str | None = None
+    at: datetime
+
+
+class MergedIntoOut(BaseModel):
+    id: str
+    code: str
+
+
+class PossibleDuplicateOut(BaseModel):
+    """An open report nearby, same category: shown so the app can offer "follow it instead"."""
+
+    id: str
+    code: str
+    status: str
+    category: str
+    description: str = Field(description="The first 140 characters")
+    similarity: float
+    created_at: datetime
+
+
 class ReportOut(BaseModel):
     id: str
     code: str
@@ -88,6 +116,12 @@ class ReportOut(BaseModel):
     photos: list[PhotoOut] = []
     status_history: list[StatusEntryOut] = []
     routing: RoutingOut | None = None
+    replies: list[ReplyOut] = Field([], description="Public replies from the handling agency")
+    rating: RatingOut | None = None
+    merged_into: MergedIntoOut | None = Field(None, description="Closed as a duplicate of this report")
+    resolved_at: datetime | None = None
+    possible_duplicates: list[PossibleDuplicateOut] | None = Field(
+        None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
     created_at: datetime
     updated_at: datetime
 
@@ -96,6 +130,13 @@ class StaffStatusEntryOut(StatusEntryOut):
     by_role: str | None = None
     by_uid: str | None = Field(None, description="Staff actors; a resident's uid only for triage officers and admins.")
     internal_note: str | None = None
+
+
+class InternalNoteOut(BaseModel):
+    at: datetime
+    by_role: str
+    by_uid: str | None = None
+    text: str
 
 
 class ClassificationOut(BaseModel):
@@ -116,6 +157,7 @@ class StaffReportOut(ReportOut):
     due_resolve_at: datetime | None = None
     overdue: bool = False
     status_history: list[StaffStatusEntryOut] = []
+    internal_notes: list[InternalNoteOut] = []
     version: int
 
 

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from api.auth import Principal
 from api.db import run_in_transaction, utc_now
 from api.errors import AppError, FieldError
+from api.duplicates.finder import DuplicateFinder
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
@@ -27,7 +28,7 @@ from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
-    Location, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StaffReportOut, StaffStatusEntryOut,
+    InternalNoteOut, Location, PossibleDuplicateOut, ReplyOut, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StaffReportOut, StaffStatusEntryOut,
     StatusEntryOut, WardOut,
 )
 from api.settings import Settings
@@ -77,6 +78,9 @@ def staff_view(public: ReportOut, report: dict[str, Any], principal: Principal) 
                           agency=report.get("agency"), classification=report.get("classification"),
                           priority=report.get("priority"), due_acknowledge_at=report.get("due_acknowledge_at"),
                           due_resolve_at=report.get("due_resolve_at"), overdue=report.get("overdue", False),
+                          internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
+                                                          text=n["text"])
+                                          for n in report.get("notes", []) if n["visibility"] == "internal"],
                           version=report.get("version", 1))
 
 
@@ -97,8 +101,10 @@ def _intake_history(now: datetime, principal: Principal, assessment: Assessment)
 class ReportService:
     def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
                  photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
-                 settings: Settings, codes: CodeAllocator, classifier: ReportClassifier, sla: SlaPolicy) -> None:
+                 settings: Settings, codes: CodeAllocator, classifier: ReportClassifier, sla: SlaPolicy,
+                 duplicates: DuplicateFinder) -> None:
         self._client = client
+        self._duplicates = duplicates
         self._sla = sla
         self._classifier = classifier
         self._codes = codes
@@ -132,6 +138,9 @@ class ReportService:
         now = utc_now()
         report_id = ObjectId()
         code = await self._codes.next_code(now)
+        possible_duplicates = await self._duplicates.possible_duplicates(
+            assessment.routing.category or assessment.classification["category"], submission.lng, submission.lat,
+            submission.description, now)
         try:
             photo_refs = await self._photos.save(str(report_id), processed)
             report = {
@@ -147,7 +156,9 @@ class ReportService:
                 "classification": assessment.classification, "routing": assessment.routing_document(),
                 "created_at": now, "updated_at": now, "version": 1,
             }
-            body = self.view(report, principal).model_dump(mode="json")
+            view = self.view(report, principal).model_copy(
+                update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]})
+            body = view.model_dump(mode="json")
 
             if idempotency_key is None:  # one document: atomic without a transaction's round trips
                 await self._repo.insert(report)
@@ -222,6 +233,8 @@ class ReportService:
             status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"))
                             for e in report.get("status_history", [])],
             routing=report.get("routing"),
+            replies=[ReplyOut(at=n["at"], text=n["text"]) for n in report.get("notes", []) if n["visibility"] == "public"],
+            rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
             created_at=report["created_at"], updated_at=report["updated_at"],
         )
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.audit.repository import AuditRepository
+from api.corrections.repository import CorrectionRepository
 from api.auth import CurrentPrincipal, Principal
 from api.deps import DatabaseDep, ReportServiceDep
 from api.errors import ERRORS, AppError
@@ -14,12 +15,14 @@ from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
 from api.reports.service import etag, parse_report_id
 from api.triage.queue import QueueFilters
-from api.triage.schemas import QueuePage, StatusChange
+from api.triage.actions import TriageActions
+from api.triage.schemas import NoteIn, PriorityChange, QueuePage, Reassignment, Recategorisation, StatusChange
 from api.triage.workflow import STATUSES
 from api.triage.service import TriageService, parse_if_match
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
 WORKING_ROLES = ("agency_staff", "triage_officer", "admin")
+ESCALATION_ROLES = ("triage_officer", "admin", "leadership")
 
 
 async def working_staff(principal: CurrentPrincipal) -> Principal:
@@ -30,6 +33,20 @@ async def working_staff(principal: CurrentPrincipal) -> Principal:
 
 async def get_triage_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageService:
     return TriageService(request.app.state.client, reports, ReportRepository(db), AuditRepository(db))
+
+
+async def get_triage_actions(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageActions:
+    state = request.app.state
+    return TriageActions(state.client, reports, ReportRepository(db), AuditRepository(db), CorrectionRepository(db),
+                         state.taxonomy, state.wards, state.sla)
+
+
+ActionsDep = Annotated[TriageActions, Depends(get_triage_actions)]
+WorkingStaff = Annotated[Principal, Depends(working_staff)]
+
+
+def versioned_response(updated: dict, principal: Principal, reports) -> JSONResponse:
+    return JSONResponse(reports.view(updated, principal).model_dump(mode="json"), headers={"ETag": etag(updated)})
 
 
 async def queue_reader(principal: CurrentPrincipal) -> Principal:
@@ -70,5 +87,52 @@ async def change_status(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> JSONResponse:
     updated = await service.change_status(principal, parse_report_id(report_id), change, parse_if_match(if_match))
-    body = reports.view(updated, principal).model_dump(mode="json")
-    return JSONResponse(body, headers={"ETag": etag(updated)})
+    return versioned_response(updated, principal, reports)
+
+
+@router.get("/escalations", response_model=QueuePage, responses=ERRORS,
+            summary="Overdue open reports city-wide, most overdue first (triage officers, leadership)")
+async def get_escalations(
+    principal: CurrentPrincipal,
+    service: Annotated[TriageService, Depends(get_triage_service)],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> QueuePage:
+    if principal.role not in ESCALATION_ROLES:
+        raise AppError(403, "forbidden")
+    return await service.queue(principal, QueueFilters(overdue=True, sort="due"), cursor, limit)
+
+
+@router.post("/reports/{report_id}/assign", response_model=StaffReportOut, responses=ERRORS,
+             summary="Reassign to another agency (reason required; If-Match)")
+async def reassign(report_id: str, body: Reassignment, principal: WorkingStaff, actions: ActionsDep,
+                   reports: ReportServiceDep, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    updated = await actions.reassign(principal, parse_report_id(report_id), body.agency, body.reason,
+                                     parse_if_match(if_match))
+    return versioned_response(updated, principal, reports)
+
+
+@router.post("/reports/{report_id}/category", response_model=StaffReportOut, responses=ERRORS,
+             summary="Recategorise and route by the new category (reason required; If-Match)")
+async def recategorise(report_id: str, body: Recategorisation, principal: WorkingStaff, actions: ActionsDep,
+                       reports: ReportServiceDep, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    updated = await actions.recategorise(principal, parse_report_id(report_id), body.category, body.reason,
+                                         parse_if_match(if_match))
+    return versioned_response(updated, principal, reports)
+
+
+@router.post("/reports/{report_id}/priority", response_model=StaffReportOut, responses=ERRORS,
+             summary="Set urgent/normal; due dates follow (If-Match)")
+async def set_priority(report_id: str, body: PriorityChange, principal: WorkingStaff, actions: ActionsDep,
+                       reports: ReportServiceDep, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    updated = await actions.set_priority(principal, parse_report_id(report_id), body.priority, body.reason,
+                                         parse_if_match(if_match))
+    return versioned_response(updated, principal, reports)
+
+
+@router.post("/reports/{report_id}/notes", response_model=StaffReportOut, responses=ERRORS,
+             summary="Add an internal note or a public reply")
+async def add_note(report_id: str, body: NoteIn, principal: WorkingStaff, actions: ActionsDep,
+                   reports: ReportServiceDep):
+    updated = await actions.add_note(principal, parse_report_id(report_id), body.text, body.public)
+    return versioned_response(updated, principal, reports)

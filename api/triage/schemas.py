@@ -1,7 +1,7 @@
 """Request and response shapes of the triage API (leaf module)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +10,26 @@ class StatusChange(BaseModel):
     status: str = Field(max_length=32)
     public_note: str | None = Field(None, max_length=4000, description="Shown to the resident")
     internal_note: str | None = Field(None, max_length=4000, description="Never shown to residents")
+
+
+class Reassignment(BaseModel):
+    agency: str = Field(max_length=64, description="An agency code, or ward:<ward code> for a ward's People's Committee")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class Recategorisation(BaseModel):
+    category: str = Field(max_length=64)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class PriorityChange(BaseModel):
+    priority: Literal["urgent", "normal"]
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    public: bool = Field(False, description="true: a public reply the resident sees; false: an internal note")
 
 
 class QueueItem(BaseModel):
@@ -23,6 +43,7 @@ class QueueItem(BaseModel):
     priority: str | None
     due_at: datetime | None
     overdue: bool
+    overdue_by_s: int | None = Field(None, description="How long past its due date, when overdue")
     created_at: datetime
     suggestions: list[dict[str, Any]] = Field(default_factory=list, description="The model's top categories (triage queue)")
 

@@ -27,12 +27,19 @@ def parse_if_match(header: str | None) -> int:
     return int(value[1:])
 
 
+def overdue_by_s(report: dict[str, Any]) -> int | None:
+    if not report.get("overdue") or report.get("due_at") is None:
+        return None
+    return max(0, int((utc_now() - report["due_at"]).total_seconds()))
+
+
 def _queue_item(report: dict[str, Any]) -> QueueItem:
     routing = report.get("routing") or {}
     return QueueItem(id=str(report["_id"]), code=report["code"], status=report["status"],
                      description=report["description"][:280], category=report.get("category"),
                      agency=report.get("agency"), ward=report.get("ward"), priority=report.get("priority"),
                      due_at=report.get("due_at"), overdue=report.get("overdue", False),
+                     overdue_by_s=overdue_by_s(report),
                      created_at=report["created_at"], suggestions=routing.get("suggestions", []))
 
 
@@ -72,7 +79,12 @@ class TriageService:
         async def write(session: Any) -> dict[str, Any] | None:
             deadline_field = next_deadline_field(change.status)
             due_at = report.get(deadline_field) if deadline_field else None
-            updated = await self._repo.apply_status(report_id, expected_version, change.status, entry, due_at, session)
+            fields = {"status": change.status, "updated_at": now, "due_at": due_at,
+                      "overdue": due_at is not None and due_at < now}
+            if change.status == "resolved":
+                fields["resolved_at"] = now
+            updated = await self._repo.update_versioned(report_id, expected_version, fields,
+                                                        {"status_history": entry}, session)
             if updated is not None:
                 await self._audit.record(report_id, "status", principal.uid, principal.role, now,
                                          {"from": report["status"], "to": change.status}, session)

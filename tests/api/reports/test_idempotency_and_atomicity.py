@@ -87,12 +87,13 @@ def test_failed_report_write_leaves_no_orphan_photo(client, sync_db, fail_next_c
     assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
 
 
-def test_sweep_removes_photos_of_reports_that_never_came(client, sync_db):
+def test_sweep_removes_photos_of_reports_that_never_came(make_client, sync_db):
+    client = make_client(orphan_photo_grace_s=0)
     kept = post(client, new_uid(), "k-kept")
     crashed_report_id = "aaaaaaaaaaaaaaaaaaaaaaaa"  # its process died after uploading, before writing
     client.portal.call(lambda: client.app.state.photo_store.put(
         "0123456789abcdef01234567", "display", b"\xff\xd8", report_id=crashed_report_id, content_type="image/jpeg"))
     sync_db["photos.files"].update_many({"metadata.report_id": kept.json()["id"]}, {"$set": {"metadata.committed": False}})
-    assert client.portal.call(client.app.state.maintenance.sweep_orphan_photos, 0) == 1
+    assert client.portal.call(client.app.state.worker.jobs["orphan_photos"]) == 1
     assert sync_db["photos.files"].count_documents({"metadata.report_id": crashed_report_id}) == 0
     assert sync_db["photos.files"].count_documents({"metadata.committed": True}) == 2  # the real report's kept

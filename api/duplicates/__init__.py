@@ -1,0 +1,1 @@
+"""Possible duplicates at intake, "me too" followers, and staff merging one report into another."""

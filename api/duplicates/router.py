@@ -1,0 +1,72 @@
+"""/v1/reports/{id}/follow for residents and /v1/triage/reports/{id}/merge for staff."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.audit.repository import AuditRepository
+from api.auth import CurrentPrincipal, Principal
+from api.deps import DatabaseDep, ReportServiceDep
+from api.duplicates.repository import FollowerRepository
+from api.duplicates.service import FollowService
+from api.errors import ERRORS, AppError
+from api.reports.repository import ReportRepository
+from api.reports.schemas import StaffReportOut
+from api.reports.service import parse_report_id
+from api.triage.router import versioned_response, working_staff
+from api.triage.service import parse_if_match
+
+router = APIRouter(tags=["duplicates"])
+
+
+class FollowState(BaseModel):
+    report_id: str
+    code: str
+    status: str
+    following: bool
+    followers: int
+
+
+class MergeRequest(BaseModel):
+    into: str = Field(max_length=64, description="Id of the report that survives")
+    public_note: str | None = Field(None, max_length=4000, description="Shown to the merged report's author")
+
+
+async def resident(principal: CurrentPrincipal) -> Principal:
+    if principal.is_staff:
+        raise AppError(403, "forbidden")
+    return principal
+
+
+async def get_follow_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> FollowService:
+    return FollowService(request.app.state.client, reports, ReportRepository(db), FollowerRepository(db),
+                         AuditRepository(db))
+
+
+FollowServiceDep = Annotated[FollowService, Depends(get_follow_service)]
+
+
+@router.post("/v1/reports/{report_id}/follow", response_model=FollowState, responses=ERRORS,
+             summary='"Me too": get this open report\'s status updates instead of filing a duplicate')
+async def follow(report_id: str, principal: Annotated[Principal, Depends(resident)],
+                 service: FollowServiceDep) -> dict:
+    return await service.follow(principal, parse_report_id(report_id))
+
+
+@router.delete("/v1/reports/{report_id}/follow", response_model=FollowState, responses=ERRORS,
+               summary="Stop following a report")
+async def unfollow(report_id: str, principal: Annotated[Principal, Depends(resident)],
+                   service: FollowServiceDep) -> dict:
+    return await service.unfollow(principal, parse_report_id(report_id))
+
+
+@router.post("/v1/triage/reports/{report_id}/merge", response_model=StaffReportOut, responses=ERRORS,
+             summary="Close this report as a duplicate of another (send If-Match: its ETag)")
+async def merge(report_id: str, request_body: MergeRequest, principal: Annotated[Principal, Depends(working_staff)],
+                service: FollowServiceDep, reports: ReportServiceDep,
+                if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> JSONResponse:
+    updated = await service.merge(principal, parse_report_id(report_id), parse_report_id(request_body.into),
+                                  parse_if_match(if_match), request_body.public_note)
+    return versioned_response(updated, principal, reports)

@@ -1,0 +1,59 @@
+"""Periodic triage jobs: flag overdue reports, close resolved ones nobody reopened.
+
+Both are safe with any number of workers: each report is claimed by one atomic
+find-one-and-update whose filter no longer matches once done, and the audit record is
+written in the same transaction, so two workers never flag (or close) a report twice and a
+crash never leaves a flag without its record. Running them again changes nothing.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from api.audit.repository import AuditRepository
+from api.db import run_in_transaction, utc_now
+from api.reports.repository import ReportRepository
+from api.triage.workflow import SYSTEM
+
+BATCH = 500  # per run; the next run picks up the rest
+
+
+class TriageJobs:
+    def __init__(self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository,
+                 reopen_window_days: int) -> None:
+        self._client = client
+        self._repo = repo
+        self._audit = audit
+        self._reopen_window = timedelta(days=reopen_window_days)
+
+    async def _claim_each(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
+                          action: str, now: datetime) -> int:
+        done = 0
+        while done < BATCH:
+            async def claim(session: Any) -> dict[str, Any] | None:
+                report = await self._repo.claim_one(query, fields, push, session)
+                if report is not None:
+                    await self._audit.record(report["_id"], action, SYSTEM, SYSTEM, now,
+                                             {"due_at": report.get("due_at")}, session)
+                return report
+
+            if await run_in_transaction(self._client, claim) is None:
+                return done
+            done += 1
+        return done
+
+    async def mark_overdue(self, now: datetime | None = None) -> int:
+        """Open reports past their current due date (index ``queue_overdue``); closed ones have none."""
+        now = now or utc_now()
+        return await self._claim_each({"overdue": False, "due_at": {"$lt": now}},
+                                       {"overdue": True, "overdue_marked_at": now}, None, "overdue", now)
+
+    async def close_resolved(self, now: datetime | None = None) -> int:
+        """Resolved longer ago than the reopen window (index ``auto_close``)."""
+        now = now or utc_now()
+        entry = {"status": "closed", "from": "resolved", "at": now, "by_uid": None, "by_role": SYSTEM,
+                 "public_note": None, "internal_note": "auto-closed: not reopened in time"}
+        return await self._claim_each({"status": "resolved", "resolved_at": {"$lt": now - self._reopen_window}},
+                                       {"status": "closed", "closed_at": now, "updated_at": now, "due_at": None},
+                                       {"status_history": entry}, "auto_close", now)

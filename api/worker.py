@@ -1,0 +1,72 @@
+"""The periodic jobs behind ``phananh worker`` (also run inside ``phananh serve`` unless --no-worker).
+
+Every job is idempotent and safe to run in several processes at once, so a deployment may
+run the jobs in each API process, in one or more separate workers, or both.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import anyio
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from api.audit.repository import AuditRepository
+from api.photos.processing import PhotoLimits
+from api.photos.service import PhotoService
+from api.photos.storage import GridFSPhotoStore
+from api.reports.repository import ReportRepository
+from api.settings import Settings
+from api.triage.jobs import TriageJobs
+
+log = logging.getLogger(__name__)
+Job = Callable[[], Awaitable[int]]
+
+
+def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> dict[str, Job]:
+    """The jobs, built from the database alone: a worker process needs no model and no Firebase."""
+    reports = ReportRepository(db)
+    limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
+    photos = PhotoService(GridFSPhotoStore(db), limits, anyio.CapacityLimiter(1))
+    triage = TriageJobs(client, reports, AuditRepository(db), settings.reopen_window_days)
+
+    async def report_exists(report_id: str) -> bool:
+        try:
+            return await reports.exists(ObjectId(report_id))
+        except InvalidId:
+            return False
+
+    async def sweep_orphan_photos() -> int:
+        """Photos pending longer than the grace period belong to a request that died."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_photo_grace_s)
+        return await photos.sweep_orphans(cutoff, report_exists)
+
+    return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "auto_close": triage.close_resolved}
+
+
+class Worker:
+    def __init__(self, jobs: dict[str, Job], interval_s: int) -> None:
+        self.jobs = jobs
+        self.interval_s = interval_s
+
+    async def run_once(self) -> dict[str, int]:
+        """Each job once; a job that fails (database away) is logged and retried next round."""
+        results = {}
+        for name, job in self.jobs.items():
+            try:
+                results[name] = await job()
+            except PyMongoError as exc:
+                log.warning("job %s skipped: %s", name, exc)
+        if any(results.values()):
+            log.info("jobs: %s", results)
+        return results
+
+    async def run_forever(self) -> None:
+        while True:
+            await self.run_once()
+            await asyncio.sleep(self.interval_s)
