@@ -66,3 +66,26 @@ def photo_files(*blobs: bytes, name: str = "photo.jpg", content_type: str = "ima
 def staff_headers(role: str, agency: str | None = None, uid: str | None = None, **extra: str) -> dict[str, str]:
     claims = {"role": role, **({"agency": agency} if agency else {})}
     return auth_headers(uid or new_uid(role), claims, **extra)
+
+
+def file_report(client, description: str, uid: str | None = None, **form: Any) -> dict[str, Any]:
+    """POST a text-only report as a resident; returns the 201 body (with ``_author`` added)."""
+    author = uid or new_uid()
+    response = client.post("/v1/reports", data=report_form(description=description, **form), headers=auth_headers(author))
+    assert response.status_code == 201, response.text
+    return {**response.json(), "_author": author}
+
+
+def move_status(client, report_id: str, status: str, headers: dict[str, str], **notes: str):
+    """A staff status change with the report's current ETag."""
+    etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers["etag"]
+    return client.post(f"/v1/triage/reports/{report_id}/status", json={"status": status, **notes},
+                       headers={**headers, "If-Match": etag})
+
+
+def resolve(client, report_id: str, agency: str) -> dict[str, str]:
+    """Take a report through in_progress to resolved as its agency's staff; returns their headers."""
+    staff = staff_headers("agency_staff", agency)
+    assert move_status(client, report_id, "in_progress", staff).status_code == 200
+    assert move_status(client, report_id, "resolved", staff, public_note="Đã xử lý xong").status_code == 200
+    return staff
