@@ -1,13 +1,17 @@
 """Which open reports a new one may repeat: same category, within metres, recent, similar text.
 
-The geo query (index ``duplicates``: category, location, created_at) finds the candidates;
-character-trigram Jaccard on the folded text (lowercase, no diacritics, abbreviations
+Every report carries ``geo_cell``, the id of the ~111 m x 104 m grid cell (0.001 degree) it
+lies in; the candidates are the reports of the same category in the cells that the radius
+can reach (3 x 3 for 50 m), one equality query on a B-tree index (``duplicates``: category,
+geo_cell) that any MongoDB, and SecantusDB, serves quickly. Exact distance (haversine),
+recency and openness are then checked here. Character-trigram Jaccard on the folded text (lowercase, no diacritics, abbreviations
 expanded) keeps those that talk about the same thing, so "ổ gà to" and "o ga rat to" match
 while a different pothole report three doors down with other words ranks lower. Candidates
 are shown to the author only as code, status and an excerpt: never another resident's
 identity or exact position.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +20,32 @@ from api.reports.repository import ReportRepository
 from api.triage.workflow import OPEN_STATUSES
 from classifiers.text import normalize, strip_diacritics
 
-MAX_CANDIDATES = 50
+MAX_CANDIDATES = 500  # reports of one category around one spot, all time: a bound on memory
+CELL_DEGREES = 0.001
+EARTH_RADIUS_M = 6_371_000
 MAX_SHOWN = 5
 EXCERPT_CHARS = 140
+
+
+def geo_cell(lat: float, lng: float) -> int:
+    """The grid cell of a point; stored on every report at intake."""
+    return math.floor(lat / CELL_DEGREES) * 1_000_000 + math.floor(lng / CELL_DEGREES)
+
+
+def cells_within(lat: float, lng: float, radius_m: float) -> list[int]:
+    """Every cell a circle of ``radius_m`` around the point can touch."""
+    lat_steps = math.ceil(radius_m / (CELL_DEGREES * 111_320))
+    lng_steps = math.ceil(radius_m / (CELL_DEGREES * 111_320 * math.cos(math.radians(lat))))
+    return [geo_cell(lat + i * CELL_DEGREES, lng + j * CELL_DEGREES)
+            for i in range(-lat_steps, lat_steps + 1) for j in range(-lng_steps, lng_steps + 1)]
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def trigrams(text: str) -> set[str]:
@@ -49,8 +76,9 @@ class DuplicateFinder:
         if category is None:
             return []
         since = now - timedelta(days=self._rules.window_days)
-        candidates = await self._reports.nearby_open(category, lng, lat, self._rules.radius_m, since, OPEN_STATUSES,
-                                                     MAX_CANDIDATES)
+        found = await self._reports.in_cells(category, cells_within(lat, lng, self._rules.radius_m), MAX_CANDIDATES)
+        candidates = [c for c in found if c["status"] in OPEN_STATUSES and c["created_at"] >= since
+                      and distance_m(lat, lng, *reversed(c["location"]["coordinates"])) <= self._rules.radius_m]
         scored = [(similarity(text, c["description"]), c) for c in candidates]
         kept = sorted((pair for pair in scored if pair[0] >= self._rules.min_similarity), key=lambda p: -p[0])
         return [{"id": str(c["_id"]), "code": c["code"], "status": c["status"], "category": c["category"],

@@ -61,7 +61,7 @@ class FeedbackService:
         entry = {"status": "reopened", "from": "resolved", "at": now, "by_uid": principal.uid, "by_role": principal.role,
                  "public_note": reason, "internal_note": None}
         fields = {"status": "reopened", "due_at": acknowledge_by, "due_acknowledge_at": acknowledge_by,
-                  "overdue": False, "resolved_at": None, "reopened_at": now, "updated_at": now}
+                  "overdue": False, "resolved_at": None, "resolved_open_since": None, "reopened_at": now, "updated_at": now}
 
         async def write(session: Any) -> dict[str, Any] | None:
             updated = await self._repo.update_versioned(report_id, report["version"], fields,

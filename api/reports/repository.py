@@ -12,7 +12,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.db import increment
 
 REPORTS = "reports"
-EARTH_RADIUS_M = 6_378_100
 COUNTERS = "counters"
 
 
@@ -35,10 +34,10 @@ class ReportRepository:
         # Spelled out (MongoDB's default anyway) so a restart's create_index matches the stored
         # spec exactly; SecantusDB otherwise reports a conflicting index.
         await reports.create_index([("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3})
-        # duplicates at intake: same category, within metres, recent
-        await reports.create_index([("category", ASCENDING), ("location", GEOSPHERE), ("created_at", DESCENDING)],
-                                   name="duplicates", **{"2dsphereIndexVersion": 3})
-        await reports.create_index([("status", ASCENDING), ("resolved_at", ASCENDING)], name="auto_close")
+        # duplicates at intake: same category, same or neighbouring ~100 m grid cell
+        await reports.create_index([("category", ASCENDING), ("geo_cell", ASCENDING)], name="duplicates")
+        # set only while a report sits in `resolved`: this index never competes with the queues'
+        await reports.create_index([("resolved_open_since", ASCENDING)], name="auto_close")
 
     async def reserve_sequence(self, name: str, count: int) -> int:
         """Reserve ``count`` consecutive numbers of a counter; returns the last one reserved.
@@ -77,13 +76,16 @@ class ReportRepository:
         return await self._reports.find_one_and_update(query, update, session=session,
                                                        return_document=ReturnDocument.AFTER)
 
-    async def nearby_open(self, category: str, lng: float, lat: float, radius_m: float, since: datetime,
-                          open_statuses: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
-        """Open reports of a category within ``radius_m`` filed since ``since`` (index ``duplicates``)."""
-        query = {"category": category, "created_at": {"$gte": since}, "status": {"$in": list(open_statuses)},
-                 "location": {"$geoWithin": {"$centerSphere": [[lng, lat], radius_m / EARTH_RADIUS_M]}}}
+    async def in_cells(self, category: str, cells: list[int], limit: int) -> list[dict[str, Any]]:
+        """Reports of a category in these grid cells, newest first (index ``duplicates``).
+
+        Only equality fields in the query: SecantusDB's planner scans the whole index for a
+        2dsphere query (165 ms at 3 000 reports, measured) and for a date range after an
+        ``$in``, so recency, status and exact distance are checked by the caller.
+        """
         projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1}
-        return await self._reports.find(query, projection).sort("created_at", DESCENDING).limit(limit).to_list()
+        cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
+        return sorted(await cursor.limit(limit).to_list(), key=lambda doc: doc["created_at"], reverse=True)
 
     async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
                     limit: int) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from api.auth import Principal
 from api.db import run_in_transaction, utc_now
 from api.errors import AppError, FieldError
-from api.duplicates.finder import DuplicateFinder
+from api.duplicates.finder import DuplicateFinder, geo_cell
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
@@ -147,6 +147,7 @@ class ReportService:
                 "_id": report_id, "code": code, "resident_uid": principal.uid,
                 "description": submission.description, "category_hint": submission.category,
                 "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
+                "geo_cell": geo_cell(submission.lat, submission.lng),
                 "accuracy_m": submission.accuracy_m, "address": submission.address,
                 "ward": {"code": ward.code, "name": ward.name},
                 "photos": photo_refs, "status": "assigned" if assessment.routing.auto_routed else "received",

@@ -50,10 +50,11 @@ class TriageJobs:
                                        {"overdue": True, "overdue_marked_at": now}, None, "overdue", now)
 
     async def close_resolved(self, now: datetime | None = None) -> int:
-        """Resolved longer ago than the reopen window (index ``auto_close``)."""
+        """Resolved longer ago than the reopen window (index ``auto_close`` on a field only resolved reports have)."""
         now = now or utc_now()
         entry = {"status": "closed", "from": "resolved", "at": now, "by_uid": None, "by_role": SYSTEM,
                  "public_note": None, "internal_note": "auto-closed: not reopened in time"}
-        return await self._claim_each({"status": "resolved", "resolved_at": {"$lt": now - self._reopen_window}},
-                                       {"status": "closed", "closed_at": now, "updated_at": now, "due_at": None},
+        return await self._claim_each({"resolved_open_since": {"$lt": now - self._reopen_window}},
+                                       {"status": "closed", "closed_at": now, "updated_at": now, "due_at": None,
+                                        "resolved_open_since": None},
                                        {"status_history": entry}, "auto_close", now)

@@ -83,6 +83,7 @@ class TriageService:
                       "overdue": due_at is not None and due_at < now}
             if change.status == "resolved":
                 fields["resolved_at"] = now
+            fields["resolved_open_since"] = now if change.status == "resolved" else None  # auto-close clock
             updated = await self._repo.update_versioned(report_id, expected_version, fields,
                                                         {"status_history": entry}, session)
             if updated is not None:

@@ -1,10 +1,11 @@
 """Possible duplicates at intake, following, and merging with followers."""
 
+import math
 from datetime import timedelta
 
 import pytest
 
-from api.duplicates.finder import similarity
+from api.duplicates.finder import cells_within, distance_m, geo_cell, similarity
 from tests.factories import HOAN_KIEM_LAKE, auth_headers, file_report, new_uid, resolve, staff_headers
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
@@ -125,3 +126,18 @@ def test_merge_bad_input(client, body) -> None:
     response = client.post(f"/v1/triage/reports/{duplicate['id']}/merge", json=body,
                            headers={**staff_headers("triage_officer"), "If-Match": '"v2"'})
     assert response.status_code in (404, 422) and response.headers["content-type"] == "application/problem+json"
+
+
+def test_cells_cover_the_radius_in_every_direction() -> None:
+    cells = set(cells_within(LAT, LNG, 50))
+    for bearing in range(0, 360, 15):
+        north, east = 49.9 * math.cos(math.radians(bearing)), 49.9 * math.sin(math.radians(bearing))
+        lat, lng = LAT + north / 111_320, LNG + east / (111_320 * math.cos(math.radians(LAT)))
+        assert 49 < distance_m(LAT, LNG, lat, lng) < 50.5
+        assert geo_cell(lat, lng) in cells
+
+
+def test_the_duplicate_query_is_index_served(client, sync_db) -> None:
+    plan = sync_db.reports.find({"category": "road_damage", "geo_cell": {"$in": cells_within(LAT, LNG, 50)}}).explain()
+    winning = str(plan["queryPlanner"]["winningPlan"])
+    assert "'indexName': 'duplicates'" in winning and "COLLSCAN" not in winning

@@ -57,8 +57,9 @@ def test_resolved_reports_close_themselves_after_the_reopen_window(client, sync_
     for report in (old, recent):
         resolve(client, report["id"], "construction_dept")
     resolved_at = sync_db.reports.find_one({"code": old["code"]})["resolved_at"]
-    sync_db.reports.update_one({"code": old["code"]}, {"$set": {"resolved_at": resolved_at - timedelta(days=8)}})
-    sync_db.reports.update_one({"code": recent["code"]}, {"$set": {"resolved_at": resolved_at - timedelta(days=6)}})
+    for report, days in ((old, 8), (recent, 6)):
+        back = resolved_at - timedelta(days=days)
+        sync_db.reports.update_one({"code": report["code"]}, {"$set": {"resolved_at": back, "resolved_open_since": back}})
     assert client.portal.call(client.app.state.worker.jobs["auto_close"]) == 1
     closed = sync_db.reports.find_one({"code": old["code"]})
     assert closed["status"] == "closed" and closed["status_history"][-1]["by_role"] == "system"
@@ -68,7 +69,7 @@ def test_resolved_reports_close_themselves_after_the_reopen_window(client, sync_
 
 def test_jobs_are_served_by_indexes(client, sync_db):
     now = utc_now()
-    for query in ({"overdue": False, "due_at": {"$lt": now}}, {"status": "resolved", "resolved_at": {"$lt": now}}):
+    for query in ({"overdue": False, "due_at": {"$lt": now}}, {"resolved_open_since": {"$lt": now}}):
         plan = str(sync_db.reports.find(query).explain()["queryPlanner"]["winningPlan"])
         assert "IXSCAN" in plan and "COLLSCAN" not in plan
 
