@@ -20,7 +20,7 @@ from api.reports.repository import ReportRepository
 from api.triage.workflow import OPEN_STATUSES
 from classifiers.text import normalize, strip_diacritics
 
-MAX_CANDIDATES = 500  # reports of one category around one spot, all time: a bound on memory
+MAX_CANDIDATES = 50  # the newest reports of the category around the spot
 CELL_DEGREES = 0.001
 EARTH_RADIUS_M = 6_371_000
 MAX_SHOWN = 5
