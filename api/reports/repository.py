@@ -62,11 +62,7 @@ class ReportRepository:
         query: dict[str, Any] = {"_id": report_id, **(condition or {})}
         if expected_version is not None:
             query["version"] = expected_version
-        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
-        if push:
-            update["$push"] = push
-        return await self._reports.find_one_and_update(query, update, session=session,
-                                                       return_document=ReturnDocument.AFTER)
+        return await self.claim_one(query, fields, push, session)
 
     async def claim_one(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None = None,
                         session: AsyncClientSession | None = None) -> dict[str, Any] | None:
