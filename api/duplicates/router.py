@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -15,8 +15,7 @@ from api.errors import ERRORS, AppError
 from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
 from api.reports.service import parse_report_id
-from api.triage.router import versioned_response, working_staff
-from api.triage.service import parse_if_match
+from api.triage.router import ExpectedVersion, versioned_response, working_staff
 
 router = APIRouter(tags=["duplicates"])
 
@@ -65,8 +64,7 @@ async def unfollow(report_id: str, principal: Annotated[Principal, Depends(resid
 @router.post("/v1/triage/reports/{report_id}/merge", response_model=StaffReportOut, responses=ERRORS,
              summary="Close this report as a duplicate of another (send If-Match: its ETag)")
 async def merge(report_id: str, request_body: MergeRequest, principal: Annotated[Principal, Depends(working_staff)],
-                service: FollowServiceDep, reports: ReportServiceDep,
-                if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> JSONResponse:
+                service: FollowServiceDep, reports: ReportServiceDep, version: ExpectedVersion) -> JSONResponse:
     updated = await service.merge(principal, parse_report_id(report_id), parse_report_id(request_body.into),
-                                  parse_if_match(if_match), request_body.public_note)
+                                  version, request_body.public_note)
     return versioned_response(updated, principal, reports)

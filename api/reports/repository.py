@@ -1,7 +1,6 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from bson import ObjectId

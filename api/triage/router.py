@@ -31,6 +31,14 @@ async def working_staff(principal: CurrentPrincipal) -> Principal:
     return principal
 
 
+async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
+    """The report version the caller last saw, from If-Match (428 without it, 412 unreadable)."""
+    return parse_if_match(if_match)
+
+
+ExpectedVersion = Annotated[int, Depends(expected_version)]
+
+
 async def get_triage_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageService:
     return TriageService(request.app.state.client, reports, ReportRepository(db), AuditRepository(db))
 
@@ -84,9 +92,9 @@ async def change_status(
     principal: Annotated[Principal, Depends(working_staff)],
     service: Annotated[TriageService, Depends(get_triage_service)],
     reports: ReportServiceDep,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    version: ExpectedVersion,
 ) -> JSONResponse:
-    updated = await service.change_status(principal, parse_report_id(report_id), change, parse_if_match(if_match))
+    updated = await service.change_status(principal, parse_report_id(report_id), change, version)
     return versioned_response(updated, principal, reports)
 
 
@@ -106,27 +114,24 @@ async def get_escalations(
 @router.post("/reports/{report_id}/assign", response_model=StaffReportOut, responses=ERRORS,
              summary="Reassign to another agency (reason required; If-Match)")
 async def reassign(report_id: str, body: Reassignment, principal: WorkingStaff, actions: ActionsDep,
-                   reports: ReportServiceDep, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
-    updated = await actions.reassign(principal, parse_report_id(report_id), body.agency, body.reason,
-                                     parse_if_match(if_match))
+                   reports: ReportServiceDep, version: ExpectedVersion):
+    updated = await actions.reassign(principal, parse_report_id(report_id), body.agency, body.reason, version)
     return versioned_response(updated, principal, reports)
 
 
 @router.post("/reports/{report_id}/category", response_model=StaffReportOut, responses=ERRORS,
              summary="Recategorise and route by the new category (reason required; If-Match)")
 async def recategorise(report_id: str, body: Recategorisation, principal: WorkingStaff, actions: ActionsDep,
-                       reports: ReportServiceDep, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
-    updated = await actions.recategorise(principal, parse_report_id(report_id), body.category, body.reason,
-                                         parse_if_match(if_match))
+                       reports: ReportServiceDep, version: ExpectedVersion):
+    updated = await actions.recategorise(principal, parse_report_id(report_id), body.category, body.reason, version)
     return versioned_response(updated, principal, reports)
 
 
 @router.post("/reports/{report_id}/priority", response_model=StaffReportOut, responses=ERRORS,
              summary="Set urgent/normal; due dates follow (If-Match)")
 async def set_priority(report_id: str, body: PriorityChange, principal: WorkingStaff, actions: ActionsDep,
-                       reports: ReportServiceDep, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
-    updated = await actions.set_priority(principal, parse_report_id(report_id), body.priority, body.reason,
-                                         parse_if_match(if_match))
+                       reports: ReportServiceDep, version: ExpectedVersion):
+    updated = await actions.set_priority(principal, parse_report_id(report_id), body.priority, body.reason, version)
     return versioned_response(updated, principal, reports)
 
 
