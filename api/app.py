@@ -28,6 +28,7 @@ from api.devices.router import router as devices_router
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
+from api.listeners import build_report_changes
 from api.middleware import BodySizeLimit
 from api.photos.router import router as photos_router
 from api.photos.storage import GridFSPhotoStore
@@ -80,6 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold)
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
+    state.report_changes = build_report_changes(state.db, settings)
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.indexes_ready = False
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.changes import ReportChanges
 from api.duplicates.finder import DuplicateFinder, DuplicateRules
 from api.idempotency.repository import IdempotencyRepository
 from api.photos.processing import PhotoLimits
@@ -38,7 +39,12 @@ async def get_taxonomy(request: Request) -> Taxonomy:
     return request.app.state.taxonomy
 
 
+async def get_report_changes(request: Request) -> ReportChanges:
+    return request.app.state.report_changes
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ReportChangesDep = Annotated[ReportChanges, Depends(get_report_changes)]
 DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
 TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
 
@@ -65,6 +71,7 @@ async def get_report_service(request: Request, db: DatabaseDep, settings: Settin
         classifier=request.app.state.report_classifier, sla=request.app.state.sla,
         duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules(
             settings.duplicate_radius_m, settings.duplicate_window_days, settings.duplicate_min_similarity)),
+        changes=request.app.state.report_changes,
     )
 
 

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from api.audit.repository import AuditRepository
+from api.listeners import build_report_changes
 from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
@@ -33,7 +34,8 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     reports = ReportRepository(db)
     limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
     photos = PhotoService(GridFSPhotoStore(db), limits, anyio.CapacityLimiter(1))
-    triage = TriageJobs(client, reports, AuditRepository(db), settings.reopen_window_days)
+    triage = TriageJobs(client, reports, AuditRepository(db), settings.reopen_window_days,
+                        build_report_changes(db, settings))
 
     async def report_exists(report_id: str) -> bool:
         try:

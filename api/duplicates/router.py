@@ -41,7 +41,7 @@ async def resident(principal: CurrentPrincipal) -> Principal:
 
 async def get_follow_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> FollowService:
     return FollowService(request.app.state.client, reports, ReportRepository(db), FollowerRepository(db),
-                         AuditRepository(db))
+                         AuditRepository(db), request.app.state.report_changes)
 
 
 FollowServiceDep = Annotated[FollowService, Depends(get_follow_service)]

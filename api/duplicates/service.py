@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 
 from api.audit.repository import AuditRepository
 from api.auth import Principal
+from api.changes import ReportChange, ReportChanges
 from api.db import run_in_transaction, utc_now
 from api.duplicates.repository import FollowerRepository
 from api.errors import AppError
@@ -22,8 +23,9 @@ from api.triage.workflow import OPEN_STATUSES
 
 class FollowService:
     def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository,
-                 followers: FollowerRepository, audit: AuditRepository) -> None:
+                 followers: FollowerRepository, audit: AuditRepository, changes: ReportChanges) -> None:
         self._client = client
+        self._changes = changes
         self._reports = reports
         self._repo = repo
         self._followers = followers
@@ -77,6 +79,7 @@ class FollowService:
                                       now, session)
             await self._audit.record(source_id, "merge", principal.uid, principal.role, now,
                                      {"from": source["status"], "to": "closed", "into": target_id}, session)
+            await self._changes.publish(ReportChange("merge", source, updated, now, public_note), session)
             return updated
 
         updated = await run_in_transaction(self._client, write)

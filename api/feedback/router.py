@@ -28,7 +28,7 @@ class ReopenIn(BaseModel):
 
 async def get_feedback_service(request: Request, db: DatabaseDep, settings: SettingsDep) -> FeedbackService:
     return FeedbackService(request.app.state.client, ReportRepository(db), AuditRepository(db), request.app.state.sla,
-                           settings.reopen_window_days)
+                           settings.reopen_window_days, request.app.state.report_changes)
 
 
 FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]

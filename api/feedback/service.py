@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from api.audit.repository import AuditRepository
 from api.auth import Principal
+from api.changes import ReportChange, ReportChanges
 from api.db import run_in_transaction, utc_now
 from api.errors import AppError
 from api.reports.repository import ReportRepository
@@ -23,8 +24,9 @@ from api.triage.workflow import TransitionRefused, check_transition
 
 class FeedbackService:
     def __init__(self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository, sla: SlaPolicy,
-                 reopen_window_days: int) -> None:
+                 reopen_window_days: int, changes: ReportChanges) -> None:
         self._client = client
+        self._changes = changes
         self._repo = repo
         self._audit = audit
         self._sla = sla
@@ -42,8 +44,15 @@ class FeedbackService:
             raise AppError(409, "not_resolved_yet")
         now = utc_now()
         rating = {"stars": stars, "comment": comment, "at": now}
-        updated = await self._repo.update_versioned(report_id, None, {"rating": rating, "updated_at": now},
-                                                    condition={"rating": None})
+
+        async def write(session: Any) -> dict[str, Any] | None:
+            updated = await self._repo.update_versioned(report_id, None, {"rating": rating, "updated_at": now},
+                                                        session=session, condition={"rating": None})
+            if updated is not None:
+                await self._changes.publish(ReportChange("rating", report, updated, now), session)
+            return updated
+
+        updated = await run_in_transaction(self._client, write)
         if updated is None:
             raise AppError(409, "already_rated")
         return updated
@@ -69,6 +78,7 @@ class FeedbackService:
             if updated is not None:
                 await self._audit.record(report_id, "status", principal.uid, principal.role, now,
                                          {"from": "resolved", "to": "reopened"}, session)
+                await self._changes.publish(ReportChange("status", report, updated, now, reason), session)
             return updated
 
         updated = await run_in_transaction(self._client, write)

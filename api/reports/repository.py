@@ -66,11 +66,23 @@ class ReportRepository:
     async def claim_one(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None = None,
                         session: AsyncClientSession | None = None) -> dict[str, Any] | None:
         """Atomically change one report still matching ``query`` (jobs: two workers never both win)."""
+        changed = await self.claim_one_before(query, fields, push, session)
+        return None if changed is None else changed[1]
+
+    async def claim_one_before(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
+                               session: AsyncClientSession | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Like ``claim_one``, returning the report before and after the change (for change listeners)."""
         update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
         if push:
             update["$push"] = push
-        return await self._reports.find_one_and_update(query, update, session=session,
-                                                       return_document=ReturnDocument.AFTER)
+        before = await self._reports.find_one_and_update(query, update, session=session,
+                                                         return_document=ReturnDocument.BEFORE)
+        if before is None:
+            return None
+        after = {**before, **fields, "version": before.get("version", 1) + 1}
+        for key, value in (push or {}).items():
+            after[key] = [*before.get(key, []), value]
+        return before, after
 
     async def in_cells(self, category: str, cells: list[int], limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` reports of a category in these grid cells (index ``duplicates``).

@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
+from api.changes import ReportChange, ReportChanges
 from api.db import run_in_transaction, utc_now
 from api.errors import AppError, FieldError
 from api.duplicates.finder import DuplicateFinder, geo_cell
@@ -102,8 +103,9 @@ class ReportService:
     def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
                  photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
                  settings: Settings, codes: CodeAllocator, classifier: ReportClassifier, sla: SlaPolicy,
-                 duplicates: DuplicateFinder) -> None:
+                 duplicates: DuplicateFinder, changes: ReportChanges) -> None:
         self._client = client
+        self._changes = changes
         self._duplicates = duplicates
         self._sla = sla
         self._classifier = classifier
@@ -161,15 +163,14 @@ class ReportService:
                 update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]})
             body = view.model_dump(mode="json")
 
-            if idempotency_key is None:  # one document: atomic without a transaction's round trips
-                await self._repo.insert(report)
-            else:
-                async def write(session: Any) -> None:
-                    await self._repo.insert(report, session)
+            async def write(session: Any) -> None:
+                await self._repo.insert(report, session)
+                await self._changes.publish(ReportChange("received", None, report, now), session)
+                if idempotency_key is not None:
                     await self._idempotency.record(principal.uid, idempotency_key, request_fingerprint, 201, body,
                                                    now, self._settings.idempotency_ttl_s, session)
 
-                await run_in_transaction(self._client, write)
+            await run_in_transaction(self._client, write)
         except DuplicateKeyError:
             await self._photos.discard(str(report_id))
             replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)

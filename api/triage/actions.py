@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from api.audit.repository import AuditRepository
 from api.auth import Principal
+from api.changes import ReportChange, ReportChanges
 from api.corrections.repository import CorrectionRepository
 from api.db import run_in_transaction, utc_now
 from api.errors import AppError
@@ -29,8 +30,9 @@ from classifiers.routing.wards import WardIndex
 class TriageActions:
     def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository,
                  audit: AuditRepository, corrections: CorrectionRepository, taxonomy: Taxonomy, wards: WardIndex,
-                 sla: SlaPolicy) -> None:
+                 sla: SlaPolicy, changes: ReportChanges) -> None:
         self._client = client
+        self._changes = changes
         self._reports = reports
         self._repo = repo
         self._audit = audit
@@ -103,6 +105,7 @@ class TriageActions:
                 await self._corrections.record(correction, session)
                 await self._audit.record(report["_id"], kind, principal.uid, principal.role, now,
                                          {"from": report.get("agency"), "to": agency, "category": category}, session)
+                await self._changes.publish(ReportChange("reroute", report, updated, now), session)
             return updated
 
         return self._committed(await run_in_transaction(self._client, write))
@@ -126,19 +129,27 @@ class TriageActions:
             if updated is not None:
                 await self._audit.record(report_id, "priority", principal.uid, principal.role, now,
                                          {"from": report.get("priority"), "to": priority, "reason": reason}, session)
+                await self._changes.publish(ReportChange("priority", report, updated, now), session)
             return updated
 
         return self._committed(await run_in_transaction(self._client, write))
 
     async def add_note(self, principal: Principal, report_id: ObjectId, text: str, public: bool) -> dict[str, Any]:
         """Notes only add, so they need no If-Match; they still bump the version (ETags go stale)."""
-        await self._reports.get_visible(principal, report_id)
+        report = await self._reports.get_visible(principal, report_id)
         if not text.strip():
             raise AppError(422, "note_empty")
         note = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
                 "visibility": "public" if public else "internal"}
-        updated = await self._repo.update_versioned(report_id, None, {"updated_at": note["at"]}, {"notes": note})
-        return self._committed(updated)
+
+        async def write(session: Any) -> dict[str, Any] | None:
+            updated = await self._repo.update_versioned(report_id, None, {"updated_at": note["at"]}, {"notes": note},
+                                                        session)
+            if updated is not None and public:  # the author hears about replies, not internal notes
+                await self._changes.publish(ReportChange("reply", report, updated, note["at"], note["text"]), session)
+            return updated
+
+        return self._committed(await run_in_transaction(self._client, write))
 
     @staticmethod
     def _committed(updated: dict[str, Any] | None) -> dict[str, Any]:

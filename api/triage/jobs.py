@@ -12,6 +12,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from api.audit.repository import AuditRepository
+from api.changes import ChangeKind, ReportChange, ReportChanges
 from api.db import run_in_transaction, utc_now
 from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
@@ -21,22 +22,26 @@ BATCH = 500  # per run; the next run picks up the rest
 
 class TriageJobs:
     def __init__(self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository,
-                 reopen_window_days: int) -> None:
+                 reopen_window_days: int, changes: ReportChanges) -> None:
         self._client = client
+        self._changes = changes
         self._repo = repo
         self._audit = audit
         self._reopen_window = timedelta(days=reopen_window_days)
 
     async def _claim_each(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
-                          action: str, now: datetime) -> int:
+                          action: str, kind: ChangeKind, now: datetime) -> int:
         done = 0
         while done < BATCH:
             async def claim(session: Any) -> dict[str, Any] | None:
-                report = await self._repo.claim_one(query, fields, push, session)
-                if report is not None:
-                    await self._audit.record(report["_id"], action, SYSTEM, SYSTEM, now,
-                                             {"due_at": report.get("due_at")}, session)
-                return report
+                changed = await self._repo.claim_one_before(query, fields, push, session)
+                if changed is None:
+                    return None
+                before, after = changed
+                await self._audit.record(after["_id"], action, SYSTEM, SYSTEM, now, {"due_at": before.get("due_at")},
+                                         session)
+                await self._changes.publish(ReportChange(kind, before, after, now), session)
+                return after
 
             if await run_in_transaction(self._client, claim) is None:
                 return done
@@ -47,7 +52,7 @@ class TriageJobs:
         """Open reports past their current due date (index ``queue_overdue``); closed ones have none."""
         now = now or utc_now()
         return await self._claim_each({"overdue": False, "due_at": {"$lt": now}},
-                                       {"overdue": True, "overdue_marked_at": now}, None, "overdue", now)
+                                       {"overdue": True, "overdue_marked_at": now}, None, "overdue", "overdue", now)
 
     async def close_resolved(self, now: datetime | None = None) -> int:
         """Resolved longer ago than the reopen window (index ``auto_close`` on a field only resolved reports have)."""
@@ -57,4 +62,4 @@ class TriageJobs:
         return await self._claim_each({"resolved_open_since": {"$lt": now - self._reopen_window}},
                                        {"status": "closed", "closed_at": now, "updated_at": now, "due_at": None,
                                         "resolved_open_since": None},
-                                       {"status_history": entry}, "auto_close", now)
+                                       {"status_history": entry}, "auto_close", "status", now)

@@ -40,13 +40,14 @@ ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
 async def get_triage_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageService:
-    return TriageService(request.app.state.client, reports, ReportRepository(db), AuditRepository(db))
+    return TriageService(request.app.state.client, reports, ReportRepository(db), AuditRepository(db),
+                         request.app.state.report_changes)
 
 
 async def get_triage_actions(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageActions:
     state = request.app.state
     return TriageActions(state.client, reports, ReportRepository(db), AuditRepository(db), CorrectionRepository(db),
-                         state.taxonomy, state.wards, state.sla)
+                         state.taxonomy, state.wards, state.sla, state.report_changes)
 
 
 ActionsDep = Annotated[TriageActions, Depends(get_triage_actions)]

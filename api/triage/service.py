@@ -8,6 +8,7 @@ from pymongo import AsyncMongoClient
 
 from api.audit.repository import AuditRepository
 from api.auth import Principal
+from api.changes import ReportChange, ReportChanges
 from api.db import run_in_transaction, utc_now
 from api.errors import AppError
 from api.reports.repository import ReportRepository
@@ -44,8 +45,10 @@ def _queue_item(report: dict[str, Any]) -> QueueItem:
 
 
 class TriageService:
-    def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository, audit: AuditRepository) -> None:
+    def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository, audit: AuditRepository,
+                 changes: ReportChanges) -> None:
         self._client = client
+        self._changes = changes
         self._reports = reports
         self._repo = repo
         self._audit = audit
@@ -89,6 +92,7 @@ class TriageService:
             if updated is not None:
                 await self._audit.record(report_id, "status", principal.uid, principal.role, now,
                                          {"from": report["status"], "to": change.status}, session)
+                await self._changes.publish(ReportChange("status", report, updated, now, change.public_note), session)
             return updated
 
         updated = await run_in_transaction(self._client, write)
