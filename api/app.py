@@ -17,7 +17,9 @@ from pymongo.errors import PyMongoError
 
 from api import db as database
 from api.auth import TokenVerifier
+from api.admin.router import router as admin_router
 from api.audit.repository import AuditRepository
+from api.broadcasts.router import router as broadcasts_router
 from api.categories.router import router as categories_router
 from api.corrections.repository import CorrectionRepository
 from api.duplicates.repository import FollowerRepository
@@ -40,8 +42,9 @@ from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
-from api.worker import Worker, standard_jobs
+from api.worker import build_worker
 from classifiers.loader import load_classifier
+from notifications.outbox import OutboxRepository
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
@@ -59,6 +62,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         AuditRepository.ensure_indexes,
         FollowerRepository.ensure_indexes,
         CorrectionRepository.ensure_indexes,
+        OutboxRepository.ensure_indexes,
     ]
 
 
@@ -93,7 +97,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with contextlib.suppress(PyMongoError):  # a database still starting: /readyz retries
         await ensure_indexes()
 
-    state.worker = Worker(standard_jobs(state.client, state.db, settings), settings.worker_interval_s)
+    state.worker = build_worker(state.client, state.db, settings)
     background = asyncio.create_task(state.worker.run_forever()) if settings.run_worker else None
     try:
         yield
@@ -102,6 +106,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await background
+        await state.worker.close()
         state.token_verifier.close()
         await state.client.close()
 
@@ -118,6 +123,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (health_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router):
+                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router):
         app.include_router(router)
     return app

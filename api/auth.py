@@ -12,7 +12,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -157,3 +157,14 @@ async def current_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting only these roles (403 for any other signed-in caller)."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise AppError(403, "forbidden")
+        return principal
+
+    return dependency

@@ -70,19 +70,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """The periodic jobs in their own process; safe next to other workers and API processes."""
     import asyncio
 
-    from api.worker import Worker, standard_jobs
+    from api.worker import build_worker
 
     settings = Settings()
 
     async def run() -> None:
         client, db = _database(settings)
-        worker = Worker(standard_jobs(client, db, settings), settings.worker_interval_s)
+        worker = build_worker(client, db, settings)
         try:
             if args.once:
                 print(json.dumps(await worker.run_once()))
             else:
                 await worker.run_forever()
         finally:
+            await worker.close()
             await client.close()
 
     for signum in (signal.SIGINT, signal.SIGTERM):

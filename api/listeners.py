@@ -4,10 +4,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changes import ReportChangeListener, ReportChanges
 from api.settings import Settings
+from notifications.events import OutboxListener
+from notifications.outbox import OutboxRepository
 
 
 def report_change_listeners(db: AsyncDatabase, settings: Settings) -> list[ReportChangeListener]:
-    return []
+    return [OutboxListener(OutboxRepository(db))]
 
 
 def build_report_changes(db: AsyncDatabase, settings: Settings) -> ReportChanges:

@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     worker_interval_s: int = Field(
         default=60, ge=1, description="How often `phananh worker` (and `serve` without --no-worker) runs its jobs.")
 
+    fcm_endpoint: str | None = Field(
+        default=None, description="Base URL replacing https://fcm.googleapis.com (local FCM stand-ins, tests).")
+    fcm_timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout of one FCM call.")
+    outbox_batch_size: int = Field(default=500, ge=1, le=5000, description="Outbox events one dispatcher claims at a time.")
+    outbox_lease_s: float = Field(
+        default=60.0, gt=0, description="A claimed event returns to the queue if not settled by then (dispatcher died).")
+    outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before an event is dead-lettered.")
+    outbox_backoff_base_s: float = Field(default=2.0, gt=0, description="First retry delay (doubles, full jitter).")
+    outbox_backoff_cap_s: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
+    outbox_poll_s: float = Field(default=0.5, gt=0, description="How often an idle dispatcher looks for new events.")
+    outbox_retention_days: int = Field(default=7, ge=1, description="Sent events are kept this long (TTL index).")
+
     idempotency_ttl_s: int = 7 * 24 * 3600
     report_rate_limit: int = 20
     report_rate_window_s: int = 3600
@@ -78,6 +90,13 @@ class Settings(BaseSettings):
     def _default_env(self) -> "Settings":
         if self.env is None:
             self.env = "dev" if self.mongodb_uri is None else "prod"
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> "Settings":
+        """A lease shorter than a hung FCM call would let a second dispatcher push the same batch."""
+        if self.outbox_lease_s <= 2 * self.fcm_timeout_s:
+            raise ValueError("PHANANH_OUTBOX_LEASE_S must be more than twice PHANANH_FCM_TIMEOUT_S")
         return self
 
     @property

@@ -24,6 +24,9 @@ from api.photos.storage import GridFSPhotoStore
 from api.reports.repository import ReportRepository
 from api.settings import Settings
 from api.triage.jobs import TriageJobs
+from notifications.dispatcher import OutboxDispatcher
+from notifications.senders import PushSender
+from notifications.setup import build_dispatcher, build_sender
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[int]]
@@ -51,24 +54,56 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "auto_close": triage.close_resolved}
 
 
+def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":
+    """The periodic jobs and the outbox dispatcher with its sender, as settings say."""
+    sender = build_sender(settings)
+    return Worker(standard_jobs(client, db, settings), settings.worker_interval_s,
+                  build_dispatcher(db, settings, sender), settings.outbox_poll_s, sender)
+
+
 class Worker:
-    def __init__(self, jobs: dict[str, Job], interval_s: int) -> None:
+    def __init__(self, jobs: dict[str, Job], interval_s: int, dispatcher: OutboxDispatcher | None = None,
+                 poll_s: float = 0.5, sender: PushSender | None = None) -> None:
         self.jobs = jobs
         self.interval_s = interval_s
+        self.dispatcher = dispatcher
+        self.poll_s = poll_s
+        self._sender = sender
 
     async def run_once(self) -> dict[str, int]:
-        """Each job once; a job that fails (database away) is logged and retried next round."""
+        """Each job once, then the outbox until empty; a failing job (database away) is retried next round."""
         results = {}
         for name, job in self.jobs.items():
             try:
                 results[name] = await job()
             except PyMongoError as exc:
                 log.warning("job %s skipped: %s", name, exc)
+        if self.dispatcher is not None:
+            results["outbox"] = await self.drain_outbox()
         if any(results.values()):
             log.info("jobs: %s", results)
         return results
 
+    async def drain_outbox(self) -> int:
+        """Dispatch until no event is claimable now (events waiting for a retry stay queued)."""
+        handled = 0
+        while self.dispatcher is not None and (batch := await self.dispatcher.run_once()):
+            handled += batch
+        return handled
+
     async def run_forever(self) -> None:
-        while True:
-            await self.run_once()
-            await asyncio.sleep(self.interval_s)
+        """Periodic jobs every ``interval_s``; the dispatcher continuously, so pushes leave within a second."""
+        async with asyncio.TaskGroup() as tasks:
+            if self.dispatcher is not None:
+                tasks.create_task(self.dispatcher.run_forever(self.poll_s))
+            while True:
+                for name, job in self.jobs.items():
+                    try:
+                        await job()
+                    except PyMongoError as exc:
+                        log.warning("job %s skipped: %s", name, exc)
+                await asyncio.sleep(self.interval_s)
+
+    async def close(self) -> None:
+        if self._sender is not None:
+            await self._sender.close()

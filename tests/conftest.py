@@ -3,6 +3,7 @@
 Nothing here mocks the database: tests talk to a real MongoDB-protocol server over TCP.
 """
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pymongo import MongoClient
 from api.app import create_app
 from api.embedded import EmbeddedMongo
 from api.settings import Settings
+from notifications.stand_in import FcmStandIn
 from tests.factories import PROJECT_ID
 
 
@@ -73,3 +75,26 @@ def _no_emulator_leak() -> Iterator[None]:
     before = os.environ.get("FIREBASE_AUTH_EMULATOR_HOST")
     yield
     assert os.environ.get("FIREBASE_AUTH_EMULATOR_HOST") == before
+
+
+@pytest.fixture
+def fcm() -> Iterator[FcmStandIn]:
+    """A local FCM v1 + OAuth stand-in on 127.0.0.1 (see notifications/stand_in.py)."""
+    stand_in = FcmStandIn(PROJECT_ID).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def push_settings(settings: Settings, fcm: FcmStandIn, tmp_path) -> Settings:
+    """Settings whose pushes go through the real firebase-admin client to the stand-in."""
+    account = tmp_path / "service-account.json"
+    account.write_text(json.dumps(fcm.service_account()))
+    return settings.model_copy(update={"firebase_credentials": account, "fcm_endpoint": fcm.url, "fcm_timeout_s": 2.0,
+                                       "outbox_lease_s": 5.0, "outbox_backoff_base_s": 0.05,
+                                       "outbox_backoff_cap_s": 0.2})
+
+
+@pytest.fixture
+def push_client(make_client, push_settings: Settings) -> TestClient:
+    return make_client(push_settings)

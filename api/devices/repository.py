@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 DEVICES = "devices"
@@ -18,24 +19,34 @@ class DeviceRepository:
         await db[DEVICES].create_index([("resident_uid", ASCENDING), ("registered_at", DESCENDING)])
         await db[DEVICES].create_index([("ward", ASCENDING)])
 
-    async def upsert(self, token: str, uid: str, platform: str, locale: str, ward: str | None, now: datetime) -> dict[str, Any] | None:
+    async def upsert(self, token: str, uid: str, platform: str, locale: str, ward: str | None, now: datetime,
+                     session: AsyncClientSession | None = None) -> dict[str, Any] | None:
         """Register or move a token to this resident; returns the previous document, if any."""
         return await self._devices.find_one_and_replace(
             {"_id": token},
             {"_id": token, "resident_uid": uid, "platform": platform, "locale": locale, "ward": ward, "registered_at": now},
-            upsert=True,
+            upsert=True, session=session,
         )
 
-    async def tokens_beyond(self, uid: str, keep: int) -> list[str]:
-        """The resident's tokens older than their ``keep`` most recent ones."""
-        cursor = self._devices.find({"resident_uid": uid}, {"_id": 1}).sort("registered_at", DESCENDING).skip(keep)
-        return [doc["_id"] async for doc in cursor]
+    async def beyond(self, uid: str, keep: int, session: AsyncClientSession | None = None) -> list[dict[str, Any]]:
+        """The resident's devices older than their ``keep`` most recent ones."""
+        cursor = self._devices.find({"resident_uid": uid}, session=session).sort("registered_at", DESCENDING).skip(keep)
+        return [doc async for doc in cursor]
 
-    async def delete(self, tokens: list[str], uid: str | None = None) -> int:
+    async def get(self, token: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+        return await self._devices.find_one({"_id": token}, session=session)
+
+    async def delete(self, tokens: list[str], uid: str | None = None, session: AsyncClientSession | None = None) -> int:
         query: dict[str, Any] = {"_id": {"$in": tokens}}
         if uid is not None:
             query["resident_uid"] = uid
-        return (await self._devices.delete_many(query)).deleted_count
+        return (await self._devices.delete_many(query, session=session)).deleted_count
+
+    async def for_residents(self, uids: list[str]) -> list[dict[str, Any]]:
+        """Every device of these residents, in one query (the push dispatcher's batch)."""
+        if not uids:
+            return []
+        return await self._devices.find({"resident_uid": {"$in": uids}}).to_list()
 
     async def for_resident(self, uid: str) -> list[dict[str, Any]]:
         cursor = self._devices.find({"resident_uid": uid}).sort("registered_at", DESCENDING)

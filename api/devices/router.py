@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.auth import CurrentPrincipal
 from api.deps import DatabaseDep
@@ -10,12 +10,14 @@ from api.devices.repository import DeviceRepository
 from api.devices.schemas import DeviceOut, DeviceRegistration
 from api.devices.service import DeviceService
 from api.errors import ERRORS
+from notifications.outbox import OutboxRepository
+from notifications.topics import TopicSubscriptions
 
 router = APIRouter(prefix="/v1", tags=["devices"])
 
 
-async def get_device_service(db: DatabaseDep) -> DeviceService:
-    return DeviceService(DeviceRepository(db))
+async def get_device_service(request: Request, db: DatabaseDep) -> DeviceService:
+    return DeviceService(request.app.state.client, DeviceRepository(db), TopicSubscriptions(OutboxRepository(db)))
 
 
 DeviceServiceDep = Annotated[DeviceService, Depends(get_device_service)]

@@ -77,11 +77,13 @@ def test_jobs_are_served_by_indexes(client, sync_db):
 def test_worker_command_runs_one_round(client, settings, sync_db):
     late = file_report(client, POTHOLE)
     make_late(sync_db, [late["code"]])
-    env = {**os.environ, "PHANANH_MONGODB_URI": settings.mongodb_uri, "PHANANH_DATABASE_NAME": settings.database_name}
+    env = {**os.environ, "PHANANH_MONGODB_URI": settings.mongodb_uri, "PHANANH_DATABASE_NAME": settings.database_name,
+           "PHANANH_DATA_DIR": str(settings.data_dir)}
     done = subprocess.run([sys.executable, "-m", "api.cli", "worker", "--once"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "overdue": 1, "auto_close": 0}
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "overdue": 1, "auto_close": 0,
+                                                                "outbox": 1}  # the report's "received" event
 
 
 def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_client, sync_db):

@@ -1,0 +1,1 @@
+"""Operator endpoints (admins only): the notification outbox's dead letters."""

@@ -1,0 +1,174 @@
+"""The outbox dispatcher: claim events, turn them into pushes, send, record the outcome.
+
+Run by ``phananh worker`` (any number of processes) and inside ``phananh serve`` unless
+``--no-worker``. Guarantees: each event is pushed at least once (a dispatcher that dies
+leaves leases that expire and are claimed again); two live dispatchers never both hold
+an event; one report's events go out in the order of its changes (see the outbox).
+
+Failures, per FCM error: a dead token (UNREGISTERED, invalid) deletes the device; any
+other error retries the failed tokens only, after exponential backoff with full jitter
+(at least the server's Retry-After); after ``max_attempts`` the event is dead-lettered
+with its last error, for admins to inspect and re-drive.
+"""
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from api.db import utc_now
+from api.devices.repository import DeviceRepository
+from api.duplicates.repository import FollowerRepository
+from notifications.outbox import OutboxRepository
+from notifications.payloads import PushMessage, broadcast_messages, report_message
+from notifications.senders import PushSender, SendOutcome
+
+log = logging.getLogger(__name__)
+FCM_BATCH = 500
+TOPIC_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_s: float = 2.0
+    cap_s: float = 3600.0
+
+    def delay(self, attempts: int, retry_after_s: float | None, rng: random.Random) -> float:
+        """Full-jitter exponential backoff, never sooner than the server asked."""
+        backoff = rng.uniform(0, min(self.cap_s, self.base_s * 2 ** (attempts - 1)))
+        return max(backoff, retry_after_s or 0.0)
+
+
+@dataclass
+class _Delivery:
+    """One event's sends in this round: a target (token or topic) and an outcome for each."""
+
+    event: dict[str, Any]
+    messages: list[PushMessage]
+    targets: list[str] = field(default_factory=list)
+    outcomes: list[SendOutcome] = field(default_factory=list)
+
+    def record(self, target: str, outcome: SendOutcome) -> None:
+        self.targets.append(target)
+        self.outcomes.append(outcome)
+
+    def dead_tokens(self) -> list[str]:
+        token_of = (lambda _: self.event["token"]) if self.event["kind"] == "topics" else (lambda target: target)
+        return [token_of(t) for t, o in zip(self.targets, self.outcomes) if o.dead_token]
+
+
+class OutboxDispatcher:
+    def __init__(self, outbox: OutboxRepository, devices: DeviceRepository, followers: FollowerRepository,
+                 sender: PushSender, *, batch_size: int = 500, lease: timedelta = timedelta(seconds=60),
+                 retry: RetryPolicy = RetryPolicy(), retention: timedelta = timedelta(days=7)) -> None:
+        self._outbox = outbox
+        self._devices = devices
+        self._followers = followers
+        self._sender = sender
+        self._batch_size = batch_size
+        self._lease = lease
+        self._retry = retry
+        self._retention = retention
+        self._rng = random.Random()
+
+    async def run_once(self) -> int:
+        """Claim and handle one batch; returns how many events were handled."""
+        owner = uuid.uuid4().hex
+        events = await self._outbox.claim(owner, utc_now(), self._lease, self._batch_size)
+        if not events:
+            return 0
+        deliveries = await self._prepare(events)
+        await self._send_pushes([d for d in deliveries if d.event["kind"] != "topics"])
+        await self._change_topics([d for d in deliveries if d.event["kind"] == "topics"])
+        dead_tokens = {token for d in deliveries for token in d.dead_tokens()}
+        if dead_tokens:
+            await self._devices.delete(sorted(dead_tokens))
+        now = utc_now()
+        await self._outbox.settle(owner, [(d.event["_id"], self._settlement(d, now)) for d in deliveries])
+        return len(events)
+
+    async def run_forever(self, poll_s: float) -> None:
+        """Back-to-back batches while there is work; a short sleep when the outbox is empty."""
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception:  # the database away, a sender bug: log, wait, try again
+                log.exception("outbox round failed")
+                handled = 0
+            if not handled:
+                await asyncio.sleep(poll_s)
+
+    async def _prepare(self, events: list[dict[str, Any]]) -> list[_Delivery]:
+        """Expand report events to one message per device of the author and followers."""
+        report_events = [e for e in events if e["kind"] == "report"]
+        followers = await self._followers.uids_for_reports([e["report_id"] for e in report_events
+                                                            if e["event"] != "reply"])
+        recipients = {e["_id"]: {e["resident_uid"], *followers.get(e["report_id"], ())} for e in report_events}
+        devices = await self._devices.for_residents(sorted({uid for uids in recipients.values() for uid in uids}))
+        by_uid: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for device in devices:
+            by_uid[device["resident_uid"]].append(device)
+        deliveries = []
+        for event in events:
+            if event["kind"] == "report":
+                messages = [report_message(event, d["_id"], d.get("locale", "vi"), uid == event["resident_uid"])
+                            for uid in sorted(recipients[event["_id"]]) for d in by_uid.get(uid, ())]
+                if event.get("remaining") is not None:  # a retry: only the tokens that failed last time
+                    messages = [m for m in messages if m.token in set(event["remaining"])]
+            elif event["kind"] == "broadcast":
+                messages = broadcast_messages(event)
+                if event.get("remaining") is not None:
+                    messages = [m for m in messages if m.topic in set(event["remaining"])]
+            else:
+                messages = []
+            deliveries.append(_Delivery(event, messages))
+        return deliveries
+
+    async def _send_pushes(self, deliveries: list[_Delivery]) -> None:
+        flat = [(d, m) for d in deliveries for m in d.messages]
+        for start in range(0, len(flat), FCM_BATCH):
+            chunk = flat[start:start + FCM_BATCH]
+            outcomes = await self._sender.send([m for _, m in chunk])
+            for (delivery, message), outcome in zip(chunk, outcomes):
+                delivery.record(message.token or message.topic or "", outcome)
+
+    async def _change_topics(self, deliveries: list[_Delivery]) -> None:
+        """Topic events (a device's subscription changes), grouped into one call per topic."""
+        groups: dict[tuple[str, bool], list[_Delivery]] = defaultdict(list)
+        for delivery in deliveries:
+            remaining = delivery.event.get("remaining")
+            for topic, subscribe in delivery.event["changes"]:
+                if remaining is None or topic in remaining:
+                    groups[(topic, subscribe)].append(delivery)
+        for (topic, subscribe), members in groups.items():
+            for start in range(0, len(members), TOPIC_BATCH):
+                chunk = members[start:start + TOPIC_BATCH]
+                outcomes = await self._sender.change_topic([d.event["token"] for d in chunk], topic, subscribe)
+                for delivery, outcome in zip(chunk, outcomes):
+                    delivery.record(topic, outcome)
+
+    def _settlement(self, delivery: _Delivery, now: datetime) -> dict[str, Any]:
+        event = delivery.event
+        failed = [(t, o) for t, o in zip(delivery.targets, delivery.outcomes) if not o.ok and not o.dead_token]
+        sent = sum(o.ok for o in delivery.outcomes)
+        if not failed:
+            return {"$set": {"state": "sent", "sent_at": now, "expires_at": now + self._retention,
+                             "pushed": event.get("pushed", 0) + sent},
+                    "$unset": {"claimable_at": "", "lease_owner": "", "remaining": ""}}
+        remaining = [target for target, _ in failed]
+        last_error = failed[-1][1].error
+        if event["attempts"] >= self._retry.max_attempts:
+            log.warning("outbox event %s dead after %d attempts: %s", event["_id"], event["attempts"], last_error)
+            return {"$set": {"state": "dead", "died_at": now, "last_error": last_error, "remaining": remaining,
+                             "pushed": event.get("pushed", 0) + sent},
+                    "$unset": {"claimable_at": "", "lease_owner": ""}}
+        retry_after = max((o.retry_after_s or 0.0) for _, o in failed)
+        delay = self._retry.delay(event["attempts"], retry_after, self._rng)
+        return {"$set": {"state": "pending", "claimable_at": now + timedelta(seconds=delay), "last_error": last_error,
+                         "remaining": remaining, "pushed": event.get("pushed", 0) + sent},
+                "$unset": {"lease_owner": ""}}

@@ -1,0 +1,52 @@
+"""Which report changes residents hear about, as outbox events (the outbox's report listener).
+
+Residents hear that their report was received (and where it was sent), routed, taken up,
+resolved, rejected or merged, and of public replies. Internal moves (priority, overdue
+flags, notes, ratings, the system closing a resolved report) make no push.
+"""
+
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from api.changes import ReportChange
+from notifications.outbox import OutboxRepository
+
+STATUS_EVENTS = {"assigned": "routed", "in_progress": "in_progress", "resolved": "resolved", "rejected": "rejected"}
+NOTE_LIMIT = 300  # a push is a glance; the app shows the whole note
+
+
+def report_event(change: ReportChange) -> dict[str, Any] | None:
+    """The outbox event for a change, or None when the resident need not hear about it."""
+    after = change.after
+    if change.kind == "received":
+        event = "received"
+    elif change.kind == "status":
+        event = STATUS_EVENTS.get(after["status"])
+    elif change.kind == "reroute":
+        event = "routed"
+    else:
+        event = {"merge": "merged", "reply": "reply"}.get(change.kind)
+    if event is None:
+        return None
+    routing = after.get("routing") or {}
+    note = (change.public_note or "").strip()[:NOTE_LIMIT] or None
+    return {
+        "kind": "report", "event": event, "order_key": f"report:{after['_id']}", "seq": after.get("version", 1),
+        "report_id": after["_id"], "code": after["code"], "status": after["status"],
+        "resident_uid": after["resident_uid"],
+        "agency_name": routing.get("agency_name") if after.get("agency") else None,
+        "note": note, "merged_into": (after.get("merged_into") or {}).get("code"),
+    }
+
+
+class OutboxListener:
+    """Writes a report's push event in the transaction of the change itself."""
+
+    def __init__(self, outbox: OutboxRepository) -> None:
+        self._outbox = outbox
+
+    async def on_report_change(self, change: ReportChange, session: AsyncClientSession) -> None:
+        event = report_event(change)
+        if event is not None:
+            await self._outbox.enqueue(event, change.at, session)

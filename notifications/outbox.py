@@ -1,0 +1,96 @@
+"""The outbox collection: every push-worthy event, written in the transaction of its cause.
+
+An event is ``pending`` (claimable once ``claimable_at`` passes), ``leased`` to one
+dispatcher until its lease runs out, then ``sent`` or ``dead``. ``claimable_at`` exists
+only while an event is undelivered, so one small index serves the dispatchers' polling
+and a crashed dispatcher's leases simply become claimable again (at-least-once).
+
+Order: events sharing an ``order_key`` (one report's status changes, one device's topic
+changes) are delivered one at a time in ``seq`` order. A dispatcher only claims the
+undelivered event with the lowest ``seq`` of its key; the next one waits until that one
+is sent or dead.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+OUTBOX = "outbox"
+EventState = Literal["pending", "leased", "sent", "dead"]
+
+
+class OutboxRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._outbox = db[OUTBOX]
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase) -> None:
+        outbox = db[OUTBOX]
+        await outbox.create_index([("claimable_at", ASCENDING)], name="claimable")
+        await outbox.create_index([("order_key", ASCENDING), ("seq", ASCENDING)], name="order")
+        await outbox.create_index([("lease_owner", ASCENDING)], name="lease")
+        await outbox.create_index([("state", ASCENDING), ("_id", DESCENDING)], name="admin")
+        await outbox.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
+
+    async def enqueue(self, event: dict[str, Any], now: datetime, session: AsyncClientSession | None) -> ObjectId:
+        """Add an event; call it with the session of the change that causes it."""
+        doc = {"_id": ObjectId(), "state": "pending", "claimable_at": now, "created_at": now, "attempts": 0,
+               "order_key": None, "seq": 0, **event}
+        await self._outbox.insert_one(doc, session=session)
+        return doc["_id"]
+
+    async def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
+        """Lease up to ``limit`` claimable events to ``owner``, keeping each key's order.
+
+        Each event is taken by a conditional update (it must still be claimable), which is
+        atomic per document: of two dispatchers racing for an event exactly one gets it.
+        """
+        candidates = await self._outbox.find({"claimable_at": {"$lte": now}}, {"order_key": 1, "seq": 1}) \
+            .limit(limit).to_list()
+        keys = list({c["order_key"] for c in candidates if c.get("order_key")})
+        heads: dict[str, int] = {}
+        if keys:
+            async for doc in self._outbox.find({"order_key": {"$in": keys}, "claimable_at": {"$ne": None}},
+                                               {"order_key": 1, "seq": 1}):
+                heads[doc["order_key"]] = min(doc["seq"], heads.get(doc["order_key"], doc["seq"]))
+        eligible = [c["_id"] for c in candidates if not c.get("order_key") or heads.get(c["order_key"]) == c["seq"]]
+        if not eligible:
+            return []
+        await self._outbox.update_many(
+            {"_id": {"$in": eligible}, "claimable_at": {"$lte": now}},
+            {"$set": {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now},
+             "$inc": {"attempts": 1}})
+        return await self._outbox.find({"lease_owner": owner}).to_list()
+
+    async def settle(self, owner: str, outcomes: list[tuple[ObjectId, dict[str, Any]]]) -> None:
+        """Record what became of leased events; a lease another dispatcher took over is left alone."""
+        if not outcomes:
+            return
+        await self._outbox.bulk_write([UpdateOne({"_id": event_id, "lease_owner": owner}, update)
+                                       for event_id, update in outcomes], ordered=False)
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """Undelivered events and the creation time of the oldest (for lag metrics)."""
+        count = await self._outbox.count_documents({"claimable_at": {"$ne": None}})
+        oldest = await self._outbox.find({"claimable_at": {"$lte": now}}, {"created_at": 1}).limit(1).to_list()
+        return count, oldest[0]["created_at"] if oldest else None
+
+    async def list_by_state(self, state: EventState, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"state": state}
+        if before is not None:
+            query["_id"] = {"$lt": before}
+        return await self._outbox.find(query).sort("_id", DESCENDING).limit(limit).to_list()
+
+    async def redrive(self, event_id: ObjectId, now: datetime) -> dict[str, Any] | None:
+        """A dead event goes back to the queue with a fresh attempt budget."""
+        return await self._outbox.find_one_and_update(
+            {"_id": event_id, "state": "dead"},
+            {"$set": {"state": "pending", "claimable_at": now, "attempts": 0, "redriven_at": now}},
+            return_document=True)
+
+    async def get(self, event_id: ObjectId) -> dict[str, Any] | None:
+        return await self._outbox.find_one({"_id": event_id})

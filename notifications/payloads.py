@@ -1,0 +1,84 @@
+"""Push messages: what a phone receives, in the device's language.
+
+The wire shape (FCM v1 JSON) is fixed by the schemas in ``mobile_contracts/push/``; this
+module builds the neutral ``PushMessage`` each sender turns into its own format. Texts
+come from the service's one message catalogue (``api/messages.json``, keys ``push.*``).
+
+Privacy: the author of a report gets the full update, including staff's public note;
+followers ("me too" residents and authors of merged duplicates) get the status only,
+and replies go to the author alone.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.i18n import translate
+
+REPORT_CHANNEL = "report_updates"
+BROADCAST_CHANNEL = "city_alerts"
+LOCALES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class PushMessage:
+    """One message to one device token or one topic."""
+
+    event_id: str
+    title: str
+    body: str
+    data: dict[str, str]
+    channel_id: str
+    thread_id: str
+    collapse_key: str | None = None
+    token: str | None = None
+    topic: str | None = None
+    high_priority: bool = False
+
+
+def ward_topic(ward: str | None, locale: str) -> str:
+    """Devices subscribe per ward and language, so a broadcast reaches each phone in its language."""
+    return f"ward-{ward}-{locale}" if ward else f"all-{locale}"
+
+
+def device_topics(ward: str | None, locale: str) -> list[str]:
+    """Every device hears city-wide alerts; those that told us their ward also hear the ward's."""
+    topics = [ward_topic(None, locale)]
+    if ward:
+        topics.append(ward_topic(ward, locale))
+    return topics
+
+
+def report_message(event: dict[str, Any], token: str, locale: str, to_author: bool) -> PushMessage:
+    kind = event["event"]
+    params = {"code": event["code"], "agency": event.get("agency_name") or "", "note": event.get("note") or "",
+              "target": event.get("merged_into") or "", "status": translate(f"status.{event['status']}", locale)}
+    if to_author:
+        body_key = "push.received_routed.body" if kind == "received" and event.get("agency_name") else f"push.{kind}.body"
+        if kind in ("resolved", "rejected", "reply") and not event.get("note"):
+            body_key = "push.follower.body"
+    else:
+        body_key = "push.follower.body"
+    report_id = str(event["report_id"])
+    return PushMessage(
+        event_id=str(event["_id"]), token=token,
+        title=translate(f"push.{kind}.title", locale, **params), body=translate(body_key, locale, **params),
+        data={"type": "report_update", "event": kind, "report_id": report_id, "code": event["code"],
+              "status": event["status"], "version": str(event["seq"]), "event_id": str(event["_id"])},
+        channel_id=REPORT_CHANNEL, thread_id=f"report-{report_id}", collapse_key=f"report-{report_id}")
+
+
+def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:
+    """One message per ward topic and language; emergencies go out at high priority."""
+    wards: list[str | None] = [None] if event["wards"] == "all" else list(event["wards"])
+    messages = []
+    for ward in wards:
+        for locale in LOCALES:
+            messages.append(PushMessage(
+                event_id=str(event["_id"]), topic=ward_topic(ward, locale),
+                title=event["title"].get(locale) or event["title"]["vi"],
+                body=event["body"].get(locale) or event["body"]["vi"],
+                data={"type": "broadcast", "broadcast_id": str(event["broadcast_id"]), "severity": event["severity"],
+                      "event_id": str(event["_id"])},
+                channel_id=BROADCAST_CHANNEL, thread_id=f"broadcast-{event['severity']}",
+                high_priority=event["severity"] == "emergency"))
+    return messages
