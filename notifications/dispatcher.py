@@ -106,9 +106,10 @@ class OutboxDispatcher:
     async def _prepare(self, events: list[dict[str, Any]]) -> list[_Delivery]:
         """Expand report events to one message per device of the author and followers."""
         report_events = [e for e in events if e["kind"] == "report"]
-        followers = await self._followers.uids_for_reports([e["report_id"] for e in report_events
-                                                            if e["event"] != "reply"])
-        recipients = {e["_id"]: {e["resident_uid"], *followers.get(e["report_id"], ())} for e in report_events}
+        followers = await self._followers.for_reports([e["report_id"] for e in report_events if e["event"] != "reply"])
+        recipients = {e["_id"]: {e["resident_uid"], *(uid for uid, since in followers.get(e["report_id"], ())
+                                                      if since <= e["created_at"])}  # news since they followed
+                      for e in report_events}
         devices = await self._devices.for_residents(sorted({uid for uids in recipients.values() for uid in uids}))
         by_uid: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for device in devices:

@@ -69,6 +69,16 @@ def sync_db(mongo_server: EmbeddedMongo, settings: Settings):
         yield mongo[settings.database_name]
 
 
+@pytest.fixture
+def fail_next_commit(mongo_server):
+    """Make the database refuse the next commitTransaction: a real failure between the steps."""
+    with MongoClient(mongo_server.uri) as admin:
+        admin.admin.command("configureFailPoint", "failCommand", mode={"times": 1},
+                            data={"failCommands": ["commitTransaction"], "errorCode": 2})
+        yield
+        admin.admin.command("configureFailPoint", "failCommand", mode="off")
+
+
 @pytest.fixture(autouse=True)
 def _no_emulator_leak() -> Iterator[None]:
     """Dev-mode apps set the Firebase emulator variable; make sure none outlives its test."""

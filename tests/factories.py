@@ -89,3 +89,22 @@ def resolve(client, report_id: str, agency: str) -> dict[str, str]:
     assert move_status(client, report_id, "in_progress", staff).status_code == 200
     assert move_status(client, report_id, "resolved", staff, public_note="Đã xử lý xong").status_code == 200
     return staff
+
+
+def fcm_token() -> str:
+    """A registration-token-shaped string, unique per call."""
+    return f"fcm_{next(_uids):06d}_{'x' * 24}"
+
+
+def register_device(client, uid: str, token: str | None = None, **fields: Any) -> str:
+    """Register a phone for ``uid``; returns its token."""
+    token = token or fcm_token()
+    body = {"token": token, "platform": "android", "locale": "vi", **fields}
+    response = client.post("/v1/devices", json=body, headers=auth_headers(uid))
+    assert response.status_code == 201, response.text
+    return token
+
+
+def drain_outbox(client) -> int:
+    """Run the app's dispatcher until no event is claimable now; returns how many it handled."""
+    return client.portal.call(client.app.state.worker.drain_outbox)

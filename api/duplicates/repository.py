@@ -40,12 +40,13 @@ class FollowerRepository:
         cursor = self._followers.find({"report_id": report_id}, {"resident_uid": 1, "_id": 0}, session=session)
         return [doc["resident_uid"] async for doc in cursor]
 
-    async def uids_for_reports(self, report_ids: list[ObjectId]) -> dict[ObjectId, list[str]]:
-        """Followers of many reports in one query (the push dispatcher's batch)."""
-        followers: dict[ObjectId, list[str]] = {}
+    async def for_reports(self, report_ids: list[ObjectId]) -> dict[ObjectId, list[tuple[str, datetime]]]:
+        """(uid, since) of every follower of these reports, in one query (the push dispatcher's batch)."""
+        followers: dict[ObjectId, list[tuple[str, datetime]]] = {}
         if report_ids:
-            async for doc in self._followers.find({"report_id": {"$in": report_ids}}, {"report_id": 1, "resident_uid": 1}):
-                followers.setdefault(doc["report_id"], []).append(doc["resident_uid"])
+            query = {"report_id": {"$in": report_ids}}
+            async for doc in self._followers.find(query, {"report_id": 1, "resident_uid": 1, "at": 1}):
+                followers.setdefault(doc["report_id"], []).append((doc["resident_uid"], doc["at"]))
         return followers
 
     async def count(self, report_id: ObjectId) -> int:

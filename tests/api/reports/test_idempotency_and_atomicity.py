@@ -2,9 +2,6 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from pymongo import MongoClient
-
 from tests.factories import auth_headers, image_bytes, new_uid, photo_files, report_form
 
 
@@ -62,16 +59,6 @@ def test_concurrent_retries_create_one_report(client, sync_db):
 def test_invalid_key_is_400(client):
     response = post(client, new_uid(), "x" * 201)
     assert response.status_code == 400 and response.json()["code"] == "idempotency_key_invalid"
-
-
-@pytest.fixture
-def fail_next_commit(mongo_server):
-    """Make the database refuse the next commitTransaction: a real failure between the steps."""
-    with MongoClient(mongo_server.uri) as admin:
-        admin.admin.command("configureFailPoint", "failCommand", mode={"times": 1},
-                            data={"failCommands": ["commitTransaction"], "errorCode": 2})
-        yield
-        admin.admin.command("configureFailPoint", "failCommand", mode="off")
 
 
 def test_failed_report_write_leaves_no_orphan_photo(client, sync_db, fail_next_commit):
