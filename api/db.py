@@ -8,8 +8,8 @@ clusters alike punish collection scans).
 
 import logging
 from datetime import UTC, datetime
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 log = logging.getLogger(__name__)
 
 IndexSetup = Callable[[AsyncDatabase], Awaitable[None]]
+T = TypeVar("T")
 
 
 def make_client(uri: str, *, server_selection_timeout_ms: int = 5000) -> AsyncMongoClient:
@@ -46,6 +47,16 @@ async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., A
     """
     async with client.start_session() as session:
         return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
+
+
+IN_CHUNK = 50
+
+
+def chunked(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Slices for ``$in`` queries: SecantusDB's ``$in`` cost grows with the square of its length
+    (measured: 500 keys 0.26 s, 10 x 50 keys 0.05 s), and MongoDB is indifferent."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def utc_now() -> datetime:

@@ -20,6 +20,8 @@ from firebase_admin._retry import HttpxRetry
 from notifications.payloads import PushMessage
 from notifications.senders import SendOutcome
 
+IN_FLIGHT = 50  # concurrent FCM requests per dispatcher (measured: 500 at once is 2x slower than 50)
+
 
 def to_fcm(message: PushMessage) -> messaging.Message:
     """The FCM v1 message (shape fixed by mobile_contracts/push/*.schema.json)."""
@@ -77,11 +79,17 @@ class FcmSender:
             credential=service._credential, timeout=timeout_s, retry_config=HttpxRetry(max_retries=0))
 
     async def send(self, messages: list[PushMessage]) -> list[SendOutcome]:
-        try:
-            batch = await messaging.send_each_async([to_fcm(m) for m in messages], app=self.app)
-        except exceptions.FirebaseError as error:  # the whole call failed (e.g. no OAuth token)
-            return [_outcome(error)] * len(messages)
-        return [_outcome(response.exception) for response in batch.responses]
+        """In waves of ``IN_FLIGHT``: httpx's pool slows quadratically with hundreds of queued requests."""
+        outcomes: list[SendOutcome] = []
+        for start in range(0, len(messages), IN_FLIGHT):
+            wave = messages[start:start + IN_FLIGHT]
+            try:
+                batch = await messaging.send_each_async([to_fcm(m) for m in wave], app=self.app)
+            except exceptions.FirebaseError as error:  # the whole call failed (e.g. no OAuth token)
+                outcomes.extend([_outcome(error)] * len(wave))
+            else:
+                outcomes.extend(_outcome(response.exception) for response in batch.responses)
+        return outcomes
 
     async def change_topic(self, tokens: list[str], topic: str, subscribe: bool) -> list[SendOutcome]:
         change = messaging.subscribe_to_topic_async if subscribe else messaging.unsubscribe_from_topic_async

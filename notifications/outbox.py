@@ -19,6 +19,8 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.db import chunked
+
 OUTBOX = "outbox"
 EventState = Literal["pending", "leased", "sent", "dead"]
 
@@ -32,7 +34,6 @@ class OutboxRepository:
         outbox = db[OUTBOX]
         await outbox.create_index([("claimable_at", ASCENDING)], name="claimable")
         await outbox.create_index([("order_key", ASCENDING), ("seq", ASCENDING)], name="order")
-        await outbox.create_index([("lease_owner", ASCENDING)], name="lease")
         await outbox.create_index([("state", ASCENDING), ("_id", DESCENDING)], name="admin")
         await outbox.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
 
@@ -53,18 +54,19 @@ class OutboxRepository:
             .limit(limit).to_list()
         keys = list({c["order_key"] for c in candidates if c.get("order_key")})
         heads: dict[str, int] = {}
-        if keys:
-            async for doc in self._outbox.find({"order_key": {"$in": keys}, "claimable_at": {"$ne": None}},
-                                               {"order_key": 1, "seq": 1}):
-                heads[doc["order_key"]] = min(doc["seq"], heads.get(doc["order_key"], doc["seq"]))
+        for some in chunked(keys):  # undelivered = has claimable_at (checked here: a second condition scans)
+            async for doc in self._outbox.find({"order_key": {"$in": some}}, {"order_key": 1, "seq": 1, "claimable_at": 1}):
+                if doc.get("claimable_at") is not None:
+                    heads[doc["order_key"]] = min(doc["seq"], heads.get(doc["order_key"], doc["seq"]))
         eligible = [c["_id"] for c in candidates if not c.get("order_key") or heads.get(c["order_key"]) == c["seq"]]
-        if not eligible:
-            return []
-        await self._outbox.update_many(
-            {"_id": {"$in": eligible}, "claimable_at": {"$lte": now}},
-            {"$set": {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now},
-             "$inc": {"attempts": 1}})
-        return await self._outbox.find({"lease_owner": owner}).to_list()
+        claimed: list[dict[str, Any]] = []
+        for some in chunked(eligible):
+            await self._outbox.update_many(
+                {"_id": {"$in": some}, "claimable_at": {"$lte": now}},
+                {"$set": {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now},
+                 "$inc": {"attempts": 1}})
+            claimed += await self._outbox.find({"_id": {"$in": some}, "lease_owner": owner}).to_list()
+        return claimed
 
     async def settle(self, owner: str, outcomes: list[tuple[ObjectId, dict[str, Any]]]) -> None:
         """Record what became of leased events; a lease another dispatcher took over is left alone."""

@@ -65,6 +65,7 @@ class FcmStandIn:
         self.subscriptions: dict[str, set[str]] = defaultdict(set)
         self.refused: list[dict[str, Any]] = []
         self.token_requests = 0
+        self.arrivals = 0  # sends that reached the server (some may still be hanging)
         self._failures: dict[str | None, deque[Failure]] = defaultdict(deque)
         self._always_fail: dict[str, Failure] = {}
         self.hang_s = 0.0
@@ -99,8 +100,7 @@ class FcmStandIn:
         class Handler(_Handler):
             owner = stand_in
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, name="fcm-stand-in", daemon=True).start()
         return self
 
@@ -136,9 +136,18 @@ class FcmStandIn:
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # the default backlog of 5 resets connections when 500 sends arrive at once
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # a client gone mid-reply (timeouts)
+        return None
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: FcmStandIn
     protocol_version = "HTTP/1.1"  # keep-alive, as firebase-admin's clients expect
+    disable_nagle_algorithm = True  # headers and body are two writes: Nagle + delayed ACK would add 40 ms each
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return None
@@ -202,6 +211,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.refused.append({"request": request, "problems": problems})
             self._reply(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "; ".join(problems)}})
             return
+        with self.owner._lock:
+            self.owner.arrivals += 1
         if self.owner.hang_s:
             time.sleep(self.owner.hang_s)
         failure = self.owner.next_failure(message.get("token") or message.get("topic"))

@@ -7,6 +7,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.db import chunked
+
 DEVICES = "devices"
 
 
@@ -44,9 +46,10 @@ class DeviceRepository:
 
     async def for_residents(self, uids: list[str]) -> list[dict[str, Any]]:
         """Every device of these residents, in one query (the push dispatcher's batch)."""
-        if not uids:
-            return []
-        return await self._devices.find({"resident_uid": {"$in": uids}}).to_list()
+        devices: list[dict[str, Any]] = []
+        for some in chunked(uids):
+            devices += await self._devices.find({"resident_uid": {"$in": some}}).to_list()
+        return devices
 
     async def for_resident(self, uid: str) -> list[dict[str, Any]]:
         cursor = self._devices.find({"resident_uid": uid}).sort("registered_at", DESCENDING)

@@ -11,6 +11,8 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.db import chunked
+
 FOLLOWERS = "report_followers"
 
 
@@ -43,8 +45,8 @@ class FollowerRepository:
     async def for_reports(self, report_ids: list[ObjectId]) -> dict[ObjectId, list[tuple[str, datetime]]]:
         """(uid, since) of every follower of these reports, in one query (the push dispatcher's batch)."""
         followers: dict[ObjectId, list[tuple[str, datetime]]] = {}
-        if report_ids:
-            query = {"report_id": {"$in": report_ids}}
+        for some in chunked(report_ids):
+            query = {"report_id": {"$in": some}}
             async for doc in self._followers.find(query, {"report_id": 1, "resident_uid": 1, "at": 1}):
                 followers.setdefault(doc["report_id"], []).append((doc["resident_uid"], doc["at"]))
         return followers

@@ -157,7 +157,7 @@ def test_a_report_s_pushes_wait_for_its_earlier_ones(push_client, fcm, sync_db):
     uid = new_uid()
     phone = register_device(push_client, uid)
     drain_outbox(push_client)
-    fcm.fail_next(Failure("INTERNAL"), token=phone)
+    fcm.fail_next(Failure("UNAVAILABLE", retry_after_s=30), token=phone)
     report = file_report(push_client, POTHOLE, uid=uid)
     drain_outbox(push_client)
     resolve(push_client, report["id"], AGENCY)
