@@ -26,7 +26,7 @@ def w3_datetime(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(HANOI).isoformat(timespec="seconds")
 
 
-def service_code(report: dict[str, Any]) -> str | None:
+def service_code_of(report: dict[str, Any]) -> str | None:
     """The category it is handled under; while it awaits triage, the requester's pick."""
     return report.get("category") or report.get("category_hint")
 
@@ -43,7 +43,7 @@ def to_service_request(report: dict[str, Any], catalogue: ServiceCatalogue, engl
     lng, lat = report["location"]["coordinates"]
     public_lat, public_lng = public_location(lat, lng)
     is_open = report["status"] in OPEN_STATUSES
-    code = service_code(report)
+    code = service_code_of(report)
     return ServiceRequestOut(
         service_request_id=report["code"], status="open" if is_open else "closed",
         status_notes=latest_public_note(report), service_name=catalogue.service_name(code, english),

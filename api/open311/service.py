@@ -21,7 +21,7 @@ from api.auth import Principal
 from api.i18n import translate
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.formats import Open311Error
-from api.open311.mapping import HANOI, PROJECTION, to_service_request
+from api.open311.mapping import HANOI, PROJECTION, service_code_of, to_service_request
 from api.open311.repository import Open311Repository
 from api.photos.service import PhotoService
 from api.photos.storage import StoredPhoto
@@ -130,9 +130,10 @@ class Open311Service:
             if contact[name] is not None and len(contact[name]) > limit:
                 raise Open311Error(400, "open311.field_too_long", field=name, limit=limit)
         try:
-            submission = ReportSubmission.model_validate({
-                "description": request.get("description"), "lat": request.get("lat"), "lng": request.get("long"),
-                "address": request.get("address_string"), "category": code})
+            fields = {"description": request.get("description"), "lat": request.get("lat"),
+                      "lng": request.get("long"), "address": request.get("address_string"), "category": code}
+            # absent, not None: the model's length limits do not accept an explicit None
+            submission = ReportSubmission.model_validate({k: v for k, v in fields.items() if v is not None})
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
 
@@ -163,12 +164,17 @@ class Open311Service:
         for code in service_codes:
             if not self._catalogue.exists(code):
                 raise Open311Error(400, "open311.service_code_unknown", code=code[:64])
+        keep = None
         if service_codes:  # a report awaiting triage has no category yet: it is listed under the requester's pick
-            filters = [f for c in dict.fromkeys(service_codes) for s in statuses
-                       for f in ({"category": c, "status": s}, {"category": None, "status": s, "category_hint": c})]
+            wanted = set(service_codes)
+            filters = [{"category": c, "status": s} for c in wanted for s in statuses]
+            filters += [{"category": None, "status": s} for s in statuses]
+
+            def keep(report: dict[str, Any]) -> bool:
+                return service_code_of(report) in wanted
         else:
             filters = [{"status": s} for s in statuses]
-        reports = await self._report_repo.created_between(filters, start, end, MAX_RESULTS, PROJECTION)
+        reports = await self._report_repo.created_between(filters, start, end, MAX_RESULTS, PROJECTION, keep)
         return await self._answer(reports, english, media_base)
 
     async def get_request(self, code: str, english: bool, media_base: str) -> ServiceRequestOut:

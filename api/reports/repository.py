@@ -122,20 +122,25 @@ class ReportRepository:
         return await self._reports.find_one({"_id": report_id}, {"_id": 1}) is not None
 
     async def created_between(self, filters: list[dict[str, Any]], start: datetime, end: datetime, limit: int,
-                              projection: dict[str, Any]) -> list[dict[str, Any]]:
-        """The newest ``limit`` reports filed in [start, end) matching any of ``filters``.
+                              projection: dict[str, Any],
+                              keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` reports filed in [start, end) matching any of ``filters`` (and ``keep``).
 
         One query per filter, each equalities on the prefix of ``listing_status`` or
-        ``listing_category`` plus the date range: SecantusDB scans a whole index for a
-        range after an ``$in``, so the caller spells the ``$in`` out as separate filters and
-        the merge (and the sort, in memory either way) happens here.
+        ``listing_category`` plus the date range (SecantusDB scans a whole index for a range
+        after an ``$in``, and a collection for a field outside the index), so the caller
+        spells an ``$in`` out as separate filters and checks other fields with ``keep``.
         """
         found: dict[ObjectId, dict[str, Any]] = {}
         for equalities in filters:
             query = {**equalities, "created_at": {"$gte": start, "$lt": end}}
-            cursor = self._reports.find(query, projection).sort("created_at", DESCENDING).limit(limit)
-            async for doc in cursor:
-                found[doc["_id"]] = doc
+            kept = 0
+            async for doc in self._reports.find(query, projection).sort("created_at", DESCENDING).batch_size(limit):
+                if keep is None or keep(doc):
+                    found[doc["_id"]] = doc
+                    kept += 1
+                    if kept >= limit:
+                        break
         return sorted(found.values(), key=lambda doc: (doc["created_at"], doc["_id"]), reverse=True)[:limit]
 
     async def by_codes(self, codes: list[str], projection: dict[str, Any]) -> list[dict[str, Any]]:
