@@ -150,3 +150,12 @@ def test_the_organisation_never_holds_a_staff_role():
     assert principal.role == "open311" and not principal.is_staff
     # nor can a Firebase token claim the role
     assert principal_from_claims({"uid": "u1", "role": "open311"}).role == "resident"
+
+
+def test_a_file_part_or_a_broken_body_is_a_400_not_a_500(client):
+    key = issue_api_key(client)
+    with_file = client.post(f"{BASE}/requests.json", data=open311_form(key), files={"media": ("a.jpg", b"x", "image/jpeg")})
+    assert with_file.status_code == 400 and with_file.json()[0]["code"] == 400
+    garbage = client.post(f"{BASE}/requests.xml", content=b"--x\r\nnot multipart",
+                          headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert garbage.status_code == 400 and fromstring(garbage.content).findtext("error/code") == "400"
