@@ -164,17 +164,14 @@ class Open311Service:
         for code in service_codes:
             if not self._catalogue.exists(code):
                 raise Open311Error(400, "open311.service_code_unknown", code=code[:64])
-        keep = None
-        if service_codes:  # a report awaiting triage has no category yet: it is listed under the requester's pick
-            wanted = set(service_codes)
-            filters = [{"category": c, "status": s} for c in wanted for s in statuses]
+        wanted = set(service_codes)
+        if wanted:  # a report awaiting triage has no category yet: it is listed under the requester's pick
+            filters = [{"category": c, "status": s} for c in sorted(wanted) for s in statuses]
             filters += [{"category": None, "status": s} for s in statuses]
-
-            def keep(report: dict[str, Any]) -> bool:
-                return service_code_of(report) in wanted
         else:
             filters = [{"status": s} for s in statuses]
-        reports = await self._report_repo.created_between(filters, start, end, MAX_RESULTS, PROJECTION, keep)
+        reports = await self._report_repo.created_between(
+            filters, start, end, MAX_RESULTS, PROJECTION, keep=lambda report: not wanted or service_code_of(report) in wanted)
         return await self._answer(reports, english, media_base)
 
     async def get_request(self, code: str, english: bool, media_base: str) -> ServiceRequestOut:

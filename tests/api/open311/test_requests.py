@@ -1,13 +1,13 @@
 """Open311 service requests: POST through the app's intake, GET one and many, in JSON and XML."""
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 from defusedxml.ElementTree import fromstring
 
 from api.auth import principal_from_claims
-from tests.factories import HOAN_KIEM_LAKE, file_report, issue_api_key, open311_form
+from tests.factories import HOAN_KIEM_LAKE, issue_api_key, open311_form
 
 BASE = "/open311/v2"
 EN = {"Accept-Language": "en"}
