@@ -32,6 +32,9 @@ from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
 from api.listeners import build_report_changes
 from api.middleware import BodySizeLimit
+from api.open311.catalogue import ServiceCatalogue
+from api.open311.repository import Open311Repository
+from api.open311.router import router as open311_router
 from api.photos.router import router as photos_router
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
@@ -63,6 +66,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         FollowerRepository.ensure_indexes,
         CorrectionRepository.ensure_indexes,
         OutboxRepository.ensure_indexes,
+        Open311Repository.ensure_indexes,
     ]
 
 
@@ -79,6 +83,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
     state.sla = SlaPolicy.load(settings.sla_file)
+    state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
     classifier = await anyio.to_thread.run_sync(load_classifier, settings.classifier_model)
     threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold
@@ -123,6 +128,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (health_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router):
+                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router, open311_router):
         app.include_router(router)
     return app

@@ -118,6 +118,43 @@ def cmd_export_corrections(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apikey(args: argparse.Namespace) -> int:
+    """Open311 API keys: create (the key is printed once, as the last word), revoke, list."""
+    import asyncio
+
+    from api.open311.keys import ApiKeys
+    from api.open311.repository import Open311Repository
+
+    settings = Settings()
+
+    async def run() -> int:
+        client, db = _database(settings)
+        try:
+            await Open311Repository.ensure_indexes(db)
+            keys = ApiKeys(Open311Repository(db))
+            if args.apikey_command == "create":
+                issued = await keys.create(args.name)
+                print(f"API key {issued.key_id} for {issued.name} (shown once, store it now): {issued.key}")
+            elif args.apikey_command == "revoke":
+                if not await keys.revoke(args.key_id):
+                    log.error("no active key %s", args.key_id)
+                    return 1
+                print(f"revoked {args.key_id}")
+            else:
+                for key in await keys.list():
+                    state = f"revoked {key['revoked_at']:%Y-%m-%d}" if key.get("revoked_at") else "active"
+                    print(f"{key['_id']}  {key['created_at']:%Y-%m-%d}  {state:<18} {key['name']}")
+            return 0
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(run())
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+
+
 def cmd_dev_token(args: argparse.Namespace) -> int:
     from api.auth import make_dev_token
 
@@ -213,6 +250,15 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--role", required=True)
     grant.add_argument("--agency", help="agency code (e.g. urenco) or ward:<ward code>, for agency_staff")
     grant.set_defaults(func=cmd_staff_grant)
+
+    apikey = sub.add_parser("apikey", help="Open311 API keys of partner organisations")
+    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = apikey_sub.add_parser("create", help="issue a key; it is printed once, as the last word")
+    create.add_argument("--name", required=True, help="the organisation the key is for")
+    revoke = apikey_sub.add_parser("revoke", help="revoke a key by its id (from `apikey list`)")
+    revoke.add_argument("key_id")
+    apikey_sub.add_parser("list", help="every key: id, created, state, organisation")
+    apikey.set_defaults(func=cmd_apikey)
 
     classify = sub.add_parser("classify", help="show how the classifier reads a report and where it would go")
     classify.add_argument("text")

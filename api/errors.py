@@ -74,7 +74,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         err_type = err.get("type", "")
@@ -127,7 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(request, 422, "validation_failed", errors=_validation_errors(exc))
+        return problem_response(request, 422, "validation_failed", errors=validation_errors(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

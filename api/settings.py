@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     report_rate_limit: int = 20
     report_rate_window_s: int = 3600
 
+    open311_jurisdiction_id: str = Field(
+        default="hanoi.gov.vn", description="The Open311 jurisdiction_id this server answers for.")
+    open311_rate_limit: int = Field(
+        default=600, ge=1, description="Open311 requests per API key (or per client address without one) per window.")
+    open311_report_rate_limit: int = Field(
+        default=200, ge=1, description="Reports one Open311 API key may file per window (instead of a resident's limit).")
+
     @model_validator(mode="after")
     def _default_env(self) -> "Settings":
         if self.env is None:

@@ -108,3 +108,19 @@ def register_device(client, uid: str, token: str | None = None, **fields: Any) -
 def drain_outbox(client) -> int:
     """Run the app's dispatcher until no event is claimable now; returns how many it handled."""
     return client.portal.call(client.app.state.worker.drain_outbox)
+def issue_api_key(client, name: str = "Civic App Hà Nội") -> str:
+    """An Open311 API key issued in the app's database (as `phananh apikey create` does)."""
+    from api.open311.keys import ApiKeys
+    from api.open311.repository import Open311Repository
+
+    return client.portal.call(ApiKeys(Open311Repository(client.app.state.db)).create, name).key
+
+
+def open311_form(api_key: str | None, **overrides: Any) -> dict[str, str]:
+    """A GeoReport v2 POST body like the spec's example; ``None`` drops a field."""
+    lat, lng = HOAN_KIEM_LAKE
+    form = {"api_key": api_key, "service_code": "road_damage", "lat": str(lat), "long": str(lng),
+            "description": "Ổ gà sâu giữa đường Hàng Bài, xe máy dễ ngã.", "first_name": "Lan", "last_name": "Nguyễn",
+            "email": "lan.nguyen@example.vn", "phone": "0912345678"}
+    form.update(overrides)
+    return {k: str(v) for k, v in form.items() if v is not None}

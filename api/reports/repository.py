@@ -1,6 +1,7 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -38,6 +39,10 @@ class ReportRepository:
                                    name="duplicates")
         # set only while a report sits in `resolved`: this index never competes with the queues'
         await reports.create_index([("resolved_open_since", ASCENDING)], name="auto_close")
+        # Open311 listings: reports of one status (and category) filed in a date range
+        await reports.create_index([("status", ASCENDING), ("created_at", DESCENDING)], name="listing_status")
+        await reports.create_index([("category", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
+                                   name="listing_category")
 
     async def reserve_sequence(self, name: str, count: int) -> int:
         """Reserve ``count`` consecutive numbers of a counter; returns the last one reserved.
@@ -115,6 +120,31 @@ class ReportRepository:
 
     async def exists(self, report_id: ObjectId) -> bool:
         return await self._reports.find_one({"_id": report_id}, {"_id": 1}) is not None
+
+    async def created_between(self, filters: list[dict[str, Any]], start: datetime, end: datetime, limit: int,
+                              projection: dict[str, Any],
+                              keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` reports filed in [start, end) matching any of ``filters`` (and ``keep``).
+
+        One query per filter, each equalities on the prefix of ``listing_status`` or
+        ``listing_category`` plus the date range (SecantusDB scans a whole index for a range
+        after an ``$in``, and a collection for a field outside the index), so the caller
+        spells an ``$in`` out as separate filters and checks other fields with ``keep``.
+        """
+        found: dict[ObjectId, dict[str, Any]] = {}
+        for equalities in filters:
+            query = {**equalities, "created_at": {"$gte": start, "$lt": end}}
+            kept = 0
+            async for doc in self._reports.find(query, projection).sort("created_at", DESCENDING).batch_size(limit):
+                if keep is None or keep(doc):
+                    found[doc["_id"]] = doc
+                    kept += 1
+                    if kept >= limit:
+                        break
+        return sorted(found.values(), key=lambda doc: (doc["created_at"], doc["_id"]), reverse=True)[:limit]
+
+    async def by_codes(self, codes: list[str], projection: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self._reports.find({"code": {"$in": codes}}, projection).to_list()
 
     async def list_for_resident(self, uid: str, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"resident_uid": uid}

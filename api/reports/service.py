@@ -7,6 +7,7 @@ so no orphan photo and no half report survive an error.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,9 @@ from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
 log = logging.getLogger(__name__)
+
+
+AlsoWrite = Callable[[dict[str, Any], Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,11 @@ class ReportService:
         self._settings = settings
 
     async def submit(self, principal: Principal, submission: ReportSubmission, uploads: list[RawUpload],
-                     idempotency_key: str | None) -> IntakeResult:
+                     idempotency_key: str | None, *, rate_limit: int | None = None,
+                     also_write: AlsoWrite | None = None) -> IntakeResult:
+        """File one report. ``rate_limit`` replaces the per-resident limit for callers that file for
+        many people (an Open311 organisation); ``also_write`` adds the caller's own records to the
+        report's transaction, so they exist exactly when the report does."""
         request_fingerprint = fingerprint(submission.model_dump(), [u.data for u in uploads])
         replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
         if replay is not None:
@@ -132,7 +140,7 @@ class ReportService:
         ward = self._wards.locate(submission.lat, submission.lng)
         if ward is None:
             raise FieldError("lat", "field.outside_hanoi")
-        await self._rate_limiter.hit("report_create", principal.uid, self._settings.report_rate_limit,
+        await self._rate_limiter.hit("report_create", principal.uid, rate_limit or self._settings.report_rate_limit,
                                      self._settings.report_rate_window_s)
 
         assessment = await self._classifier.assess(submission.description, submission.category, ward)
@@ -166,6 +174,8 @@ class ReportService:
             async def write(session: Any) -> None:
                 await self._repo.insert(report, session)
                 await self._changes.publish(ReportChange("received", None, report, now), session)
+                if also_write is not None:
+                    await also_write(report, session)
                 if idempotency_key is not None:
                     await self._idempotency.record(principal.uid, idempotency_key, request_fingerprint, 201, body,
                                                    now, self._settings.idempotency_ttl_s, session)

@@ -71,6 +71,16 @@ class QueuePlan:
         return True
 
 
+_OBJECT_ID_TIMES = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, tzinfo=UTC))
+
+
+def _first_id_of(day: date) -> ObjectId:
+    """The smallest ObjectId of a day. ObjectIds count seconds from 1970 in 32 bits, so a date
+    outside that span (a client's typo: year 0426) clamps to its ends instead of failing."""
+    low, high = _OBJECT_ID_TIMES
+    return ObjectId.from_datetime(min(max(datetime.combine(day, time(0), UTC), low), high))
+
+
 def build_query(filters: QueueFilters, cursor: str | None) -> QueuePlan:
     query: dict[str, Any] = {}
     refine: dict[str, Any] = {}
@@ -96,9 +106,9 @@ def build_query(filters: QueueFilters, cursor: str | None) -> QueuePlan:
             refine["description"] = re.compile(re.escape(text), re.IGNORECASE)
     id_range: dict[str, ObjectId] = {}
     if filters.created_from:
-        id_range["$gte"] = ObjectId.from_datetime(datetime.combine(filters.created_from, time(0), UTC))
+        id_range["$gte"] = _first_id_of(filters.created_from)
     if filters.created_to:
-        id_range["$lt"] = ObjectId.from_datetime(datetime.combine(filters.created_to, time(0), UTC))
+        id_range["$lt"] = _first_id_of(filters.created_to)
     if filters.sort == "due" or "overdue" in query:
         sort = [("due_at", 1), ("_id", 1)]
         if cursor:
