@@ -67,7 +67,7 @@ def _database(settings: Settings):
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """The periodic jobs in their own process; safe next to other workers and API processes."""
+    """The push dispatcher and periodic jobs in their own process; safe next to other workers and API processes."""
     import asyncio
 
     from api.worker import build_worker
@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-worker", action="store_true", help="do not run the periodic jobs in the API processes")
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run the periodic jobs (overdue flags, auto-close, orphan photos)")
+    worker = sub.add_parser("worker", help="run the push dispatcher and the periodic jobs (overdue, auto-close, orphan photos)")
     worker.add_argument("--once", action="store_true", help="one round, print what each job did, exit")
     worker.set_defaults(func=cmd_worker)
 
