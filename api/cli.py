@@ -1,25 +1,16 @@
 """The ``phananh`` console script: run the service and its operator commands."""
 
 import argparse
-import ipaddress
 import json
 import logging
 import os
 import signal
 import sys
 
+from api.ratelimit.client_ip import is_loopback
 from api.settings import Settings
 
 log = logging.getLogger("phananh")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
@@ -32,7 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.embedded import EmbeddedMongo
 
     settings = Settings()
-    if settings.is_dev and not _is_loopback(args.host):
+    if settings.is_dev and not is_loopback(args.host):
         log.error("refusing to serve in DEV mode on %s: dev mode accepts unsigned tokens. "
                   "Bind to 127.0.0.1 or set PHANANH_ENV=prod with a real MongoDB.", args.host)
         return 2

@@ -119,7 +119,7 @@ class ReportService:
         self._settings = settings
 
     async def submit(self, principal: Principal, submission: ReportSubmission, uploads: list[RawUpload],
-                     idempotency_key: str | None) -> IntakeResult:
+                     idempotency_key: str | None, client_ip: str = "unknown") -> IntakeResult:
         request_fingerprint = fingerprint(submission.model_dump(), [u.data for u in uploads])
         replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
         if replay is not None:
@@ -132,8 +132,7 @@ class ReportService:
         ward = self._wards.locate(submission.lat, submission.lng)
         if ward is None:
             raise FieldError("lat", "field.outside_hanoi")
-        await self._rate_limiter.hit("report_create", principal.uid, self._settings.report_rate_limit,
-                                     self._settings.report_rate_window_s)
+        await self._charge_limits(principal.uid, client_ip, sum(len(u.data) for u in uploads))
 
         assessment = await self._classifier.assess(submission.description, submission.category, ward)
         processed = await self._photos.process(uploads)
@@ -184,6 +183,14 @@ class ReportService:
             await self._photos.commit(str(report_id))
         log.info("report %s received", code)
         return IntakeResult(201, body, replayed=False)
+
+    async def _charge_limits(self, uid: str, client_ip: str, photo_bytes: int) -> None:
+        """Per resident and per address, so neither many accounts nor many addresses get around them."""
+        settings, window_s = self._settings, self._settings.report_rate_window_s
+        await self._rate_limiter.hit("report_create", uid, settings.report_rate_limit, window_s)
+        await self._rate_limiter.hit("report_create_ip", client_ip, settings.report_ip_rate_limit, window_s)
+        if photo_bytes:
+            await self._rate_limiter.hit("photo_bytes", uid, settings.photo_bytes_rate_limit, window_s, photo_bytes)
 
     def _deadlines(self, now: datetime, assessment: Assessment, text: str) -> dict[str, Any]:
         """Priority and due dates, fixed when the report is routed (recomputed on reassignment)."""
