@@ -35,7 +35,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["PHANANH_RUN_WORKER"] = "false"  # read by each uvicorn worker's Settings
     embedded = None
     if settings.mongodb_uri is None:
-        embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port)
+        embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port,
+                                 sync_on_commit=settings.embedded_sync_on_commit)
         # Workers inherit these: the embedded URI, and dev mode decided before the URI existed.
         os.environ["PHANANH_MONGODB_URI"] = embedded.start()
         os.environ["PHANANH_ENV"] = settings.env or "dev"

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     database_name: str = "phananh"
     data_dir: Path = Path("./data")
     embedded_port: int = Field(default=0, description="Port of the embedded SecantusDB; 0 picks a free one.")
+    embedded_sync_on_commit: bool = Field(
+        default=True, description="Fsync the embedded database's journal on every commit: a 201 survives a crash.")
     env: Literal["dev", "prod"] | None = Field(
         default=None,
         description="dev accepts unsigned Firebase emulator tokens; default dev only on the embedded DB.",
