@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pymongo.errors import PyMongoError
 
 from api import db as database
@@ -30,8 +30,12 @@ from api.devices.router import router as devices_router
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
+from api.input_guard import reject_operator_keys
 from api.listeners import build_report_changes
 from api.middleware import BodySizeLimit
+from api.observability.metrics import Metrics
+from api.observability.middleware import RequestContext
+from api.observability.router import router as metrics_router
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.repository import Open311Repository
 from api.open311.router import router as open311_router
@@ -78,7 +82,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.is_dev:
         log.warning("DEV MODE: unsigned Firebase emulator tokens are accepted. Never expose this instance.")
     state = app.state
-    state.client = database.make_client(settings.mongodb_uri)
+    state.client = database.make_client(settings.mongodb_uri, server_selection_timeout_ms=settings.database_timeout_ms)
     state.db = state.client[settings.database_name]
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
@@ -87,11 +91,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.token_verifier = TokenVerifier(settings)
     classifier = await anyio.to_thread.run_sync(load_classifier, settings.classifier_model)
     threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold
-    state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold)
+    state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold,
+                                               observe=state.metrics.observe_classification)
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_changes = build_report_changes(state.db, settings)
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
+    state.metrics.register_gauge("phananh_reports_overdue", "Open reports past their due date",
+                                 ReportRepository(state.db).count_overdue)
+    outbox = OutboxRepository(state.db)
+    state.metrics.register_gauge("phananh_outbox_backlog", "Push events not yet delivered", outbox.backlog)
+    state.metrics.register_gauge("phananh_outbox_lag_seconds", "How long the oldest due push event has waited",
+                                 outbox.lag_s)
     state.indexes_ready = False
 
     async def ensure_indexes() -> None:
@@ -123,11 +134,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         description="Residents' reports for Hanoi: intake, routing, triage, notifications, statistics.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_operator_keys)],
     )
     app.state.settings = settings
+    app.state.metrics = Metrics(settings.metrics_cache_s)  # no I/O; the middleware needs it now
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (health_router, reports_router, photos_router, categories_router, devices_router,
+    app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
+    for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,
                    triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router, open311_router):
         app.include_router(router)
     return app

@@ -24,6 +24,9 @@ from firebase_admin import credentials
 from google.auth.credentials import AnonymousCredentials
 
 from api.errors import AppError
+from api.ratelimit.client_ip import client_ip
+from api.ratelimit.repository import RateLimitRepository
+from api.ratelimit.service import RateLimiter
 from api.settings import Settings
 
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
@@ -150,8 +153,18 @@ async def current_principal(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AppError(401, "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    settings: Settings = request.app.state.settings
+    limiter = RateLimiter(RateLimitRepository(request.app.state.db))
+    address = client_ip(request)
+    # Refused before verification: a client guessing tokens gets no more answers, and no more CPU.
+    await limiter.check("auth_failure", address, settings.auth_failure_limit, settings.auth_failure_window_s)
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.verify(token.strip())
+    try:
+        principal = await verifier.verify(token.strip())
+    except AppError as exc:
+        if exc.key == "token_invalid":  # an expired token is a real one; the app refreshes it
+            await limiter.hit("auth_failure", address, settings.auth_failure_limit, settings.auth_failure_window_s)
+        raise
     request.state.principal = principal
     return principal
 

@@ -1,25 +1,20 @@
 """The ``phananh`` console script: run the service and its operator commands."""
 
 import argparse
-import ipaddress
 import json
 import logging
+import logging.config
 import os
 import signal
 import sys
+import tempfile
 
+from api.observability.logs import logging_config
+from api.observability.metrics import MULTIPROC_ENV
+from api.ratelimit.client_ip import is_loopback
 from api.settings import Settings
 
 log = logging.getLogger("phananh")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
@@ -32,7 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.embedded import EmbeddedMongo
 
     settings = Settings()
-    if settings.is_dev and not _is_loopback(args.host):
+    if settings.is_dev and not is_loopback(args.host):
         log.error("refusing to serve in DEV mode on %s: dev mode accepts unsigned tokens. "
                   "Bind to 127.0.0.1 or set PHANANH_ENV=prod with a real MongoDB.", args.host)
         return 2
@@ -40,7 +35,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["PHANANH_RUN_WORKER"] = "false"  # read by each uvicorn worker's Settings
     embedded = None
     if settings.mongodb_uri is None:
-        embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port)
+        embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port,
+                                 sync_on_commit=settings.embedded_sync_on_commit)
         # Workers inherit these: the embedded URI, and dev mode decided before the URI existed.
         os.environ["PHANANH_MONGODB_URI"] = embedded.start()
         os.environ["PHANANH_ENV"] = settings.env or "dev"
@@ -48,13 +44,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # raises the signal again: make that previous handler a clean exit so `finally` stops the DB.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _exit_cleanly)
+    metrics_dir = _multiprocess_metrics_dir(args.workers)
     try:
+        # proxy_headers off: the client address is ours to resolve (PHANANH_TRUSTED_PROXIES), and
+        # the access log is the app's own JSON line per request (route template, request id).
         uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level, proxy_headers=True)
+                    workers=args.workers, log_level=args.log_level, proxy_headers=False,
+                    log_config=logging_config(args.log_level), access_log=False)
     finally:
         if embedded is not None:
             embedded.stop()
+        if metrics_dir is not None:
+            metrics_dir.cleanup()
     return 0
+
+
+def _multiprocess_metrics_dir(workers: int) -> "tempfile.TemporaryDirectory[str] | None":
+    """Several workers: prometheus_client's multiprocess mode, so /metrics sums them all."""
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        return None
+    directory = tempfile.TemporaryDirectory(prefix="phananh-metrics-")
+    os.environ[MULTIPROC_ENV] = directory.name  # inherited by the worker processes before they import it
+    return directory
 
 
 def _database(settings: Settings):
@@ -270,8 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "worker"):  # services: one redacted JSON object per line
+        logging.config.dictConfig(logging_config(getattr(args, "log_level", "info")))
+    else:  # operator commands: plain lines for a person
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return args.func(args)
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import pymongo
 from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 IndexSetup = Callable[[AsyncDatabase], Awaitable[None]]
 T = TypeVar("T")
+TRANSACTION_TIME_LIMIT_S = 8.0
 
 
 def make_client(uri: str, *, server_selection_timeout_ms: int = 5000) -> AsyncMongoClient:
@@ -43,10 +45,12 @@ async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., A
     """Run ``callback(session)`` in one multi-document transaction, retried on transient errors.
 
     Majority write concern: on a real replica set an acknowledged report survives the loss
-    of the primary.
+    of the primary. The retries stop after ``TRANSACTION_TIME_LIMIT_S`` (PyMongo's own limit is
+    120 s): a database that keeps failing makes the request answer 503 quickly, not hang.
     """
-    async with client.start_session() as session:
-        return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
+    with pymongo.timeout(TRANSACTION_TIME_LIMIT_S):
+        async with client.start_session() as session:
+            return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
 
 
 IN_CHUNK = 50

@@ -41,9 +41,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 class EmbeddedMongo:
     """Start, await and stop one SecantusDB server over a data directory."""
 
-    def __init__(self, data_dir: Path, port: int = 0, host: str = "127.0.0.1", *, test_commands: bool = False) -> None:
+    def __init__(self, data_dir: Path, port: int = 0, host: str = "127.0.0.1", *, test_commands: bool = False,
+                 sync_on_commit: bool = False) -> None:
         self.data_dir = Path(data_dir)
         self.test_commands = test_commands  # failpoints for fault-injection tests; never in serve
+        # SecantusDB commits transactions without flushing its journal (it ignores j: true inside
+        # transactions), so a SIGKILL loses the last acknowledged commits; fsync per commit closes that.
+        self.sync_on_commit = sync_on_commit
         self.host = host
         self.port = port or free_port(host)
         self.process: subprocess.Popen[bytes] | None = None
@@ -66,6 +70,8 @@ class EmbeddedMongo:
                "--storage-path", str(self.data_dir / "db"), "--log-level", "WARNING"]
         if self.test_commands:
             cmd.append("--enable-test-commands")
+        if self.sync_on_commit:
+            cmd.append("--sync-on-commit")
         self.process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT,
                                         preexec_fn=_die_with_parent if os.name == "posix" else None)
         log_file.close()

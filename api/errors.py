@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import has_message, negotiate_locale, translate
@@ -134,10 +134,13 @@ def install_error_handlers(app: FastAPI) -> None:
         key = _STATUS_KEYS.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
         return problem_response(request, exc.status_code, key, headers=dict(exc.headers or {}))
 
-    @app.exception_handler(ConnectionFailure)
-    async def _database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
         return problem_response(request, 503, "database_unavailable", headers={"Retry-After": "5"})
+
+    # Unreachable, or so slow that an operation ran out of its time limit: retry later, not a bug.
+    app.add_exception_handler(ConnectionFailure, _database_down)
+    app.add_exception_handler(ExecutionTimeout, _database_down)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

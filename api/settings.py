@@ -4,10 +4,11 @@ One class so that the README can document every knob in one place and tests can 
 app from an explicit ``Settings`` object instead of patching the environment.
 """
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROUTING_DATA = Path(__file__).resolve().parent.parent / "classifiers" / "routing" / "data"
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     database_name: str = "phananh"
     data_dir: Path = Path("./data")
     embedded_port: int = Field(default=0, description="Port of the embedded SecantusDB; 0 picks a free one.")
+    embedded_sync_on_commit: bool = Field(
+        default=True, description="Fsync the embedded database's journal on every commit: a 201 survives a crash.")
     env: Literal["dev", "prod"] | None = Field(
         default=None,
         description="dev accepts unsigned Firebase emulator tokens; default dev only on the embedded DB.",
@@ -83,8 +86,31 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=7, ge=1, description="Sent events are kept this long (TTL index).")
 
     idempotency_ttl_s: int = 7 * 24 * 3600
-    report_rate_limit: int = 20
-    report_rate_window_s: int = 3600
+    report_rate_limit: int = Field(default=20, ge=1, description="Reports per resident (uid) per window.")
+    report_rate_window_s: int = Field(default=3600, ge=1, description="Window of the report and photo-byte limits.")
+    report_ip_rate_limit: int = Field(
+        default=200, ge=1, description="Reports per client IP per window (generous: mobile carriers share addresses).")
+    photo_bytes_rate_limit: int = Field(
+        default=200 * 1024 * 1024, ge=1, description="Uploaded photo bytes per resident per window.")
+    auth_failure_limit: int = Field(
+        default=20, ge=1, description="Invalid tokens per client IP per window; then 429 before any verification.")
+    auth_failure_window_s: int = Field(default=600, ge=1)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses/CIDRs whose X-Forwarded-For is believed (JSON list); empty: the socket peer.")
+
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token that opens GET /metrics from non-loopback addresses; unset: loopback only.")
+    metrics_cache_s: float = Field(default=15.0, ge=0, description="How long database-read gauges are cached.")
+    database_timeout_ms: int = Field(
+        default=3000, ge=100, description="Server selection timeout: how fast a request fails (503) when the database is away.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry at start-up
+        return value
 
     open311_jurisdiction_id: str = Field(
         default="hanoi.gov.vn", description="The Open311 jurisdiction_id this server answers for.")

@@ -23,6 +23,7 @@ from typing import Any
 from api.db import utc_now
 from api.devices.repository import DeviceRepository
 from api.duplicates.repository import FollowerRepository
+from api.observability.logs import bind_request_id, reset_request_id
 from notifications.outbox import OutboxRepository
 from notifications.payloads import PushMessage, broadcast_messages, report_message
 from notifications.senders import PushSender, SendOutcome
@@ -62,6 +63,17 @@ class _Delivery:
         return [token_of(t) for t, o in zip(self.targets, self.outcomes) if o.dead_token]
 
 
+def _log_delivery(delivery: _Delivery) -> None:
+    """One line per event, under the id of the request that caused it (JSON logs carry it)."""
+    token = bind_request_id(delivery.event.get("request_id"))
+    try:
+        log.info("outbox event %s (%s %s): %d sent, %d failed", delivery.event["_id"], delivery.event["kind"],
+                 delivery.event.get("event", ""), sum(o.ok for o in delivery.outcomes),
+                 sum(not o.ok for o in delivery.outcomes))
+    finally:
+        reset_request_id(token)
+
+
 class OutboxDispatcher:
     def __init__(self, outbox: OutboxRepository, devices: DeviceRepository, followers: FollowerRepository,
                  sender: PushSender, *, batch_size: int = 500, lease: timedelta = timedelta(seconds=60),
@@ -90,6 +102,8 @@ class OutboxDispatcher:
             await self._devices.delete(sorted(dead_tokens))
         now = utc_now()
         await self._outbox.settle(owner, [(d.event["_id"], self._settlement(d, now)) for d in deliveries])
+        for delivery in deliveries:
+            _log_delivery(delivery)
         return len(events)
 
     async def run_forever(self, poll_s: float) -> None:

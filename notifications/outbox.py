@@ -11,7 +11,7 @@ undelivered event with the lowest ``seq`` of its key; the next one waits until t
 is sent or dead.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bson import ObjectId
@@ -20,8 +20,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.db import chunked
+from api.observability.logs import current_request_id
 
 OUTBOX = "outbox"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EventState = Literal["pending", "leased", "sent", "dead"]
 
 
@@ -40,7 +42,7 @@ class OutboxRepository:
     async def enqueue(self, event: dict[str, Any], now: datetime, session: AsyncClientSession | None) -> ObjectId:
         """Add an event; call it with the session of the change that causes it."""
         doc = {"_id": ObjectId(), "state": "pending", "claimable_at": now, "created_at": now, "attempts": 0,
-               "order_key": None, "seq": 0, **event}
+               "order_key": None, "seq": 0, "request_id": current_request_id(), **event}
         await self._outbox.insert_one(doc, session=session)
         return doc["_id"]
 
@@ -75,11 +77,15 @@ class OutboxRepository:
         await self._outbox.bulk_write([UpdateOne({"_id": event_id, "lease_owner": owner}, update)
                                        for event_id, update in outcomes], ordered=False)
 
-    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
-        """Undelivered events and the creation time of the oldest (for lag metrics)."""
-        count = await self._outbox.count_documents({"claimable_at": {"$ne": None}})
-        oldest = await self._outbox.find({"claimable_at": {"$lte": now}}, {"created_at": 1}).limit(1).to_list()
-        return count, oldest[0]["created_at"] if oldest else None
+    async def backlog(self) -> float:
+        """Undelivered events (pending, leased or waiting for a retry): a range on index ``claimable``."""
+        return float(await self._outbox.count_documents({"claimable_at": {"$gte": EPOCH}}))
+
+    async def lag_s(self) -> float:
+        """How long the longest-waiting due event has been due (0 when dispatchers keep up)."""
+        now = datetime.now(UTC)
+        due = await self._outbox.find({"claimable_at": {"$lte": now}}, {"claimable_at": 1}).limit(1).to_list()
+        return max(0.0, (now - due[0]["claimable_at"]).total_seconds()) if due else 0.0
 
     async def list_by_state(self, state: EventState, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"state": state}

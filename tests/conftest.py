@@ -3,7 +3,9 @@
 Nothing here mocks the database: tests talk to a real MongoDB-protocol server over TCP.
 """
 
+import io
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from pymongo import MongoClient
 
 from api.app import create_app
 from api.embedded import EmbeddedMongo
+from api.observability.logs import JsonFormatter, RedactingFilter
 from api.settings import Settings
 from notifications.stand_in import FcmStandIn
 from tests.factories import PROJECT_ID
@@ -77,6 +80,22 @@ def fail_next_commit(mongo_server):
                             data={"failCommands": ["commitTransaction"], "errorCode": 2})
         yield
         admin.admin.command("configureFailPoint", "failCommand", mode="off")
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """The service's own handler (JSON + redaction) on the root logger, at DEBUG: libraries included."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)  # pymongo then logs every command with its documents
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
 
 
 @pytest.fixture(autouse=True)

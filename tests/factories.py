@@ -93,7 +93,7 @@ def resolve(client, report_id: str, agency: str) -> dict[str, str]:
 
 def fcm_token() -> str:
     """A registration-token-shaped string, unique per call."""
-    return f"fcm_{next(_uids):06d}_{'x' * 24}"
+    return f"fcm_{next(_uids):06d}:APA91b{'x' * 40}"  # real ones are ~160 characters
 
 
 def register_device(client, uid: str, token: str | None = None, **fields: Any) -> str:

@@ -20,3 +20,7 @@ class RateLimitRepository:
 
     async def add(self, bucket: str, amount: int, expires_at: datetime) -> int:
         return await increment(self._counters, bucket, "count", amount, on_insert={"expires_at": expires_at})
+
+    async def count(self, bucket: str) -> int:
+        doc = await self._counters.find_one({"_id": bucket}, {"count": 1})
+        return int(doc["count"]) if doc else 0

@@ -1,4 +1,9 @@
-"""Rate limit rules: count an action in the current window, refuse with 429 past the limit."""
+"""Rate limit rules: count an action in the current window, refuse with 429 past the limit.
+
+Fixed windows keep each check to one atomic ``$inc`` on one small document, shared by every
+API process through MongoDB. ``check`` refuses without counting, for limits that are only
+charged on failure (bad tokens): a blocked client is refused before any work is done.
+"""
 
 import math
 from datetime import UTC, datetime, timedelta
@@ -7,16 +12,32 @@ from api.errors import AppError
 from api.ratelimit.repository import RateLimitRepository
 
 
+def _window(scope: str, subject: str, window_s: int, now: datetime) -> tuple[str, datetime]:
+    window_start = math.floor(now.timestamp() / window_s) * window_s
+    return f"{scope}:{subject}:{window_start}", datetime.fromtimestamp(window_start + window_s, UTC)
+
+
+def _refuse(window_end: datetime, now: datetime) -> AppError:
+    retry_after = max(1, math.ceil((window_end - now).total_seconds()))
+    return AppError(429, "too_many_requests", headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+
 class RateLimiter:
     def __init__(self, repo: RateLimitRepository) -> None:
         self._repo = repo
 
     async def hit(self, scope: str, subject: str, limit: int, window_s: int, amount: int = 1,
                   now: datetime | None = None) -> None:
+        """Count ``amount`` against the subject's window; 429 once the window's total exceeds ``limit``."""
         now = now or datetime.now(UTC)
-        window_start = math.floor(now.timestamp() / window_s) * window_s
-        window_end = datetime.fromtimestamp(window_start + window_s, UTC)
-        count = await self._repo.add(f"{scope}:{subject}:{window_start}", amount, window_end + timedelta(seconds=60))
+        bucket, window_end = _window(scope, subject, window_s, now)
+        count = await self._repo.add(bucket, amount, window_end + timedelta(seconds=60))
         if count > limit:
-            retry_after = max(1, math.ceil((window_end - now).total_seconds()))
-            raise AppError(429, "too_many_requests", headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+            raise _refuse(window_end, now)
+
+    async def check(self, scope: str, subject: str, limit: int, window_s: int, now: datetime | None = None) -> None:
+        """429 if the subject has already used up its window; counts nothing."""
+        now = now or datetime.now(UTC)
+        bucket, window_end = _window(scope, subject, window_s, now)
+        if await self._repo.count(bucket) >= limit:
+            raise _refuse(window_end, now)

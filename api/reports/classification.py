@@ -7,6 +7,8 @@ reports shares forward passes). The routing rule itself is pure data (classifier
 """
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,14 +65,19 @@ class MicroBatcher:
 
 
 class ReportClassifier:
-    def __init__(self, classifier: Classifier, taxonomy: Taxonomy, threshold: float) -> None:
+    def __init__(self, classifier: Classifier, taxonomy: Taxonomy, threshold: float,
+                 observe: Callable[[float, float], None] | None = None) -> None:
+        self._observe = observe  # (seconds, confidence) -> None: the metrics histograms
         self._classifier = classifier
         self._batcher = MicroBatcher(classifier)
         self._taxonomy = taxonomy
         self.threshold = threshold
 
     async def assess(self, text: str, resident_pick: str | None, ward: Ward) -> Assessment:
+        started = time.perf_counter()
         prediction = await self._batcher.predict(text)
+        if self._observe is not None:
+            self._observe(time.perf_counter() - started, prediction.confidence)
         classification = {
             "category": prediction.category, "confidence": round(prediction.confidence, 4),
             "top_k": [{"category": code, "confidence": round(p, 4)} for code, p in prediction.top_k],

@@ -115,6 +115,10 @@ class ReportRepository:
     async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]]) -> dict[str, Any]:
         return await self._reports.find(query).sort(sort).explain()
 
+    async def count_overdue(self) -> int:
+        """Open reports flagged past their due date (a prefix of the ``queue_overdue`` index)."""
+        return await self._reports.count_documents({"overdue": True})
+
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import CurrentPrincipal
@@ -10,11 +10,11 @@ from api.deps import ReportServiceDep, SettingsDep
 from api.errors import ERRORS, AppError
 from api.idempotency.service import validate_key
 from api.photos.service import RawUpload
+from api.ratelimit.client_ip import client_ip
 from api.reports.schemas import ReportOut, ReportPage, ReportSubmission, StaffReportOut
 from api.reports.service import etag, parse_report_id
 
 router = APIRouter(prefix="/v1", tags=["reports"])
-
 
 
 async def _read_upload(upload: UploadFile, max_bytes: int) -> RawUpload:
@@ -27,6 +27,7 @@ async def _read_upload(upload: UploadFile, max_bytes: int) -> RawUpload:
 @router.post("/reports", status_code=201, response_model=ReportOut, responses=ERRORS,
              summary="Submit a report (multipart/form-data)")
 async def create_report(
+    request: Request,
     principal: CurrentPrincipal,
     service: ReportServiceDep,
     settings: SettingsDep,
@@ -39,7 +40,7 @@ async def create_report(
         raise AppError(422, "validation_failed",
                        errors=[{"field": "photos", "key": "field.too_many_photos", "params": {"limit": settings.max_photos}}])
     uploads = [await _read_upload(p, settings.max_photo_bytes) for p in photos]
-    result = await service.submit(principal, submission, uploads, key)
+    result = await service.submit(principal, submission, uploads, key, client_ip(request))
     headers = {"Location": f"/v1/reports/{result.body['id']}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"

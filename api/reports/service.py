@@ -123,11 +123,12 @@ class ReportService:
         self._settings = settings
 
     async def submit(self, principal: Principal, submission: ReportSubmission, uploads: list[RawUpload],
-                     idempotency_key: str | None, *, rate_limit: int | None = None,
+                     idempotency_key: str | None, client_ip: str | None = None, *, rate_limit: int | None = None,
                      also_write: AlsoWrite | None = None) -> IntakeResult:
         """File one report. ``rate_limit`` replaces the per-resident limit for callers that file for
         many people (an Open311 organisation); ``also_write`` adds the caller's own records to the
-        report's transaction, so they exist exactly when the report does."""
+        report's transaction, so they exist exactly when the report does. ``client_ip`` None: no
+        per-address limit (Open311 organisations are limited per key instead)."""
         request_fingerprint = fingerprint(submission.model_dump(), [u.data for u in uploads])
         replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
         if replay is not None:
@@ -140,8 +141,7 @@ class ReportService:
         ward = self._wards.locate(submission.lat, submission.lng)
         if ward is None:
             raise FieldError("lat", "field.outside_hanoi")
-        await self._rate_limiter.hit("report_create", principal.uid, rate_limit or self._settings.report_rate_limit,
-                                     self._settings.report_rate_window_s)
+        await self._charge_limits(principal.uid, client_ip, sum(len(u.data) for u in uploads), rate_limit)
 
         assessment = await self._classifier.assess(submission.description, submission.category, ward)
         processed = await self._photos.process(uploads)
@@ -194,6 +194,15 @@ class ReportService:
             await self._photos.commit(str(report_id))
         log.info("report %s received", code)
         return IntakeResult(201, body, replayed=False)
+
+    async def _charge_limits(self, uid: str, client_ip: str | None, photo_bytes: int, rate_limit: int | None) -> None:
+        """Per resident and per address, so neither many accounts nor many addresses get around them."""
+        settings, window_s = self._settings, self._settings.report_rate_window_s
+        await self._rate_limiter.hit("report_create", uid, rate_limit or settings.report_rate_limit, window_s)
+        if client_ip is not None:
+            await self._rate_limiter.hit("report_create_ip", client_ip, settings.report_ip_rate_limit, window_s)
+        if photo_bytes:
+            await self._rate_limiter.hit("photo_bytes", uid, settings.photo_bytes_rate_limit, window_s, photo_bytes)
 
     def _deadlines(self, now: datetime, assessment: Assessment, text: str) -> dict[str, Any]:
         """Priority and due dates, fixed when the report is routed (recomputed on reassignment)."""

@@ -239,3 +239,18 @@ def test_moving_ward_or_removing_a_phone_changes_its_topics(push_client, fcm):
     assert push_client.delete(f"/v1/devices/{phone}", headers=auth_headers(uid)).status_code == 204
     drain_outbox(push_client)
     assert not any(phone in tokens for tokens in fcm.subscriptions.values())
+
+
+def test_the_push_log_line_carries_the_id_of_the_request_that_caused_it(push_client, fcm, sync_db, captured_logs):
+    uid = new_uid()
+    register_device(push_client, uid)
+    response = push_client.post("/v1/reports", data={"description": POTHOLE, "lat": "21.0285", "lng": "105.8542"},
+                                headers=auth_headers(uid, **{"X-Request-ID": "app-req-push-0001"}))
+    assert response.status_code == 201
+    assert sync_db.outbox.find_one({"kind": "report"})["request_id"] == "app-req-push-0001"
+    drain_outbox(push_client)
+    lines = [json.loads(line) for line in captured_logs.getvalue().splitlines() if line.strip()]
+    pushes = [line for line in lines if line["logger"] == "notifications.dispatcher" and "report received" in line["message"]]
+    assert [line["request_id"] for line in pushes] == ["app-req-push-0001"]
+    assert "1 sent" in pushes[0]["message"]
+    assert not any(device in captured_logs.getvalue() for device in sync_db.devices.distinct("_id"))  # tokens redacted

@@ -1,0 +1,1 @@
+"""Metrics, structured logs and request ids: what operators see of a running service."""
