@@ -254,3 +254,33 @@ def test_the_push_log_line_carries_the_id_of_the_request_that_caused_it(push_cli
     assert [line["request_id"] for line in pushes] == ["app-req-push-0001"]
     assert "1 sent" in pushes[0]["message"]
     assert not any(device in captured_logs.getvalue() for device in sync_db.devices.distinct("_id"))  # tokens redacted
+
+
+def test_without_credentials_pushes_go_to_the_log_file(client, settings):
+    uid = new_uid()
+    phone = register_device(client, uid, ward="00070")
+    report = file_report(client, POTHOLE, uid=uid)
+    drain_outbox(client)
+    lines = [json.loads(line) for line in (settings.data_dir / "pushes.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {line["topic"] for line in lines if "topic" in line} == {"all-vi", "ward-00070-vi"}
+    pushes = [line["push"] for line in lines if "push" in line]
+    assert [(p["token"], p["data"]["code"], p["data"]["event"]) for p in pushes] == [(phone, report["code"], "received")]
+
+
+def test_a_service_account_the_oauth_endpoint_does_not_trust_gets_no_push_through(make_client, push_settings, fcm,
+                                                                                 sync_db, tmp_path):
+    from notifications.stand_in import FcmStandIn
+
+    stranger = FcmStandIn(fcm.project_id).start()  # only to mint a key fcm never issued
+    try:
+        account = {**stranger.service_account(), "token_uri": f"{fcm.url}/token"}
+    finally:
+        stranger.stop()
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(account))
+    client = make_client(push_settings.model_copy(update={"firebase_credentials": forged}))
+    register_device(client, new_uid())
+    drain_outbox(client)
+    assert fcm.token_requests == 0 and not any(fcm.subscriptions.values()) and not fcm.received
+    event = sync_db.outbox.find_one({"kind": "topics"})
+    assert event["state"] == "pending" and event["last_error"]
