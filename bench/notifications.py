@@ -9,10 +9,11 @@ which records when each message arrives. Two runs:
   to the stand-in receiving the push (p50/p99). Aim: >= 500 pushes/s, p99 < 2 s.
 - backlog: all events written first, then the workers start; prints the drain rate.
 
-Floor, same run: firebase-admin alone (no database, no outbox) sending the same number of
-messages to the same stand-in in batches of 500 from one process.
+Floors, same run: firebase-admin alone (no database, no outbox) sending the same number of
+messages to the same stand-in in batches of 500 from one process; and the database alone
+doing the two writes every event needs after its insert (lease, settle) in bulk.
 
-Run: python bench/notifications.py [--events 10000] [--rate 600]
+Run: python bench/notifications.py [--events 10000] [--rate 150]
 """
 
 import argparse
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bson import ObjectId
-from pymongo import MongoClient
+from pymongo import MongoClient, UpdateOne
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.embedded import EmbeddedMongo  # noqa: E402
@@ -134,10 +135,29 @@ async def floor(credentials: Path, endpoint: str, n: int) -> float:
     return n / elapsed
 
 
+def database_floor(uri: str, n: int) -> float:
+    """The database alone: the two writes each event costs after its insert (lease, then settle),
+    as bulk updates by _id on an outbox with the service's indexes: events/s this server can carry."""
+    asyncio.run(_indexes(uri, "bench_floor"))
+    with MongoClient(uri, tz_aware=True) as mongo:
+        outbox = mongo["bench_floor"].outbox
+        now = datetime.now(UTC)
+        docs = [event(i, ObjectId(), now) for i in range(n)]
+        outbox.insert_many(docs)
+        start = time.perf_counter()
+        for step in ({"state": "leased", "lease_owner": "floor"}, {"state": "sent", "claimable_at": None}):
+            for chunk in range(0, n, 500):
+                outbox.bulk_write([UpdateOne({"_id": d["_id"]}, {"$set": step}) for d in docs[chunk:chunk + 500]])
+        rate = n / (time.perf_counter() - start)
+    print(f"floor    database alone, lease + settle writes of {n} events: {rate:.0f} events/s "
+          f"(the outbox's ceiling on this server)")
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=600.0, help="events written per second in the steady run")
+    parser.add_argument("--rate", type=float, default=150.0, help="events written per second in the steady run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedMongo(Path(tmp) / "db")
@@ -165,6 +185,7 @@ def main() -> None:
                     best = asyncio.run(floor(account, fcm.url, args.events))
                     print(f"         backlog drain = {drained / best:.0%} of the floor")
                 fcm.stop()
+            database_floor(uri, args.events)
         finally:
             server.stop()
 
