@@ -38,6 +38,9 @@ from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
+from api.stats.dashboard import router as dashboard_router
+from api.stats.repository import StatsRepository
+from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
 from api.worker import Worker, standard_jobs
@@ -59,6 +62,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         AuditRepository.ensure_indexes,
         FollowerRepository.ensure_indexes,
         CorrectionRepository.ensure_indexes,
+        StatsRepository.ensure_indexes,
     ]
 
 
@@ -82,6 +86,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_changes = build_report_changes(state.db, settings)
+    state.public_stats_cache = {}  # (day, locale) -> (expires, answer) of GET /v1/public/stats
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.indexes_ready = False
 
@@ -118,6 +123,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (health_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router):
+                   triage_router, duplicates_router, feedback_router, stats_router, dashboard_router):
         app.include_router(router)
     return app

@@ -4,10 +4,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changes import ReportChangeListener, ReportChanges
 from api.settings import Settings
+from api.stats.rollups import RollupListener
 
 
 def report_change_listeners(db: AsyncDatabase, settings: Settings) -> list[ReportChangeListener]:
-    return []
+    return [RollupListener(db)]
 
 
 def build_report_changes(db: AsyncDatabase, settings: Settings) -> ReportChanges:

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     worker_interval_s: int = Field(
         default=60, ge=1, description="How often `phananh worker` (and `serve` without --no-worker) runs its jobs.")
 
+    stats_default_days: int = Field(
+        default=30, ge=1, description="Statistics period when a request gives no from/to: the last N days.")
+    stats_max_range_days: int = Field(
+        default=1096, ge=1, description="Longest period a statistics request may ask for (days, about 3 years).")
+    stats_seal_grace_s: int = Field(
+        default=3600, ge=0, description="A closed day is sealed this long after it ends (changes still committing).")
+    public_stats_cache_s: int = Field(
+        default=300, ge=0, description="How long GET /v1/public/stats is cached (in the process and by clients).")
+
     idempotency_ttl_s: int = 7 * 24 * 3600
     report_rate_limit: int = 20
     report_rate_window_s: int = 3600

@@ -1,11 +1,13 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.db import increment
@@ -36,6 +38,8 @@ class ReportRepository:
         # duplicates at intake: same category, same or neighbouring ~100 m grid cell
         await reports.create_index([("category", ASCENDING), ("geo_cell", ASCENDING), ("created_at", DESCENDING)],
                                    name="duplicates")
+        # statistics rebuild: every report filed before a day
+        await reports.create_index([("created_at", ASCENDING)], name="filed")
         # set only while a report sits in `resolved`: this index never competes with the queues'
         await reports.create_index([("resolved_open_since", ASCENDING)], name="auto_close")
 
@@ -109,6 +113,12 @@ class ReportRepository:
 
     async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]]) -> dict[str, Any]:
         return await self._reports.find(query).sort(sort).explain()
+
+    def for_statistics(self, filed_before: datetime) -> AsyncCursor:
+        """Reports filed before a moment, with what a statistics replay reads (index ``filed``)."""
+        projection = {"status": 1, "status_history": 1, "created_at": 1, "agency": 1, "category": 1, "ward": 1,
+                      "rating": 1, "overdue_marks": 1}
+        return self._reports.find({"created_at": {"$lt": filed_before}}, projection).batch_size(2000)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})
