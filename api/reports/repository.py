@@ -114,11 +114,19 @@ class ReportRepository:
     async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]]) -> dict[str, Any]:
         return await self._reports.find(query).sort(sort).explain()
 
-    def for_statistics(self, filed_before: datetime) -> AsyncCursor:
-        """Reports filed before a moment, with what a statistics replay reads (index ``filed``)."""
+    async def first_filed(self) -> datetime | None:
+        """When the oldest report was filed (index ``filed``)."""
+        doc = await self._reports.find_one({}, {"created_at": 1}, sort=[("created_at", ASCENDING)])
+        return None if doc is None else doc["created_at"]
+
+    def for_statistics(self, filed_from: datetime, filed_before: datetime) -> AsyncCursor:
+        """Reports filed in a window, with what a statistics replay reads (index ``filed``).
+
+        Callers walk history window by window: short cursors, bounded server memory.
+        """
         projection = {"status": 1, "status_history": 1, "created_at": 1, "agency": 1, "category": 1, "ward": 1,
                       "rating": 1, "overdue_marks": 1}
-        return self._reports.find({"created_at": {"$lt": filed_before}}, projection).batch_size(2000)
+        return self._reports.find({"created_at": {"$gte": filed_from, "$lt": filed_before}}, projection).batch_size(1000)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})

@@ -13,17 +13,24 @@ from api.stats.periods import Sealer, month_end, previous_month
 from api.stats.replay import replay
 from api.stats.repository import StatsRepository
 
+WINDOW = timedelta(days=14)  # reports read per query, by filing date
+
 
 async def rebuild(reports: ReportRepository, stats: StatsRepository, first: date, last: date,
                   seal_through: date) -> dict[str, int]:
     increments = new_increments()
     scanned = 0
-    async for report in reports.for_statistics(day_start(last + timedelta(days=1))):
-        scanned += 1
-        for kind, before, after, at, stars in replay(report):
-            day = city_day(at)
-            if first <= day <= last:
-                by_document(day, change_increments(kind, before, after, at, stars), increments)
+    end = day_start(last + timedelta(days=1))
+    start = await reports.first_filed()
+    while start is not None and start < end:  # a report filed before the range may change inside it
+        window_end = min(start + WINDOW, end)
+        async for report in reports.for_statistics(start, window_end):
+            scanned += 1
+            for kind, before, after, at, stars in replay(report):
+                day = city_day(at)
+                if first <= day <= last:
+                    by_document(day, change_increments(kind, before, after, at, stars), increments)
+        start = window_end
     documents = without_zeros(increments)
     await stats.replace_days(first.isoformat(), last.isoformat(), documents)
     await _unseal_from(stats, first)
