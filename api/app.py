@@ -47,6 +47,9 @@ from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
+from api.stats.dashboard import router as dashboard_router
+from api.stats.repository import StatsRepository
+from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
 from api.worker import build_worker
@@ -71,6 +74,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         CorrectionRepository.ensure_indexes,
         OutboxRepository.ensure_indexes,
         Open311Repository.ensure_indexes,
+        StatsRepository.ensure_indexes,
     ]
 
 
@@ -96,6 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_changes = build_report_changes(state.db, settings)
+    state.public_stats_cache = {}  # (day, locale) -> (expires, answer) of GET /v1/public/stats
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.metrics.register_gauge("phananh_reports_overdue", "Open reports past their due date",
                                  ReportRepository(state.db).count_overdue)
@@ -142,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
     for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router, open311_router):
+                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router, open311_router,
+                   stats_router, dashboard_router):
         app.include_router(router)
     return app

@@ -166,6 +166,40 @@ def cmd_apikey(args: argparse.Namespace) -> int:
         return 2
 
 
+def cmd_stats_rebuild(args: argparse.Namespace) -> int:
+    """Recompute the statistics rollups of a date range from the reports, then seal closed days."""
+    import asyncio
+    import datetime
+
+    from api.reports.repository import ReportRepository
+    from api.stats.metrics import CITY_TZ
+    from api.stats.rebuild import rebuild
+    from api.stats.repository import StatsRepository
+
+    settings = Settings()
+    try:
+        first = datetime.date.fromisoformat(args.from_) if args.from_ else datetime.date.min
+        last = datetime.date.fromisoformat(args.to) if args.to else datetime.datetime.now(CITY_TZ).date()
+    except ValueError as exc:
+        log.error("--from/--to must be dates YYYY-MM-DD: %s", exc)
+        return 2
+    if first > last:
+        log.error("--from is after --to")
+        return 2
+    sealed_before = datetime.datetime.now(CITY_TZ) - datetime.timedelta(seconds=settings.stats_seal_grace_s)
+
+    async def run() -> dict[str, int]:
+        client, db = _database(settings)
+        try:
+            return await rebuild(ReportRepository(db), StatsRepository(db), first, last,
+                                 sealed_before.date() - datetime.timedelta(days=1))
+        finally:
+            await client.close()
+
+    print(json.dumps(asyncio.run(run())))
+    return 0
+
+
 def cmd_dev_token(args: argparse.Namespace) -> int:
     from api.auth import make_dev_token
 
@@ -270,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     apikey_sub.add_parser("list", help="every key: id, created, state, organisation")
     apikey.set_defaults(func=cmd_apikey)
+    stats = sub.add_parser("stats", help="statistics rollups")
+    stats_sub = stats.add_subparsers(dest="stats_command", required=True)
+    rebuild = stats_sub.add_parser("rebuild", help="recompute rollups from the reports (then seal closed days)")
+    rebuild.add_argument("--from", dest="from_", help="first day YYYY-MM-DD (city time; default: all history)")
+    rebuild.add_argument("--to", help="last day YYYY-MM-DD (default: today)")
+    rebuild.set_defaults(func=cmd_stats_rebuild)
 
     classify = sub.add_parser("classify", help="show how the classifier reads a report and where it would go")
     classify.add_argument("text")

@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     outbox_backoff_cap_s: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
     outbox_poll_s: float = Field(default=0.5, gt=0, description="How often an idle dispatcher looks for new events.")
     outbox_retention_days: int = Field(default=7, ge=1, description="Sent events are kept this long (TTL index).")
+    stats_default_days: int = Field(
+        default=30, ge=1, description="Statistics period when a request gives no from/to: the last N days.")
+    stats_max_range_days: int = Field(
+        default=1096, ge=1, description="Longest period a statistics request may ask for (days, about 3 years).")
+    stats_seal_grace_s: int = Field(
+        default=3600, ge=0, description="A closed day is sealed this long after it ends (changes still committing).")
+    public_stats_cache_s: int = Field(
+        default=300, ge=0, description="How long GET /v1/public/stats is cached (in the process and by clients).")
 
     idempotency_ttl_s: int = 7 * 24 * 3600
     report_rate_limit: int = Field(default=20, ge=1, description="Reports per resident (uid) per window.")

@@ -23,6 +23,8 @@ from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
 from api.reports.repository import ReportRepository
 from api.settings import Settings
+from api.stats.periods import seal_closed_days
+from api.stats.repository import StatsRepository
 from api.triage.jobs import TriageJobs
 from notifications.dispatcher import OutboxDispatcher
 from notifications.senders import PushSender
@@ -51,7 +53,11 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_photo_grace_s)
         return await photos.sweep_orphans(cutoff, report_exists)
 
-    return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "auto_close": triage.close_resolved}
+    async def seal_statistics() -> int:
+        return await seal_closed_days(StatsRepository(db), settings.stats_seal_grace_s)
+
+    return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "auto_close": triage.close_resolved,
+            "stats_seal": seal_statistics}
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":

@@ -108,6 +108,8 @@ def register_device(client, uid: str, token: str | None = None, **fields: Any) -
 def drain_outbox(client) -> int:
     """Run the app's dispatcher until no event is claimable now; returns how many it handled."""
     return client.portal.call(client.app.state.worker.drain_outbox)
+
+
 def issue_api_key(client, name: str = "Civic App Hà Nội") -> str:
     """An Open311 API key issued in the app's database (as `phananh apikey create` does)."""
     from api.open311.keys import ApiKeys
@@ -124,3 +126,66 @@ def open311_form(api_key: str | None, **overrides: Any) -> dict[str, str]:
             "email": "lan.nguyen@example.vn", "phone": "0912345678"}
     form.update(overrides)
     return {k: str(v) for k, v in form.items() if v is not None}
+
+
+class _Now(Exception):
+    """A generated life reached the present: it stops there."""
+
+
+def stored_report(rng: random.Random, created_at: Any, agency: str, category: str, ward: dict[str, str],
+                  number: int, now: Any) -> dict[str, Any]:
+    """A report as the services store it after a random life (intake, maybe reroute, work, resolution,
+    rating, reopening, overdue flags) up to ``now``, written straight to the database by statistics
+    tests and benches."""
+    from datetime import timedelta
+
+    from bson import ObjectId
+
+    def at(hours: float) -> Any:
+        return created_at + timedelta(hours=hours)
+
+    due_ack, due_resolve = at(rng.choice([8, 24, 40])), at(rng.choice([40, 72, 120, 360]))
+    history = [{"status": "received", "at": created_at, "by_role": "resident"},
+               {"status": "assigned", "at": created_at, "by_role": "system"}]
+    report = {"_id": ObjectId(), "code": f"HN-BENCH-{number:07d}", "resident_uid": f"r-{rng.randrange(5000)}",
+              "description": "Phản ánh thử", "ward": ward, "agency": agency, "category": category,
+              "created_at": created_at, "updated_at": created_at, "due_acknowledge_at": due_ack,
+              "due_resolve_at": due_resolve, "overdue": False, "version": 1, "status_history": history,
+              "location": {"type": "Point", "coordinates": [105.85, 21.03]}, "photos": []}
+    clock, status = 0.0, "assigned"
+
+    def move(to: str, hours: float, **extra: Any) -> None:
+        nonlocal clock, status
+        if at(clock + hours) > now:
+            raise _Now
+        clock += hours
+        history.append({"status": to, "from": status, "at": at(clock), "by_role": "agency_staff",
+                        "due_acknowledge_at": due_ack, "due_resolve_at": due_resolve, **extra})
+        status = to
+
+    if rng.random() < 0.1:  # rerouted to another agency first (the deadlines restart)
+        clock += rng.uniform(0.5, 30)
+        history.append({"status": "assigned", "from": "assigned", "at": at(clock), "by_role": "triage_officer",
+                        "agency": "citizen_center", "category": category, "from_agency": agency,
+                        "from_category": category})
+        report["agency"] = "citizen_center"
+    if rng.random() < 0.15 and at(clock + 9) <= now:
+        report.setdefault("overdue_marks", []).append(at(clock + 9))
+    fate = rng.random()
+    try:
+        if fate < 0.08:
+            move("rejected", rng.uniform(0.2, 60))
+        elif fate < 0.85:
+            move("in_progress", rng.expovariate(1 / 10))
+            if rng.random() < 0.9:
+                move("resolved", rng.expovariate(1 / 60))
+                report["resolved_at"] = at(clock)
+                if rng.random() < 0.4 and at(clock + 5) <= now:
+                    report["rating"] = {"stars": rng.randint(1, 5), "comment": None, "at": at(clock + 5)}
+                if rng.random() < 0.05:
+                    move("reopened", 20)
+                    move("in_progress", 3)
+    except _Now:
+        pass
+    report["status"] = status
+    return report

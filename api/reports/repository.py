@@ -7,6 +7,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.db import increment
@@ -37,6 +38,8 @@ class ReportRepository:
         # duplicates at intake: same category, same or neighbouring ~100 m grid cell
         await reports.create_index([("category", ASCENDING), ("geo_cell", ASCENDING), ("created_at", DESCENDING)],
                                    name="duplicates")
+        # statistics rebuild: every report filed before a day
+        await reports.create_index([("created_at", ASCENDING)], name="filed")
         # set only while a report sits in `resolved`: this index never competes with the queues'
         await reports.create_index([("resolved_open_since", ASCENDING)], name="auto_close")
         # Open311 listings: reports of one status (and category) filed in a date range
@@ -118,6 +121,21 @@ class ReportRepository:
     async def count_overdue(self) -> int:
         """Open reports flagged past their due date (a prefix of the ``queue_overdue`` index)."""
         return await self._reports.count_documents({"overdue": True})
+
+
+    async def first_filed(self) -> datetime | None:
+        """When the oldest report was filed (index ``filed``)."""
+        doc = await self._reports.find_one({}, {"created_at": 1}, sort=[("created_at", ASCENDING)])
+        return None if doc is None else doc["created_at"]
+
+    def for_statistics(self, filed_from: datetime, filed_before: datetime) -> AsyncCursor:
+        """Reports filed in a window, with what a statistics replay reads (index ``filed``).
+
+        Callers walk history window by window: short cursors, bounded server memory.
+        """
+        projection = {"status": 1, "status_history": 1, "created_at": 1, "agency": 1, "category": 1, "ward": 1,
+                      "rating": 1, "overdue_marks": 1}
+        return self._reports.find({"created_at": {"$gte": filed_from, "$lt": filed_before}}, projection).batch_size(1000)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})

@@ -90,7 +90,9 @@ class TriageActions:
                   "due_resolve_at": self._sla.due(now, category, priority, "resolve"), "overdue": False,
                   "updated_at": now}
         entry = {"status": "assigned", "from": report["status"], "at": now, "by_uid": principal.uid,
-                 "by_role": principal.role, "public_note": None, "internal_note": f"{kind}: {reason}", "agency": agency}
+                 "by_role": principal.role, "public_note": None, "internal_note": f"{kind}: {reason}", "agency": agency,
+                 # what the report moved from and to, so statistics can be replayed from the report alone
+                 "category": category, "from_agency": report.get("agency"), "from_category": report.get("category")}
         classification = report.get("classification") or {}
         correction = {"report_id": report["_id"], "report_code": report["code"], "kind": kind, "reason": reason,
                       "text": report["description"], "model_category": classification.get("category"),

@@ -52,7 +52,8 @@ class TriageJobs:
         """Open reports past their current due date (index ``queue_overdue``); closed ones have none."""
         now = now or utc_now()
         return await self._claim_each({"overdue": False, "due_at": {"$lt": now}},
-                                       {"overdue": True, "overdue_marked_at": now}, None, "overdue", "overdue", now)
+                                       {"overdue": True, "overdue_marked_at": now}, {"overdue_marks": now}, "overdue",
+                                       "overdue", now)  # every mark kept: statistics are replayed from them
 
     async def close_resolved(self, now: datetime | None = None) -> int:
         """Resolved longer ago than the reopen window (index ``auto_close`` on a field only resolved reports have)."""

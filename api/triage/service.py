@@ -77,7 +77,9 @@ class TriageService:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
         entry = {"status": change.status, "from": report["status"], "at": now, "by_uid": principal.uid,
-                 "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note}
+                 "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note,
+                 # the deadlines in force when it happened: on-time statistics are replayed from these
+                 "due_acknowledge_at": report.get("due_acknowledge_at"), "due_resolve_at": report.get("due_resolve_at")}
 
         async def write(session: Any) -> dict[str, Any] | None:
             deadline_field = next_deadline_field(change.status)

@@ -83,7 +83,7 @@ def test_worker_command_runs_one_round(client, settings, sync_db):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "overdue": 1, "auto_close": 0,
-                                                                "outbox": 1}  # the report's "received" event
+                                                                "stats_seal": 0, "outbox": 1}  # the "received" push
 
 
 def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_client, sync_db):
@@ -92,7 +92,7 @@ def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_c
     time.sleep(0.5)
     assert sync_db.reports.find_one({"code": late["code"]})["overdue"] is False  # the test client runs no worker
     worker: Worker = make_client(run_worker=True, worker_interval_s=3600).app.state.worker
-    assert set(worker.jobs) == {"orphan_photos", "overdue", "auto_close"}
+    assert set(worker.jobs) == {"orphan_photos", "overdue", "auto_close", "stats_seal"}
     deadline = time.monotonic() + 10
     while not sync_db.reports.find_one({"code": late["code"]})["overdue"]:
         assert time.monotonic() < deadline, "the background worker never ran"

@@ -1,0 +1,221 @@
+"""What the statistics count: pure functions shared by the live listener and the rebuild.
+
+A report change becomes a list of ``(cell, field, amount)`` increments dated by the day (in
+Asia/Ho_Chi_Minh) of the change. The listener derives the states from the report before and
+after the change; the rebuild replays them from the stored report. Both go through
+``change_increments``, so "rollups equal a recomputation" holds by construction as long as
+the two see the same states.
+
+Definitions (README "Statistics"):
+- acknowledged: the first time a report leaves received/assigned for in_progress, or is
+  rejected without ever being in progress; once per report. On time: at or before the
+  acknowledge deadline in force at that moment. Time to acknowledge: from filing.
+- resolved: every move into ``resolved`` (a reopened report resolved again counts again). On
+  time: at or before the resolve deadline in force. Time to resolve: from filing.
+- overdue: a flag raised by the deadline job (at most once per deadline).
+- backlog: open reports (received, assigned, in_progress, reopened) in a cell; stored as
+  deltas, so the backlog at the end of a day is the sum of all deltas up to that day.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.triage.workflow import OPEN_STATUSES
+
+CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+NONE = "none"  # a report not yet categorised or routed
+COUNTERS = ("received", "acknowledged", "acknowledged_on_time", "resolved", "resolved_on_time", "rejected",
+            "reopened", "overdue", "merged", "rerouted", "backlog", "rating_sum", "rating_count")
+HISTOGRAMS = ("ack_h", "resolve_h")
+DIMS = ("total", "agency", "category", "ward", "agency_category", "agency_ward", "cell")
+ACKNOWLEDGING = ("in_progress", "rejected")
+
+# Histogram buckets: 0 = under a minute; bucket i >= 1 holds [60 s * r^(i-1), 60 s * r^i) with r = sqrt(2);
+# the last bucket (~1.4 years and more) is open-ended. A percentile is reported as its bucket's geometric
+# midpoint, so for values of a minute or more it is within a factor 2^(1/4) (-16% / +19%) of the truth.
+BUCKET_RATIO = math.sqrt(2)
+LAST_BUCKET = 40
+
+
+@dataclass(frozen=True)
+class Cell:
+    agency: str
+    category: str
+    ward: str
+
+    def groups(self) -> dict[str, str]:
+        """The group this cell falls in along each dimension."""
+        return {"total": "*", "agency": self.agency, "category": self.category, "ward": self.ward,
+                "agency_category": f"{self.agency}|{self.category}", "agency_ward": f"{self.agency}|{self.ward}",
+                "cell": f"{self.agency}|{self.category}|{self.ward}"}
+
+
+@dataclass(frozen=True)
+class State:
+    """What the counters need to know about a report at one moment."""
+
+    status: str
+    cell: Cell
+    created_at: datetime
+    acknowledged: bool = False
+    due_acknowledge_at: datetime | None = None
+    due_resolve_at: datetime | None = None
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def city_day(moment: datetime) -> date:
+    return aware(moment).astimezone(CITY_TZ).date()
+
+
+def day_start(day: date) -> datetime:
+    """The moment a city day begins, in UTC."""
+    return datetime.combine(day, time.min, CITY_TZ).astimezone(UTC)
+
+
+def bucket(seconds: float) -> int:
+    if seconds < 60:
+        return 0
+    return min(LAST_BUCKET, 1 + int(math.floor(math.log(seconds / 60, BUCKET_RATIO) + 1e-9)))
+
+
+def bucket_value(index: int) -> float:
+    """The value reported for a bucket: its geometric midpoint (30 s for the sub-minute bucket)."""
+    if index == 0:
+        return 30.0
+    return 60 * BUCKET_RATIO ** (index - 1) * math.sqrt(BUCKET_RATIO)
+
+
+def cell_of(report: dict[str, Any]) -> Cell:
+    ward = report.get("ward") or {}
+    return Cell(report.get("agency") or NONE, report.get("category") or NONE, ward.get("code") or NONE)
+
+
+def state_of(report: dict[str, Any]) -> State:
+    """The state of a stored report document (the listener's before/after)."""
+    return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
+                 acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
+                 due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"))
+
+
+def _on_time(at: datetime, due: datetime | None) -> bool:
+    return due is not None and aware(at) <= aware(due)
+
+
+def change_increments(kind: str, before: State | None, after: State, at: datetime,
+                      stars: int | None = None) -> list[tuple[Cell, str, int]]:
+    """The counter increments of one report change (see the module docstring for definitions)."""
+    out: list[tuple[Cell, str, int]] = []
+    cell = after.cell
+    if before is None:
+        out.append((cell, "received", 1))
+    elif before.status != after.status:
+        if after.status in ACKNOWLEDGING and not before.acknowledged:
+            out += [(cell, "acknowledged", 1), (cell, f"ack_h.{bucket((at - after.created_at).total_seconds())}", 1)]
+            if _on_time(at, before.due_acknowledge_at):
+                out.append((cell, "acknowledged_on_time", 1))
+        if after.status == "resolved":
+            out += [(cell, "resolved", 1), (cell, f"resolve_h.{bucket((at - after.created_at).total_seconds())}", 1)]
+            if _on_time(at, before.due_resolve_at):
+                out.append((cell, "resolved_on_time", 1))
+        if after.status in ("rejected", "reopened"):
+            out.append((cell, after.status, 1))
+    if kind == "merge":
+        out.append((cell, "merged", 1))
+    elif kind == "reroute":
+        out.append((cell, "rerouted", 1))
+    elif kind == "overdue":
+        out.append((cell, "overdue", 1))
+    elif kind == "rating" and stars is not None:
+        out += [(cell, "rating_sum", int(stars)), (cell, "rating_count", 1)]
+    if before is not None and before.status in OPEN_STATUSES:
+        out.append((before.cell, "backlog", -1))
+    if after.status in OPEN_STATUSES:
+        out.append((cell, "backlog", 1))
+    return out
+
+
+Increments = dict[tuple[str, str, str], dict[str, int]]  # (day, dim, group) -> field -> amount
+
+
+def new_increments() -> Increments:
+    return defaultdict(lambda: defaultdict(int))
+
+
+def by_document(day: date, increments: list[tuple[Cell, str, int]], into: Increments) -> Increments:
+    """Spread cell increments over every dimension's group document of that day (added to ``into``)."""
+    key = day.isoformat()
+    for cell, field, amount in increments:
+        for dim, group in cell.groups().items():
+            into[(key, dim, group)][field] += amount
+    return into
+
+
+def without_zeros(docs: Increments) -> dict[tuple[str, str, str], dict[str, int]]:
+    """Drop fields that sum to zero (a move within one ward) and documents left empty."""
+    cleaned = {key: {f: n for f, n in fields.items() if n} for key, fields in docs.items()}
+    return {key: fields for key, fields in cleaned.items() if fields}
+
+
+def nested(fields: dict[str, int]) -> dict[str, Any]:
+    """Flat increment names ("ack_h.5") as the stored document shape ({"ack_h": {"5": n}})."""
+    out: dict[str, Any] = {}
+    for field, amount in fields.items():
+        head, _, bucket_key = field.partition(".")
+        if bucket_key:
+            out.setdefault(head, {})[bucket_key] = amount
+        else:
+            out[head] = amount
+    return out
+
+
+def add_counters(total: dict[str, Any], counters: dict[str, Any], sign: int = 1) -> dict[str, Any]:
+    """total += sign * counters, histograms included (nested dicts of integers)."""
+    for field, value in counters.items():
+        if isinstance(value, dict):
+            add_counters(total.setdefault(field, {}), value, sign)
+        else:
+            total[field] = total.get(field, 0) + sign * value
+    return total
+
+
+def percentile(histogram: dict[str, int], q: float) -> float | None:
+    """Nearest-rank percentile from a bucket histogram, as the bucket's midpoint (seconds)."""
+    counts = sorted((int(k), n) for k, n in histogram.items() if n > 0)
+    total = sum(n for _, n in counts)
+    if total == 0:
+        return None
+    rank, seen = max(1, math.ceil(q * total)), 0
+    for index, n in counts:
+        seen += n
+        if seen >= rank:
+            return round(bucket_value(index), 1)
+    return None  # pragma: no cover - unreachable: ranks never exceed the total
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def figures(counters: dict[str, Any]) -> dict[str, Any]:
+    """The published figures of one group from its summed counters (backlog: at the period's end)."""
+    c = {name: counters.get(name, 0) for name in COUNTERS}
+    ack_h, resolve_h = counters.get("ack_h", {}), counters.get("resolve_h", {})
+    return {
+        "received": c["received"], "acknowledged": c["acknowledged"], "resolved": c["resolved"],
+        "rejected": c["rejected"], "reopened": c["reopened"], "overdue": c["overdue"], "merged": c["merged"],
+        "rerouted": c["rerouted"], "backlog": c["backlog"],
+        "acknowledge_on_time_rate": _ratio(c["acknowledged_on_time"], c["acknowledged"]),
+        "resolve_on_time_rate": _ratio(c["resolved_on_time"], c["resolved"]),
+        "acknowledge_median_s": percentile(ack_h, 0.5), "acknowledge_p90_s": percentile(ack_h, 0.9),
+        "resolve_median_s": percentile(resolve_h, 0.5), "resolve_p90_s": percentile(resolve_h, 0.9),
+        "average_rating": round(c["rating_sum"] / c["rating_count"], 2) if c["rating_count"] else None,
+        "ratings": c["rating_count"],
+        "reopen_rate": _ratio(c["reopened"], c["resolved"]),
+    }

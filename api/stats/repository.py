@@ -1,0 +1,126 @@
+"""Every MongoDB query of the statistics, and the indexes that serve them.
+
+Two collections:
+- ``stats_rollups``: one small document per (day, dimension, group), ``$inc``-ed inside each
+  report transaction. Small on purpose: SecantusDB rewrites a whole document per update
+  (measured 1 ms for a small one, 23 ms for one holding 126 wards' counters).
+- ``stats_sealed``: read-optimised copies of closed days, written by the sealing job. ``day``
+  documents hold one dimension's groups for one day; ``cum`` documents hold every group's
+  counters summed from the beginning of history to the end of a month. A range is then a
+  difference of two prefixes, each one ``cum`` document plus at most half a month of days.
+  ``watermark`` says through which day everything is sealed.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from pymongo import ASCENDING, ReplaceOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from api.stats.metrics import Increments, add_counters, nested
+
+ROLLUPS = "stats_rollups"
+SEALED = "stats_sealed"
+WATERMARK_ID = "watermark"
+BATCH = 2000
+
+
+def rollup_id(day: str, dim: str, group: str) -> str:
+    return f"{day}|{dim}|{group}"
+
+
+def sealed_id(kind: str, period: str, dim: str) -> str:
+    return f"{kind}|{period}|{dim}"
+
+
+def _inc_paths(fields: dict[str, int]) -> dict[str, int]:
+    return {f"c.{field}": amount for field, amount in fields.items()}
+
+
+class StatsRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._rollups = db[ROLLUPS]
+        self._sealed = db[SEALED]
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase) -> None:
+        # trends: one group's days; sealing and prefix sums: one dimension's days
+        await db[ROLLUPS].create_index([("dim", ASCENDING), ("group", ASCENDING), ("day", ASCENDING)], name="trend")
+        await db[ROLLUPS].create_index([("dim", ASCENDING), ("day", ASCENDING)], name="dim_days")
+        await db[ROLLUPS].create_index([("day", ASCENDING)], name="days")  # partial rebuilds
+        await db[SEALED].create_index([("kind", ASCENDING), ("dim", ASCENDING), ("period", ASCENDING)], name="periods")
+
+    async def apply(self, increments: Increments, session: AsyncClientSession | None = None) -> None:
+        """Atomic ``$inc``s, one round trip, in the caller's transaction."""
+        if not increments:
+            return
+        await self._rollups.bulk_write([
+            UpdateOne({"_id": rollup_id(day, dim, group)},
+                      {"$inc": _inc_paths(fields), "$setOnInsert": {"day": day, "dim": dim, "group": group}},
+                      upsert=True)
+            for (day, dim, group), fields in increments.items()], ordered=False, session=session)
+
+    async def replace_days(self, first: str, last: str, increments: Increments) -> None:
+        """Rebuild: the rollups of days ``first..last`` become exactly ``increments``."""
+        await self._rollups.delete_many({"day": {"$gte": first, "$lte": last}})
+        docs = [{"_id": rollup_id(day, dim, group), "day": day, "dim": dim, "group": group, "c": nested(fields)}
+                for (day, dim, group), fields in increments.items()]
+        for start in range(0, len(docs), BATCH):
+            await self._rollups.insert_many(docs[start:start + BATCH], ordered=False)
+
+    async def days(self, dim: str, first: str, last: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """Live rollups of one dimension: day -> group -> counters (index ``dim_days``)."""
+        out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        async for doc in self._rollups.find({"dim": dim, "day": {"$gte": first, "$lte": last}},
+                                            {"day": 1, "group": 1, "c": 1}):
+            out[doc["day"]][doc["group"]] = doc["c"]
+        return out
+
+    async def group_days(self, dim: str, group: str, first: str, last: str) -> dict[str, dict[str, Any]]:
+        """One group's live rollups by day (index ``trend``): a city-wide or one agency's time series."""
+        cursor = self._rollups.find({"dim": dim, "group": group, "day": {"$gte": first, "$lte": last}},
+                                    {"day": 1, "c": 1})
+        return {doc["day"]: doc["c"] async for doc in cursor}
+
+    async def first_day(self) -> str | None:
+        """The first day with any activity (the city-wide series has one document per active day)."""
+        docs = await self._rollups.find({"dim": "total", "group": "*"}, {"day": 1}).to_list()
+        return min((d["day"] for d in docs), default=None)
+
+    async def all_rollups(self) -> list[dict[str, Any]]:
+        """Every live rollup (tests compare them with a rebuild; small databases only)."""
+        return await self._rollups.find({}, {"_id": 1, "c": 1}).to_list()
+
+    async def watermark(self) -> dict[str, Any] | None:
+        return await self._sealed.find_one({"_id": WATERMARK_ID})
+
+    async def set_watermark(self, first: str, through: str | None) -> None:
+        await self._sealed.replace_one({"_id": WATERMARK_ID}, {"kind": WATERMARK_ID, "first": first,
+                                                               "through": through}, upsert=True)
+
+    async def sealed(self, kind: str, dim: str, first: str, last: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """Sealed documents of one dimension: period -> group -> counters (index ``periods``)."""
+        cursor = self._sealed.find({"kind": kind, "dim": dim, "period": {"$gte": first, "$lte": last}},
+                                   {"period": 1, "g": 1})
+        return {doc["period"]: doc["g"] async for doc in cursor}
+
+    async def write_sealed(self, kind: str, dim: str, periods: dict[str, dict[str, dict[str, Any]]]) -> None:
+        ops = [ReplaceOne({"_id": sealed_id(kind, period, dim)}, {"kind": kind, "period": period, "dim": dim, "g": g},
+                          upsert=True) for period, g in periods.items()]
+        for start in range(0, len(ops), 200):
+            await self._sealed.bulk_write(ops[start:start + 200], ordered=False)
+
+    async def unseal_after(self, day: str, month: str) -> None:
+        """Forget sealed days after ``day`` and cumulative months from ``month`` on (a rebuild changed them)."""
+        await self._sealed.delete_many({"kind": "day", "period": {"$gt": day}})
+        await self._sealed.delete_many({"kind": "cum", "period": {"$gte": month}})
+
+
+def merged(groups_by_period: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Sum period -> group -> counters over the periods: group -> counters."""
+    total: dict[str, dict[str, Any]] = {}
+    for groups in groups_by_period.values():
+        for group, counters in groups.items():
+            add_counters(total.setdefault(group, {}), counters)
+    return total

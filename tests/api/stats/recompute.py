@@ -1,0 +1,29 @@
+"""Rollups as stored, and as recomputed from scratch from the stored reports (for comparisons)."""
+
+from typing import Any
+
+from api.stats.metrics import by_document, change_increments, city_day, nested, new_increments, without_zeros
+from api.stats.replay import replay
+from api.stats.repository import rollup_id
+
+
+def _drop_zeros(counters: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for field, value in counters.items():
+        value = _drop_zeros(value) if isinstance(value, dict) else value
+        if value:
+            out[field] = value
+    return out
+
+
+def stored_rollups(sync_db) -> dict[str, dict[str, Any]]:
+    stored = {doc["_id"]: _drop_zeros(doc["c"]) for doc in sync_db.stats_rollups.find()}
+    return {key: counters for key, counters in stored.items() if counters}
+
+
+def recomputed_rollups(sync_db) -> dict[str, dict[str, Any]]:
+    increments = new_increments()
+    for report in sync_db.reports.find():
+        for kind, before, after, at, stars in replay(report):
+            by_document(city_day(at), change_increments(kind, before, after, at, stars), increments)
+    return {rollup_id(*key): nested(fields) for key, fields in without_zeros(increments).items()}
