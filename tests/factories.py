@@ -124,3 +124,15 @@ def open311_form(api_key: str | None, **overrides: Any) -> dict[str, str]:
             "email": "lan.nguyen@example.vn", "phone": "0912345678"}
     form.update(overrides)
     return {k: str(v) for k, v in form.items() if v is not None}
+
+
+def dead_outbox_event(client) -> str:
+    """A notification event in the state the dispatcher leaves after its last failed attempt; returns its id."""
+    from datetime import UTC, datetime
+
+    from notifications.outbox import OutboxRepository
+
+    now = datetime.now(UTC)
+    event = {"kind": "broadcast", "severity": "warning", "state": "dead", "claimable_at": None, "attempts": 8,
+             "died_at": now, "last_error": "QUOTA_EXCEEDED"}
+    return str(client.portal.call(OutboxRepository(client.app.state.db).enqueue, event, now, None))
