@@ -18,7 +18,9 @@ Adding a route (e.g. the stats endpoints):
      construction_dept, one photo ``s.photo_id``), ``s.fresh_report()`` /
      ``s.fresh_resolved_report()`` (a new report of the same author for this cell only: use them
      for anything that changes a report), ``s.if_match(report)``, ``s.fresh_device()``,
-     ``s.dead_event_id()``, ``s.caller.api_key`` (Open311).
+     ``s.dead_event_id()``, ``s.caller.api_key`` (Open311), ``s.nearby_form()`` (a report form a
+     few metres from the seeded one). A plain GET is ``get("/v1/reports/{s.report[id]}")`` (the
+     path is ``str.format``-ed with the scene).
   4. Optionally ``check=lambda s, response: ...`` for assertions on a successful answer.
 Every answer is also searched for what the caller must not learn (the author's uid, Open311
 contact details, the exact position and address text): nothing to add for that.
@@ -134,28 +136,29 @@ ROUTES: dict[tuple[str, str], Row] = {
                                                                                 "reason": REASON}),
     ("POST", "/v1/triage/reports/{report_id}/category"): triage_action("category", {"category": "traffic_signal_sign",
                                                                                     "reason": REASON}),
-    ("POST", "/v1/triage/reports/{report_id}/priority"): triage_action("priority", {"priority": "urgent",
-                                                                                    "reason": REASON}),
+    ("POST", "/v1/triage/reports/{report_id}/priority"): triage_action("priority",
+                                                                       {"priority": "urgent", "reason": REASON}),
     ("POST", "/v1/triage/reports/{report_id}/notes"): triage_action("notes", {"text": "Đã tiếp nhận", "public": True}),
     ("POST", "/v1/triage/reports/{report_id}/merge"): Row(WORKING_STAFF, merge),
 
     ("POST", "/v1/reports/{report_id}/follow"): Row(RESIDENTS_ONLY, on_fresh_report("follow")),
     ("DELETE", "/v1/reports/{report_id}/follow"): Row(RESIDENTS_ONLY, on_fresh_report("follow")),
     ("POST", "/v1/reports/{report_id}/rating"): Row(AUTHOR_ONLY, on_fresh_report("rating", {"stars": 4}, True)),
-    ("POST", "/v1/reports/{report_id}/reopen"): Row(AUTHOR_ONLY, on_fresh_report("reopen", {"reason": "Vẫn còn"},
-                                                                                 True)),
+    ("POST", "/v1/reports/{report_id}/reopen"): Row(AUTHOR_ONLY,
+                                                    on_fresh_report("reopen", {"reason": "Vẫn còn"}, True)),
 
     ("POST", "/v1/broadcasts"): Row(signed_in(403, leadership=201, admin=201),
                                     lambda s: Call("/v1/broadcasts", json=BROADCAST)),
     ("GET", "/v1/broadcasts"): Row(signed_in(200), get("/v1/broadcasts")),
     ("GET", "/v1/admin/outbox"): Row(signed_in(403, admin=200), get("/v1/admin/outbox")),
-    ("POST", "/v1/admin/outbox/{event_id}/redrive"): Row(signed_in(403, admin=200),
-                                                         lambda s: Call(f"/v1/admin/outbox/{s.dead_event_id()}/redrive")),
+    ("POST", "/v1/admin/outbox/{event_id}/redrive"): Row(
+        signed_in(403, admin=200), lambda s: Call(f"/v1/admin/outbox/{s.dead_event_id()}/redrive")),
 
     # Open311 GeoReport v2: reading is public (positions on the ~50 m grid); filing needs an api_key.
     ("GET", OPEN311 + "/discovery.{fmt}"): Row(everyone(200), get(OPEN311 + "/discovery.json")),
     ("GET", OPEN311 + "/services.{fmt}"): Row(everyone(200), get(OPEN311 + "/services.xml")),
-    ("GET", OPEN311 + "/services/{service_code}.{fmt}"): Row(everyone(200), get(OPEN311 + "/services/road_damage.json")),
+    ("GET", OPEN311 + "/services/{service_code}.{fmt}"): Row(everyone(200),
+                                                             get(OPEN311 + "/services/road_damage.json")),
     ("GET", OPEN311 + "/requests.{fmt}"): Row(everyone(200), get(OPEN311 + "/requests.json"),
                                               check=lambda s, r: s.assert_public_positions(r.json())),
     ("POST", OPEN311 + "/requests.{fmt}"): Row(  # no key: 400; unknown or revoked key: 403 (the spec's codes)
