@@ -30,17 +30,28 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedM
     server.stop()
 
 
-@pytest.fixture
-def settings(mongo_server: EmbeddedMongo, tmp_path) -> Settings:
+def base_settings(mongo_server: EmbeddedMongo, data_dir) -> Settings:
+    """Settings on the session's server with a database of their own."""
     return Settings(
         mongodb_uri=mongo_server.uri,
         database_name=f"t_{uuid.uuid4().hex[:12]}",
-        data_dir=tmp_path,
+        data_dir=data_dir,
         env="dev",
         firebase_project_id=PROJECT_ID,
         orphan_photo_grace_s=600,
         run_worker=False,  # tests run the jobs themselves, when they choose
     )
+
+
+@pytest.fixture
+def settings(mongo_server: EmbeddedMongo, tmp_path) -> Settings:
+    return base_settings(mongo_server, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_settings(mongo_server: EmbeddedMongo, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """For a module that shares one app (and one seeded database) across many cheap tests."""
+    return base_settings(mongo_server, tmp_path_factory.mktemp("module"))
 
 
 @pytest.fixture

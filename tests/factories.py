@@ -189,3 +189,15 @@ def stored_report(rng: random.Random, created_at: Any, agency: str, category: st
         pass
     report["status"] = status
     return report
+
+
+def dead_outbox_event(client) -> str:
+    """A notification event in the state the dispatcher leaves after its last failed attempt; returns its id."""
+    from datetime import UTC, datetime
+
+    from notifications.outbox import OutboxRepository
+
+    now = datetime.now(UTC)
+    event = {"kind": "broadcast", "severity": "warning", "state": "dead", "claimable_at": None, "attempts": 8,
+             "died_at": now, "last_error": "QUOTA_EXCEEDED"}
+    return str(client.portal.call(OutboxRepository(client.app.state.db).enqueue, event, now, None))

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from api.auth import STAFF_ROLES
 from api.geo import public_location
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.schemas import ServiceRequestOut
@@ -16,7 +17,8 @@ from api.triage.workflow import OPEN_STATUSES
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 # the report fields an Open311 answer is made of (and nothing else is read from the database)
-PROJECTION = {"code": 1, "status": 1, "status_history.at": 1, "status_history.public_note": 1, "notes": 1,
+PROJECTION = {"code": 1, "status": 1, "status_history.at": 1, "status_history.public_note": 1,
+              "status_history.by_role": 1, "notes": 1,
               "category": 1, "category_hint": 1, "description": 1, "ward": 1, "location": 1, "photos.id": 1,
               "routing.agency_name": 1, "created_at": 1, "updated_at": 1, "due_resolve_at": 1}
 
@@ -32,9 +34,14 @@ def service_code_of(report: dict[str, Any]) -> str | None:
 
 
 def latest_public_note(report: dict[str, Any]) -> str | None:
-    """The newest text the agency addressed to the public: a reply or a status change's note."""
+    """The newest text the agency addressed to the public: a reply or a staff status change's note.
+
+    Staff only: a resident's reopen reason is written to the agency and may give their address
+    or phone number, so it never reaches this public feed.
+    """
     notes = [(n["at"], n["text"]) for n in report.get("notes") or [] if n.get("visibility") == "public"]
-    notes += [(e["at"], e["public_note"]) for e in report.get("status_history") or [] if e.get("public_note")]
+    notes += [(e["at"], e["public_note"]) for e in report.get("status_history") or []
+              if e.get("public_note") and e.get("by_role") in STAFF_ROLES]
     return max(notes, key=lambda note: note[0])[1] if notes else None
 
 

@@ -66,6 +66,19 @@ def test_latest_public_reply_is_the_status_note(client):
     assert item["status_notes"] == "Đội sửa chữa sẽ đến trong tuần."
 
 
+def test_a_residents_reopen_reason_is_not_published(client):
+    """The reason is addressed to the agency and may say where the resident lives or how to call them."""
+    report = file_report(client, POTHOLE)
+    resolve(client, report["id"], report["routing"]["agency"])
+    reason = "Vẫn còn ổ gà trước nhà tôi số 7, gọi 0987654321"
+    reopened = client.post(f"/v1/reports/{report['id']}/reopen", json={"reason": reason},
+                           headers=auth_headers(report["_author"]))
+    assert reopened.status_code == 200
+    [item] = listed(client)
+    assert item["status"] == "open" and item["status_notes"] == "Đã xử lý xong"  # the agency's note still shows
+    assert reason not in "".join(listed(client, fmt="xml").itertext())
+
+
 def test_default_window_is_90_days_and_dates_filter(client, sync_db):
     old = file_report(client, POTHOLE)
     recent = file_report(client, GARBAGE)
