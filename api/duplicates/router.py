@@ -15,7 +15,7 @@ from api.errors import ERRORS, AppError
 from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
 from api.reports.service import parse_report_id
-from api.triage.router import ExpectedVersion, versioned_response, working_staff
+from api.triage.router import ExpectedVersion, WorkingStaff, versioned_response
 
 router = APIRouter(tags=["duplicates"])
 
@@ -63,7 +63,7 @@ async def unfollow(report_id: str, principal: Annotated[Principal, Depends(resid
 
 @router.post("/v1/triage/reports/{report_id}/merge", response_model=StaffReportOut, responses=ERRORS,
              summary="Close this report as a duplicate of another (send If-Match: its ETag)")
-async def merge(report_id: str, request_body: MergeRequest, principal: Annotated[Principal, Depends(working_staff)],
+async def merge(report_id: str, request_body: MergeRequest, principal: WorkingStaff,
                 service: FollowServiceDep, reports: ReportServiceDep, version: ExpectedVersion) -> JSONResponse:
     updated = await service.merge(principal, parse_report_id(report_id), parse_report_id(request_body.into),
                                   version, request_body.public_note)

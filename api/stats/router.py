@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.auth import CurrentPrincipal, Principal
+from api.auth import Principal, require_roles
 from api.deps import DatabaseDep, SettingsDep
 from api.errors import ERRORS, AppError, FieldError
 from api.i18n import negotiate_locale
@@ -43,19 +43,13 @@ async def date_range(settings: SettingsDep, from_: Annotated[date | None, Query(
     return DateRange(first, last)
 
 
-async def stats_reader(principal: CurrentPrincipal) -> Principal:
-    if principal.role not in STATS_ROLES:
-        raise AppError(403, "forbidden")
-    return principal
-
-
 async def stats_service(request: Request, db: DatabaseDep) -> StatsService:
     state = request.app.state
     names = Names(state.taxonomy, state.wards, negotiate_locale(request.headers.get("accept-language")))
     return StatsService(StatsRepository(db), names)
 
 
-Reader = Annotated[Principal, Depends(stats_reader)]
+Reader = Annotated[Principal, Depends(require_roles(*STATS_ROLES))]
 Range = Annotated[DateRange, Depends(date_range)]
 Service = Annotated[StatsService, Depends(stats_service)]
 

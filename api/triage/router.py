@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse
 
 from api.audit.repository import AuditRepository
 from api.corrections.repository import CorrectionRepository
-from api.auth import CurrentPrincipal, Principal
+from api.auth import STAFF_ROLES, Principal, require_roles
 from api.deps import DatabaseDep, ReportServiceDep
-from api.errors import ERRORS, AppError
+from api.errors import ERRORS
 from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
 from api.reports.service import etag, parse_report_id
@@ -23,12 +23,6 @@ from api.triage.service import TriageService, parse_if_match
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
 WORKING_ROLES = ("agency_staff", "triage_officer", "admin")
 ESCALATION_ROLES = ("triage_officer", "admin", "leadership")
-
-
-async def working_staff(principal: CurrentPrincipal) -> Principal:
-    if principal.role not in WORKING_ROLES:
-        raise AppError(403, "forbidden")
-    return principal
 
 
 async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
@@ -51,22 +45,16 @@ async def get_triage_actions(request: Request, db: DatabaseDep, reports: ReportS
 
 
 ActionsDep = Annotated[TriageActions, Depends(get_triage_actions)]
-WorkingStaff = Annotated[Principal, Depends(working_staff)]
+WorkingStaff = Annotated[Principal, Depends(require_roles(*WORKING_ROLES))]
 
 
 def versioned_response(updated: dict, principal: Principal, reports) -> JSONResponse:
     return JSONResponse(reports.view(updated, principal).model_dump(mode="json"), headers={"ETag": etag(updated)})
 
 
-async def queue_reader(principal: CurrentPrincipal) -> Principal:
-    if not principal.is_staff:
-        raise AppError(403, "forbidden")
-    return principal
-
-
 @router.get("/queue", response_model=QueuePage, responses=ERRORS, summary="Reports to work on, by deadline or age")
 async def get_queue(
-    principal: Annotated[Principal, Depends(queue_reader)],
+    principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
     service: Annotated[TriageService, Depends(get_triage_service)],
     agency: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[Literal[STATUSES] | None, Query()] = None,
@@ -90,7 +78,7 @@ async def get_queue(
 async def change_status(
     report_id: str,
     change: StatusChange,
-    principal: Annotated[Principal, Depends(working_staff)],
+    principal: WorkingStaff,
     service: Annotated[TriageService, Depends(get_triage_service)],
     reports: ReportServiceDep,
     version: ExpectedVersion,
@@ -102,13 +90,11 @@ async def change_status(
 @router.get("/escalations", response_model=QueuePage, responses=ERRORS,
             summary="Overdue open reports city-wide, most overdue first (triage officers, leadership)")
 async def get_escalations(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
     service: Annotated[TriageService, Depends(get_triage_service)],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> QueuePage:
-    if principal.role not in ESCALATION_ROLES:
-        raise AppError(403, "forbidden")
     return await service.queue(principal, QueueFilters(overdue=True, sort="due"), cursor, limit)
 
 
