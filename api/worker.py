@@ -76,14 +76,19 @@ class Worker:
         self.poll_s = poll_s
         self._sender = sender
 
-    async def run_once(self) -> dict[str, int]:
-        """Each job once, then the outbox until empty; a failing job (database away) is retried next round."""
+    async def _run_jobs(self) -> dict[str, int]:
+        """Each job once; a failing job (database away) is logged and retried next round."""
         results = {}
         for name, job in self.jobs.items():
             try:
                 results[name] = await job()
             except PyMongoError as exc:
                 log.warning("job %s skipped: %s", name, exc)
+        return results
+
+    async def run_once(self) -> dict[str, int]:
+        """Each job once, then the outbox until empty."""
+        results = await self._run_jobs()
         if self.dispatcher is not None:
             results["outbox"] = await self.drain_outbox()
         if any(results.values()):
@@ -103,11 +108,7 @@ class Worker:
             if self.dispatcher is not None:
                 tasks.create_task(self.dispatcher.run_forever(self.poll_s))
             while True:
-                for name, job in self.jobs.items():
-                    try:
-                        await job()
-                    except PyMongoError as exc:
-                        log.warning("job %s skipped: %s", name, exc)
+                await self._run_jobs()
                 await asyncio.sleep(self.interval_s)
 
     async def close(self) -> None:

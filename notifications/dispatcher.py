@@ -133,14 +133,13 @@ class OutboxDispatcher:
             if event["kind"] == "report":
                 messages = [report_message(event, d["_id"], d.get("locale", "vi"), uid == event["resident_uid"])
                             for uid in sorted(recipients[event["_id"]]) for d in by_uid.get(uid, ())]
-                if event.get("remaining") is not None:  # a retry: only the tokens that failed last time
-                    messages = [m for m in messages if m.token in set(event["remaining"])]
             elif event["kind"] == "broadcast":
                 messages = broadcast_messages(event)
-                if event.get("remaining") is not None:
-                    messages = [m for m in messages if m.topic in set(event["remaining"])]
             else:
                 messages = []
+            if event.get("remaining") is not None:  # a retry: only the targets that failed last time
+                retry = set(event["remaining"])
+                messages = [m for m in messages if (m.token or m.topic) in retry]
             deliveries.append(_Delivery(event, messages))
         return deliveries
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -97,8 +97,6 @@ class OutboxRepository:
         """A dead event goes back to the queue with a fresh attempt budget."""
         return await self._outbox.find_one_and_update(
             {"_id": event_id, "state": "dead"},
-            {"$set": {"state": "pending", "claimable_at": now, "attempts": 0, "redriven_at": now}},
-            return_document=True)
-
-    async def get(self, event_id: ObjectId) -> dict[str, Any] | None:
-        return await self._outbox.find_one({"_id": event_id})
+            {"$set": {"state": "pending", "claimable_at": now, "attempts": 0, "redriven_at": now},
+             "$unset": {"died_at": ""}},
+            return_document=ReturnDocument.AFTER)

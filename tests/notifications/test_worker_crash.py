@@ -49,8 +49,14 @@ def test_a_worker_killed_mid_batch_loses_no_push_and_duplicates_at_most_its_batc
 
     doomed, survivor = start_worker(push_settings, push_settings), None
     try:
-        wait_for(lambda: len(fcm.received) >= BATCH and fcm.arrivals > len(fcm.received), 60, "a batch in flight")
-        in_flight = fcm.arrivals - len(fcm.received)  # sends of the batch being cut (FCM still completes them)
+        seen: list[int] = []  # sends of the batch being cut, read in the same instant as the condition
+
+        def batch_in_flight() -> bool:
+            seen.append(fcm.arrivals - len(fcm.received))
+            return len(fcm.received) >= BATCH and seen[-1] > 0
+
+        wait_for(batch_in_flight, 60, "a batch in flight")
+        in_flight = seen[-1]
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(10)
         survivor = start_worker(push_settings, push_settings)
