@@ -99,7 +99,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                                observe=state.metrics.observe_classification)
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
-    state.report_changes = build_report_changes(state.db, settings)
+    state.report_changes = build_report_changes(state.db)
     state.public_stats_cache = {}  # (day, locale) -> (expires, answer) of GET /v1/public/stats
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.metrics.register_gauge("phananh_reports_overdue", "Open reports past their due date",

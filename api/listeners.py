@@ -2,16 +2,12 @@
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.changes import ReportChangeListener, ReportChanges
-from api.settings import Settings
+from api.changes import ReportChanges
 from api.stats.rollups import RollupListener
 from notifications.events import OutboxListener
 from notifications.outbox import OutboxRepository
 
 
-def report_change_listeners(db: AsyncDatabase, settings: Settings) -> list[ReportChangeListener]:
-    return [OutboxListener(OutboxRepository(db)), RollupListener(db)]
-
-
-def build_report_changes(db: AsyncDatabase, settings: Settings) -> ReportChanges:
-    return ReportChanges(report_change_listeners(db, settings))
+def build_report_changes(db: AsyncDatabase) -> ReportChanges:
+    """The push outbox and the statistics rollups, written in every report change's transaction."""
+    return ReportChanges([OutboxListener(OutboxRepository(db)), RollupListener(db)])

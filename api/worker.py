@@ -40,7 +40,7 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
     photos = PhotoService(GridFSPhotoStore(db), limits, anyio.CapacityLimiter(1))
     triage = TriageJobs(client, reports, AuditRepository(db), settings.reopen_window_days,
-                        build_report_changes(db, settings))
+                        build_report_changes(db))
 
     async def report_exists(report_id: str) -> bool:
         try:
