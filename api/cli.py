@@ -86,6 +86,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def run() -> None:
+        # Cancel the work on SIGINT/SIGTERM (not SystemExit from a signal handler, which can land
+        # anywhere in the event loop): the finally below then closes the sender and the client.
+        main = asyncio.current_task()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, main.cancel)
         client, db = _database(settings)
         worker = build_worker(client, db, settings)
         try:
@@ -93,12 +98,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 print(json.dumps(await worker.run_once()))
             else:
                 await worker.run_forever()
+        except asyncio.CancelledError:
+            log.info("worker stopping")
         finally:
             await worker.close()
             await client.close()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _exit_cleanly)
     asyncio.run(run())
     return 0
 

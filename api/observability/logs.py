@@ -91,5 +91,9 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level.upper()},
-        "loggers": {name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "loggers": {
+            **{name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+            # one INFO line per HTTP call would be one per push; the dispatcher logs each event itself
+            "httpx": {"level": "WARNING"},
+        },
     }
