@@ -1,35 +1,27 @@
 """Counters over any date range in a bounded number of documents: sealing and prefix sums.
 
-Closed days never change (every change is dated when it commits), so the sealing job copies
-each closed day into one document per dimension and, at each month's end, a cumulative
-document (everything from the beginning of history to that month's end). A prefix (all
-counters up to a day) is then one cumulative document plus or minus at most ~15 sealed days;
-a range is the difference of two prefixes, and the backlog at its end is the prefix itself.
-Days after the watermark (today, or everything when the job never ran) are read from the
-live rollups, so answers are exact whatever the sealing state; only their cost differs.
+Closed days never change (every change is dated when it commits), so the sealing job sums
+each closed month's days into aligned blocks and, at the month's end, a cumulative document
+(everything from the beginning of history to that month's end); see ``spans.py``. A prefix
+(all counters up to a day) is then one cumulative document plus at most four blocks, and a
+range is the difference of two prefixes, the backlog at its end being the prefix itself. A
+trend reads one group's sealed weeks or months. Days after the watermark (today, or
+everything when the job never ran) are read from the live rollups, so answers are exact
+whatever the sealing state; only their cost differs.
 """
 
-import calendar
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from api.stats.metrics import DIMS, add_counters, city_day
 from api.stats.repository import StatsRepository, merged
+from api.stats.spans import (
+    block_end, block_key, blocks_to, is_whole, month_blocks, month_end, month_key, previous_month,
+)
 
 SEALED_DIMS = tuple(d for d in DIMS if d != "cell")  # cells are kept for rebuilds and ad-hoc analysis
+TREND_DIMS = ("total", "agency")  # a trend is the city's or one agency's
 Groups = dict[str, dict[str, Any]]
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def month_key(day: date) -> str:
-    return day.strftime("%Y-%m")
-
-
-def previous_month(day: date) -> date:
-    return day.replace(day=1) - timedelta(days=1)
 
 
 class Sealer:
@@ -40,6 +32,7 @@ class Sealer:
         """Seal every unsealed day up to ``through``; returns how many days were sealed."""
         mark = await self._repo.watermark()
         if mark is None:
+            await self._repo.unseal_after(None)  # leftovers of another layout
             first = await self._repo.first_day()
             if first is None:
                 return 0
@@ -51,19 +44,35 @@ class Sealer:
         while start <= through:
             last = min(month_end(start), through)
             for dim in SEALED_DIMS:
-                await self._repo.write_sealed("day", dim, await self._repo.days(dim, start.isoformat(), last.isoformat()))
-                if last == month_end(start):
-                    await self._seal_month(dim, start, first)
+                await self._seal_days(dim, start, last)
             await self._repo.set_watermark(first, last.isoformat())
             sealed += (last - start).days + 1
             start = last + timedelta(days=1)
         return sealed
 
-    async def _seal_month(self, dim: str, day: date, first: str) -> None:
-        before = month_key(previous_month(day))
-        cumulative = (await self._repo.sealed("cum", dim, before, before)).get(before, {})
-        days = await self._repo.sealed("day", dim, day.replace(day=1).isoformat(), month_end(day).isoformat())
-        await self._repo.write_sealed("cum", dim, {month_key(day): merged({"before": cumulative, **days})})
+    async def _seal_days(self, dim: str, start: date, last: date) -> None:
+        """Seal ``start..last`` (inside one month): the blocks ending there, the month's end, the weeks ending there."""
+        days = await self._repo.days(dim, last.replace(day=1).isoformat(), last.isoformat())
+        blocks = {block_key(b): _sum_days(days, b[0], block_end(b)) for b in month_blocks(last)
+                  if start <= block_end(b) <= last}
+        await self._repo.write_sealed("block", dim, blocks)
+        if last == month_end(last):
+            before = month_key(previous_month(last))
+            cumulative = merged(dict(enumerate(await self._repo.sealed(dim, [("cum", before)]))))
+            month = merged(days)
+            await self._repo.write_sealed("cum", dim, {month_key(last): merged({"before": cumulative, "month": month})})
+            if dim in TREND_DIMS:
+                await self._repo.write_group_periods("month", dim, {last.replace(day=1).isoformat(): month})
+        if dim in TREND_DIMS:
+            for sunday in (start + timedelta(days=n) for n in range((last - start).days + 1)):
+                if sunday.weekday() == 6:
+                    monday = sunday - timedelta(days=6)
+                    week = merged(await self._repo.days(dim, monday.isoformat(), sunday.isoformat()))
+                    await self._repo.write_group_periods("week", dim, {monday.isoformat(): week})
+
+
+def _sum_days(days: dict[str, Groups], first: date, last: date) -> Groups:
+    return merged({day: groups for day, groups in days.items() if first.isoformat() <= day <= last.isoformat()})
 
 
 async def seal_closed_days(repo: StatsRepository, grace_s: int, now: datetime | None = None) -> int:
@@ -89,25 +98,11 @@ class PeriodReader:
         through = self._mark["through"]
         return date.fromisoformat(self._mark["first"]), date.fromisoformat(through) if through else None
 
-    async def _days(self, dim: str, first: date, last: date, sealed_through: date | None) -> Groups:
-        """Sum of days ``first..last``: sealed copies up to the watermark, live rollups after it."""
-        total: Groups = {}
+    async def _live(self, dim: str, first: date, last: date) -> Groups:
+        """Days ``first..last`` summed from the live rollups (days the sealing job has not reached)."""
         if first > last:
-            return total
-        if sealed_through is not None and first <= sealed_through:
-            sealed_last = min(last, sealed_through)
-            total = merged(await self._repo.sealed("day", dim, first.isoformat(), sealed_last.isoformat()))
-            first = sealed_last + timedelta(days=1)
-        if first <= last:
-            for group, counters in merged(await self._repo.days(dim, first.isoformat(), last.isoformat())).items():
-                add_counters(total.setdefault(group, {}), counters)
-        return total
-
-    async def _cumulative(self, dim: str, month: date, first: date) -> Groups:
-        if month_end(month) < first:
             return {}
-        key = month_key(month)
-        return (await self._repo.sealed("cum", dim, key, key)).get(key, {})
+        return merged(await self._repo.days(dim, first.isoformat(), last.isoformat()))
 
     async def prefix(self, dim: str, day: date) -> Groups:
         """Every group's counters summed from the beginning of history to the end of ``day``."""
@@ -118,19 +113,15 @@ class PeriodReader:
     async def _prefix(self, dim: str, day: date) -> Groups:
         first, through = await self._watermark()
         if through is None:  # nothing sealed yet: the live rollups from the start
-            return await self._days(dim, date.min, day, None)
+            return await self._live(dim, date.min, day)
         if day < first:
             return {}
         if day > through:
-            return add_groups(await self.prefix(dim, through), await self._days(dim, through + timedelta(days=1), day, None))
-        end = month_end(day)
-        if day == end:
-            return await self._cumulative(dim, day, first)
-        if end <= through and (end - day).days < day.day:  # nearer the month's end: subtract the rest
-            rest = await self._days(dim, day + timedelta(days=1), end, through)
-            return add_groups(await self._cumulative(dim, day, first), rest, -1)
-        start = await self._cumulative(dim, previous_month(day), first)
-        return add_groups(start, await self._days(dim, day.replace(day=1), day, through))
+            return add_groups(await self.prefix(dim, through), await self._live(dim, through + timedelta(days=1), day))
+        if day == month_end(day):
+            return merged(dict(enumerate(await self._repo.sealed(dim, [("cum", month_key(day))]))))
+        keys = [("cum", month_key(previous_month(day)))] + [("block", block_key(b)) for b in blocks_to(day)]
+        return merged(dict(enumerate(await self._repo.sealed(dim, keys))))
 
     async def range(self, dim: str, first: date, last: date) -> Groups:
         """Counters of ``first..last`` per group; ``backlog`` is each group's backlog at the end of ``last``."""
@@ -140,10 +131,43 @@ class PeriodReader:
             flows.setdefault(group, {})["backlog"] = counters.get("backlog", 0)
         return {group: counters for group, counters in flows.items() if has_figures(counters)}
 
-    async def series(self, dim: str, group: str, first: date, last: date) -> tuple[int, dict[str, dict[str, Any]]]:
-        """One group's backlog before ``first`` and its counters per day (a trend's raw material)."""
-        start = (await self.prefix(dim, first - timedelta(days=1))).get(group, {}).get("backlog", 0)
-        return start, await self._repo.group_days(dim, group, first.isoformat(), last.isoformat())
+    async def series(self, dim: str, group: str, points: list[tuple[date, date]],
+                     interval: str) -> tuple[int, list[dict[str, Any]]]:
+        """One group's backlog before the first point and its counters per point (a trend's raw material).
+
+        Whole sealed weeks or months are one document each; partial ones (the range's edges, the
+        current week) are summed from the group's live daily rollups.
+        """
+        backlog = (await self.prefix(dim, points[0][0] - timedelta(days=1))).get(group, {}).get("backlog", 0)
+        _, through = await self._watermark()
+        sealed: dict[str, dict[str, Any]] = {}
+        if interval != "day" and through is not None:
+            sealed = await self._repo.group_periods(interval, dim, group, points[0][0].isoformat(),
+                                                    points[-1][0].isoformat())
+        counters: list[dict[str, Any] | None] = [
+            sealed.get(start.isoformat(), {}) if is_whole(start, end, interval) and through and end <= through else None
+            for start, end in points]
+        for run in _runs([i for i, c in enumerate(counters) if c is None]):
+            first, last = points[run[0]][0], points[run[-1]][1]
+            days = await self._repo.group_days(dim, group, first.isoformat(), last.isoformat())
+            for i in run:
+                start, end = points[i][0].isoformat(), points[i][1].isoformat()
+                total: dict[str, Any] = {}
+                for day in (d for d in days if start <= d <= end):
+                    add_counters(total, days[day])
+                counters[i] = total
+        return backlog, [c or {} for c in counters]
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    """Consecutive indexes grouped: each run is read in one query."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def add_groups(left: Groups, right: Groups, sign: int = 1) -> Groups:

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from api.reports.repository import ReportRepository
 from api.stats.metrics import by_document, day_start, change_increments, city_day, new_increments, without_zeros
-from api.stats.periods import Sealer, month_end, previous_month
+from api.stats.periods import Sealer
 from api.stats.replay import replay
 from api.stats.repository import StatsRepository
+from api.stats.spans import month_end, previous_month
 
 WINDOW = timedelta(days=14)  # reports read per query, by filing date
 
@@ -47,8 +48,5 @@ async def _unseal_from(stats: StatsRepository, first: date) -> None:
     if through is not None and through != month_end(through):
         through = previous_month(through)
     start = min(date.fromisoformat(mark["first"]), first).isoformat()
-    if through is None:
-        await stats.unseal_after("", "")
-    else:
-        await stats.unseal_after(through.isoformat(), (through + timedelta(days=1)).strftime("%Y-%m"))
+    await stats.unseal_after(through)
     await stats.set_watermark(start, through.isoformat() if through else None)

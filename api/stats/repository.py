@@ -4,14 +4,15 @@ Two collections:
 - ``stats_rollups``: one small document per (day, dimension, group), ``$inc``-ed inside each
   report transaction. Small on purpose: SecantusDB rewrites a whole document per update
   (measured 1 ms for a small one, 23 ms for one holding 126 wards' counters).
-- ``stats_sealed``: read-optimised copies of closed days, written by the sealing job. ``day``
-  documents hold one dimension's groups for one day; ``cum`` documents hold every group's
-  counters summed from the beginning of history to the end of a month. A range is then a
-  difference of two prefixes, each one ``cum`` document plus at most half a month of days.
-  ``watermark`` says through which day everything is sealed.
+- ``stats_sealed``: read-optimised copies of closed days, written by the sealing job:
+  ``block`` documents (one dimension's groups summed over an aligned block of days, see
+  ``spans.py``), ``cum`` documents (every group from the beginning of history to a month's
+  end), and per-group ``week`` and ``month`` documents for trends. ``watermark`` says through
+  which day everything is sealed.
 """
 
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
@@ -19,10 +20,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.stats.metrics import Increments, add_counters, nested
+from api.stats.spans import month_key
 
 ROLLUPS = "stats_rollups"
 SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
+LAYOUT = 2  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
 BATCH = 2000
 
 
@@ -32,6 +35,10 @@ def rollup_id(day: str, dim: str, group: str) -> str:
 
 def sealed_id(kind: str, period: str, dim: str) -> str:
     return f"{kind}|{period}|{dim}"
+
+
+def group_period_id(kind: str, period: str, dim: str, group: str) -> str:
+    return f"{kind}|{period}|{dim}|{group}"
 
 
 def _inc_paths(fields: dict[str, int]) -> dict[str, int]:
@@ -50,6 +57,8 @@ class StatsRepository:
         await db[ROLLUPS].create_index([("dim", ASCENDING), ("day", ASCENDING)], name="dim_days")
         await db[ROLLUPS].create_index([("day", ASCENDING)], name="days")  # partial rebuilds
         await db[SEALED].create_index([("kind", ASCENDING), ("dim", ASCENDING), ("period", ASCENDING)], name="periods")
+        await db[SEALED].create_index([("kind", ASCENDING), ("dim", ASCENDING), ("group", ASCENDING),
+                                       ("period", ASCENDING)], name="group_periods")
 
     async def apply(self, increments: Increments, session: AsyncClientSession | None = None) -> None:
         """Atomic ``$inc``s, one round trip, in the caller's transaction."""
@@ -93,28 +102,50 @@ class StatsRepository:
         return await self._rollups.find({}, {"_id": 1, "c": 1}).to_list()
 
     async def watermark(self) -> dict[str, Any] | None:
-        return await self._sealed.find_one({"_id": WATERMARK_ID})
+        """How far sealing went, or None: nothing sealed in the current layout (readers use the live rollups)."""
+        return await self._sealed.find_one({"_id": WATERMARK_ID, "layout": LAYOUT})
 
     async def set_watermark(self, first: str, through: str | None) -> None:
         await self._sealed.replace_one({"_id": WATERMARK_ID}, {"kind": WATERMARK_ID, "first": first,
-                                                               "through": through}, upsert=True)
+                                                               "through": through, "layout": LAYOUT}, upsert=True)
 
-    async def sealed(self, kind: str, dim: str, first: str, last: str) -> dict[str, dict[str, dict[str, Any]]]:
-        """Sealed documents of one dimension: period -> group -> counters (index ``periods``)."""
-        cursor = self._sealed.find({"kind": kind, "dim": dim, "period": {"$gte": first, "$lte": last}},
-                                   {"period": 1, "g": 1})
-        return {doc["period"]: doc["g"] async for doc in cursor}
+    async def sealed(self, dim: str, keys: list[tuple[str, str]]) -> list[dict[str, dict[str, Any]]]:
+        """The groups of the sealed documents ``(kind, period)`` of one dimension that exist (by ``_id``)."""
+        ids = [sealed_id(kind, period, dim) for kind, period in keys]
+        return [doc["g"] async for doc in self._sealed.find({"_id": {"$in": ids}}, {"g": 1})]
 
     async def write_sealed(self, kind: str, dim: str, periods: dict[str, dict[str, dict[str, Any]]]) -> None:
         ops = [ReplaceOne({"_id": sealed_id(kind, period, dim)}, {"kind": kind, "period": period, "dim": dim, "g": g},
                           upsert=True) for period, g in periods.items()]
+        await self._bulk(ops)
+
+    async def group_periods(self, kind: str, dim: str, group: str, first: str, last: str) -> dict[str, dict[str, Any]]:
+        """One group's sealed weeks or months, by their first day (index ``group_periods``)."""
+        cursor = self._sealed.find({"kind": kind, "dim": dim, "group": group, "period": {"$gte": first, "$lte": last}},
+                                   {"period": 1, "c": 1})
+        return {doc["period"]: doc["c"] async for doc in cursor}
+
+    async def write_group_periods(self, kind: str, dim: str, periods: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Per-group documents: a trend reads one group's, never every group's."""
+        await self._bulk([ReplaceOne({"_id": group_period_id(kind, period, dim, group)},
+                                     {"kind": kind, "period": period, "dim": dim, "group": group, "c": counters},
+                                     upsert=True)
+                          for period, groups in periods.items() for group, counters in groups.items()])
+
+    async def _bulk(self, ops: list[ReplaceOne]) -> None:
         for start in range(0, len(ops), 200):
             await self._sealed.bulk_write(ops[start:start + 200], ordered=False)
 
-    async def unseal_after(self, day: str, month: str) -> None:
-        """Forget sealed days after ``day`` and cumulative months from ``month`` on (a rebuild changed them)."""
-        await self._sealed.delete_many({"kind": "day", "period": {"$gt": day}})
-        await self._sealed.delete_many({"kind": "cum", "period": {"$gte": month}})
+    async def unseal_after(self, through: date | None) -> None:
+        """Forget every sealed document that summed a day after ``through`` (a month's end; None: all)."""
+        if through is None:
+            await self._sealed.delete_many({"kind": {"$ne": WATERMARK_ID}})
+            return
+        following = through + timedelta(days=1)
+        firsts = {"block": following.isoformat(), "cum": month_key(following), "month": following.isoformat(),
+                  "week": (through - timedelta(days=5)).isoformat()}  # a week ends after ``through`` if it starts then
+        for kind, first in firsts.items():
+            await self._sealed.delete_many({"kind": kind, "period": {"$gte": first}})
 
 
 def merged(groups_by_period: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:

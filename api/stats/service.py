@@ -6,13 +6,13 @@ tables (agencies, categories, wards), never from anything a resident wrote.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 from api.auth import Principal
 from api.errors import AppError
-from api.stats.metrics import NONE, add_counters, figures
+from api.stats.metrics import NONE, figures
 from api.stats.periods import PeriodReader
+from api.stats.spans import intervals
 from api.stats.repository import StatsRepository
 from api.stats.schemas import (
     Breakdown, BreakdownRow, Figures, Overview, Ranking, RankingRow, Trend, TrendPoint,
@@ -63,12 +63,6 @@ def scoped_agency(principal: Principal, agency: str | None) -> str | None:
     raise AppError(403, "forbidden")
 
 
-def interval_start(day: date, interval: str) -> date:
-    if interval == "week":
-        return day - timedelta(days=day.weekday())  # weeks start on Monday
-    return day.replace(day=1) if interval == "month" else day
-
-
 class StatsService:
     def __init__(self, repo: StatsRepository, names: Names) -> None:
         self._reader = PeriodReader(repo)
@@ -97,23 +91,12 @@ class StatsService:
 
     async def trend(self, period: DateRange, interval: str, agency: str | None) -> Trend:
         dim, group = ("agency", agency) if agency else ("total", "*")
-        backlog, days = await self._reader.series(dim, group, period.first, period.last)
+        spans = intervals(period.first, period.last, interval)
+        backlog, counters_per_point = await self._reader.series(dim, group, spans, interval)
         points: list[TrendPoint] = []
-        start = period.first
-        while start <= period.last:
-            following = interval_start(start, interval) + (timedelta(days=7) if interval == "week" else timedelta(days=1))
-            if interval == "month":
-                following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-            end = min(following - timedelta(days=1), period.last)
-            counters: dict[str, Any] = {}
-            day = start
-            while day <= end:
-                add_counters(counters, days.get(day.isoformat(), {}))
-                day += timedelta(days=1)
+        for (start, end), counters in zip(spans, counters_per_point, strict=True):
             backlog += counters.get("backlog", 0)
-            counters["backlog"] = backlog
-            points.append(TrendPoint(start=start, end=end, figures=Figures(**figures(counters))))
-            start = end + timedelta(days=1)
+            points.append(TrendPoint(start=start, end=end, figures=Figures(**figures({**counters, "backlog": backlog}))))
         return Trend(from_=period.first, to=period.last, agency=agency, interval=interval, points=points)
 
     async def ranking(self, period: DateRange) -> Ranking:

@@ -61,8 +61,13 @@ def answers(client, today):
         out.append(client.get("/v1/stats/breakdown", params={**params, "by": "ward"}, headers=LEADER).json())
         out.append(client.get("/v1/stats/breakdown", params={**params, "by": "category", "agency": "urenco"},
                               headers=LEADER).json())
-    out.append(client.get("/v1/stats/trend", params={"from": (today - timedelta(days=79)).isoformat(),
-                                                    "interval": "week"}, headers=LEADER).json())
+    for interval in ("day", "week", "month"):
+        for agency in (None, "urenco"):
+            params = {"from": (today - timedelta(days=79)).isoformat(), "interval": interval}
+            out.append(client.get("/v1/stats/trend", params={**params, **({"agency": agency} if agency else {})},
+                                  headers=LEADER).json())
+    out.append(client.get("/v1/stats/trend", params={"from": (today - timedelta(days=61)).isoformat(), "interval": "week",
+                                                    "to": (today - timedelta(days=9)).isoformat()}, headers=LEADER).json())
     return out
 
 
@@ -71,7 +76,8 @@ def test_sealed_answers_equal_live_sums(client, settings, sync_db, history):
     result = run_rebuild(settings, today - timedelta(days=200), today, today - timedelta(days=1))
     assert result["reports"] == 400 and result["sealed_days"] > 60
     assert stored_rollups(sync_db) == recomputed_rollups(sync_db)
-    assert sync_db.stats_sealed.count_documents({"kind": "cum"}) > 0
+    for kind in ("cum", "block", "week", "month"):
+        assert sync_db.stats_sealed.count_documents({"kind": kind}) > 0, kind
     sealed = answers(client, today)
     sync_db.stats_sealed.delete_many({})  # no watermark: every answer summed from the live rollups
     live = answers(client, today)
