@@ -51,28 +51,28 @@ class Sealer:
         return sealed
 
     async def _seal_days(self, dim: str, start: date, last: date) -> None:
-        """Seal ``start..last`` (inside one month): the blocks ending there, the month's end, the weeks ending there."""
+        """Seal ``start..last`` (inside one month): the blocks ending there, the head, the month, the weeks."""
         days = await self._repo.days(dim, last.replace(day=1).isoformat(), last.isoformat())
         blocks = {block_key(b): _sum_days(days, b[0], block_end(b)) for b in month_blocks(last)
                   if start <= block_end(b) <= last}
         await self._repo.write_sealed("block", dim, blocks)
+        month = merged(days.values())
+        head = merged([*await self._repo.sealed(dim, [("cum", month_key(previous_month(last)))]), month])
+        await self._repo.write_head(dim, last.isoformat(), head)
         if last == month_end(last):
-            before = month_key(previous_month(last))
-            cumulative = merged(dict(enumerate(await self._repo.sealed(dim, [("cum", before)]))))
-            month = merged(days)
-            await self._repo.write_sealed("cum", dim, {month_key(last): merged({"before": cumulative, "month": month})})
+            await self._repo.write_sealed("cum", dim, {month_key(last): head})
             if dim in TREND_DIMS:
                 await self._repo.write_group_periods("month", dim, {last.replace(day=1).isoformat(): month})
         if dim in TREND_DIMS:
             for sunday in (start + timedelta(days=n) for n in range((last - start).days + 1)):
                 if sunday.weekday() == 6:
                     monday = sunday - timedelta(days=6)
-                    week = merged(await self._repo.days(dim, monday.isoformat(), sunday.isoformat()))
+                    week = merged((await self._repo.days(dim, monday.isoformat(), sunday.isoformat())).values())
                     await self._repo.write_group_periods("week", dim, {monday.isoformat(): week})
 
 
 def _sum_days(days: dict[str, Groups], first: date, last: date) -> Groups:
-    return merged({day: groups for day, groups in days.items() if first.isoformat() <= day <= last.isoformat()})
+    return merged(groups for day, groups in days.items() if first.isoformat() <= day <= last.isoformat())
 
 
 async def seal_closed_days(repo: StatsRepository, grace_s: int, now: datetime | None = None) -> int:
@@ -102,7 +102,7 @@ class PeriodReader:
         """Days ``first..last`` summed from the live rollups (days the sealing job has not reached)."""
         if first > last:
             return {}
-        return merged(await self._repo.days(dim, first.isoformat(), last.isoformat()))
+        return merged((await self._repo.days(dim, first.isoformat(), last.isoformat())).values())
 
     async def prefix(self, dim: str, day: date) -> Groups:
         """Every group's counters summed from the beginning of history to the end of ``day``."""
@@ -118,18 +118,23 @@ class PeriodReader:
             return {}
         if day > through:
             return add_groups(await self.prefix(dim, through), await self._live(dim, through + timedelta(days=1), day))
+        if day == through:
+            head = await self._repo.head(dim)
+            if head is not None and head["through"] == through.isoformat():
+                return head["g"]
         if day == month_end(day):
-            return merged(dict(enumerate(await self._repo.sealed(dim, [("cum", month_key(day))]))))
+            return merged(await self._repo.sealed(dim, [("cum", month_key(day))]))
         keys = [("cum", month_key(previous_month(day)))] + [("block", block_key(b)) for b in blocks_to(day)]
-        return merged(dict(enumerate(await self._repo.sealed(dim, keys))))
+        return merged(await self._repo.sealed(dim, keys))
 
     async def range(self, dim: str, first: date, last: date) -> Groups:
         """Counters of ``first..last`` per group; ``backlog`` is each group's backlog at the end of ``last``."""
         at_end = await self.prefix(dim, last)
-        flows = add_groups(at_end, await self.prefix(dim, first - timedelta(days=1)), -1)
-        for group, counters in at_end.items():
-            flows.setdefault(group, {})["backlog"] = counters.get("backlog", 0)
-        return {group: counters for group, counters in flows.items() if has_figures(counters)}
+        before = await self.prefix(dim, first - timedelta(days=1))
+        flows = add_groups(at_end, before, -1) if before else at_end
+        rows = {group: {**counters, "backlog": at_end.get(group, {}).get("backlog", 0)}
+                for group, counters in flows.items()}
+        return {group: counters for group, counters in rows.items() if has_figures(counters)}
 
     async def series(self, dim: str, group: str, points: list[tuple[date, date]],
                      interval: str) -> tuple[int, list[dict[str, Any]]]:

@@ -7,11 +7,13 @@ Two collections:
 - ``stats_sealed``: read-optimised copies of closed days, written by the sealing job:
   ``block`` documents (one dimension's groups summed over an aligned block of days, see
   ``spans.py``), ``cum`` documents (every group from the beginning of history to a month's
-  end), and per-group ``week`` and ``month`` documents for trends. ``watermark`` says through
-  which day everything is sealed.
+  end), one ``head`` document per dimension (every group up to the watermark: a range ending
+  today reads it and today's live rollups), and per-group ``week`` and ``month`` documents for
+  trends. ``watermark`` says through which day everything is sealed.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -119,6 +121,15 @@ class StatsRepository:
                           upsert=True) for period, g in periods.items()]
         await self._bulk(ops)
 
+    async def head(self, dim: str) -> dict[str, Any] | None:
+        """Every group's counters up to the day the document names (``through``)."""
+        return await self._sealed.find_one({"_id": sealed_id("head", "latest", dim)})
+
+    async def write_head(self, dim: str, through: str, groups: dict[str, dict[str, Any]]) -> None:
+        await self._sealed.replace_one({"_id": sealed_id("head", "latest", dim)},
+                                       {"kind": "head", "period": "latest", "dim": dim, "through": through,
+                                        "g": groups}, upsert=True)
+
     async def group_periods(self, kind: str, dim: str, group: str, first: str, last: str) -> dict[str, dict[str, Any]]:
         """One group's sealed weeks or months, by their first day (index ``group_periods``)."""
         cursor = self._sealed.find({"kind": kind, "dim": dim, "group": group, "period": {"$gte": first, "$lte": last}},
@@ -142,16 +153,19 @@ class StatsRepository:
             await self._sealed.delete_many({"kind": {"$ne": WATERMARK_ID}})
             return
         following = through + timedelta(days=1)
-        firsts = {"block": following.isoformat(), "cum": month_key(following), "month": following.isoformat(),
+        firsts = {"head": "", "block": following.isoformat(), "cum": month_key(following), "month": following.isoformat(),
                   "week": (through - timedelta(days=5)).isoformat()}  # a week ends after ``through`` if it starts then
         for kind, first in firsts.items():
             await self._sealed.delete_many({"kind": kind, "period": {"$gte": first}})
 
 
-def merged(groups_by_period: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Sum period -> group -> counters over the periods: group -> counters."""
+def merged(groups: Iterable[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Sum several documents' group -> counters; a single document is returned as it is (read-only)."""
+    documents = list(groups)
+    if len(documents) == 1:
+        return documents[0]
     total: dict[str, dict[str, Any]] = {}
-    for groups in groups_by_period.values():
-        for group, counters in groups.items():
+    for document in documents:
+        for group, counters in document.items():
             add_counters(total.setdefault(group, {}), counters)
     return total
