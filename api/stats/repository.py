@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -29,6 +30,7 @@ SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
 LAYOUT = 2  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
 BATCH = 2000
+DUPLICATE_KEY = 11000
 
 
 def rollup_id(day: str, dim: str, group: str) -> str:
@@ -73,12 +75,24 @@ class StatsRepository:
             for (day, dim, group), fields in increments.items()], ordered=False, session=session)
 
     async def replace_days(self, first: str, last: str, increments: Increments) -> None:
-        """Rebuild: the rollups of days ``first..last`` become exactly ``increments``."""
+        """Rebuild: the rollups of days ``first..last`` become exactly ``increments``.
+
+        Idempotent: PyMongo retries a batch whose answer was lost (seen once at 200 000
+        reports under load), and the retry then meets the documents its first attempt wrote.
+        """
         await self._rollups.delete_many({"day": {"$gte": first, "$lte": last}})
         docs = [{"_id": rollup_id(day, dim, group), "day": day, "dim": dim, "group": group, "c": nested(fields)}
                 for (day, dim, group), fields in increments.items()]
         for start in range(0, len(docs), BATCH):
-            await self._rollups.insert_many(docs[start:start + BATCH], ordered=False)
+            batch = docs[start:start + BATCH]
+            try:
+                await self._rollups.insert_many(batch, ordered=False)
+            except BulkWriteError as error:  # a retried batch finds its own first attempt: overwrite
+                failed = error.details["writeErrors"]
+                if any(e["code"] != DUPLICATE_KEY for e in failed):
+                    raise
+                await self._rollups.bulk_write([ReplaceOne({"_id": batch[e["index"]]["_id"]}, batch[e["index"]],
+                                                           upsert=True) for e in failed], ordered=False)
 
     async def days(self, dim: str, first: str, last: str) -> dict[str, dict[str, dict[str, Any]]]:
         """Live rollups of one dimension: day -> group -> counters (index ``dim_days``)."""
