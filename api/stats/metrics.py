@@ -176,27 +176,37 @@ def nested(fields: dict[str, int]) -> dict[str, Any]:
 
 
 def add_counters(total: dict[str, Any], counters: dict[str, Any], sign: int = 1) -> dict[str, Any]:
-    """total += sign * counters, histograms included (nested dicts of integers)."""
+    """total += sign * counters: integers, and histograms as {bucket: count} maps (the stored shape).
+
+    The hot loop of every stats read (a breakdown adds ~130 groups of ~60 fields), hence two
+    flat loops rather than a recursion.
+    """
     for field, value in counters.items():
         if isinstance(value, dict):
-            add_counters(total.setdefault(field, {}), value, sign)
+            histogram = total.get(field)
+            if histogram is None:
+                total[field] = histogram = {}
+            for index, count in value.items():
+                histogram[index] = histogram.get(index, 0) + sign * count
         else:
             total[field] = total.get(field, 0) + sign * value
     return total
 
 
-def percentile(histogram: dict[str, int], q: float) -> float | None:
-    """Nearest-rank percentile from a bucket histogram, as the bucket's midpoint (seconds)."""
+def percentiles(histogram: dict[str, int], quantiles: tuple[float, ...]) -> list[float | None]:
+    """Nearest-rank percentiles from a bucket histogram, as their buckets' midpoints (seconds); one sort."""
     counts = sorted((int(k), n) for k, n in histogram.items() if n > 0)
     total = sum(n for _, n in counts)
     if total == 0:
-        return None
-    rank, seen = max(1, math.ceil(q * total)), 0
-    for index, n in counts:
-        seen += n
-        if seen >= rank:
-            return round(bucket_value(index), 1)
-    return None  # pragma: no cover - unreachable: ranks never exceed the total
+        return [None] * len(quantiles)
+    out, seen, position = [], 0, 0
+    for q in quantiles:  # ascending
+        rank = max(1, math.ceil(q * total))
+        while seen + counts[position][1] < rank:
+            seen += counts[position][1]
+            position += 1
+        out.append(round(bucket_value(counts[position][0]), 1))
+    return out
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -206,15 +216,16 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 def figures(counters: dict[str, Any]) -> dict[str, Any]:
     """The published figures of one group from its summed counters (backlog: at the period's end)."""
     c = {name: counters.get(name, 0) for name in COUNTERS}
-    ack_h, resolve_h = counters.get("ack_h", {}), counters.get("resolve_h", {})
+    ack_median, ack_p90 = percentiles(counters.get("ack_h", {}), (0.5, 0.9))
+    resolve_median, resolve_p90 = percentiles(counters.get("resolve_h", {}), (0.5, 0.9))
     return {
         "received": c["received"], "acknowledged": c["acknowledged"], "resolved": c["resolved"],
         "rejected": c["rejected"], "reopened": c["reopened"], "overdue": c["overdue"], "merged": c["merged"],
         "rerouted": c["rerouted"], "backlog": c["backlog"],
         "acknowledge_on_time_rate": _ratio(c["acknowledged_on_time"], c["acknowledged"]),
         "resolve_on_time_rate": _ratio(c["resolved_on_time"], c["resolved"]),
-        "acknowledge_median_s": percentile(ack_h, 0.5), "acknowledge_p90_s": percentile(ack_h, 0.9),
-        "resolve_median_s": percentile(resolve_h, 0.5), "resolve_p90_s": percentile(resolve_h, 0.9),
+        "acknowledge_median_s": ack_median, "acknowledge_p90_s": ack_p90,
+        "resolve_median_s": resolve_median, "resolve_p90_s": resolve_p90,
         "average_rating": round(c["rating_sum"] / c["rating_count"], 2) if c["rating_count"] else None,
         "ratings": c["rating_count"],
         "reopen_rate": _ratio(c["reopened"], c["resolved"]),

@@ -176,11 +176,12 @@ def _runs(indexes: list[int]) -> list[list[int]]:
 
 
 def add_groups(left: Groups, right: Groups, sign: int = 1) -> Groups:
-    """left + sign * right, group by group (a new dictionary; memoised prefixes stay intact)."""
-    total: Groups = {}
-    for source, factor in ((left, 1), (right, sign)):
-        for group, counters in source.items():
-            add_counters(total.setdefault(group, {}), counters, factor)
+    """left + sign * right, group by group: a new dictionary; groups only in ``left`` are shared, not copied
+    (memoised prefixes and sealed documents are never modified)."""
+    total: Groups = dict(left)
+    for group, counters in right.items():
+        base = left.get(group)
+        total[group] = add_counters(add_counters({}, base) if base else {}, counters, sign)
     return total
 
 
