@@ -10,6 +10,7 @@ everything when the job never ran) are read from the live rollups, so answers ar
 whatever the sealing state; only their cost differs.
 """
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -116,8 +117,9 @@ class PeriodReader:
             return await self._live(dim, date.min, day)
         if day < first:
             return {}
-        if day > through:
-            return add_groups(await self.prefix(dim, through), await self._live(dim, through + timedelta(days=1), day))
+        if day > through:  # the sealed part and the live days, fetched concurrently
+            return add_groups(*await asyncio.gather(self.prefix(dim, through),
+                                                    self._live(dim, through + timedelta(days=1), day)))
         if day == through:
             head = await self._repo.head(dim)
             if head is not None and head["through"] == through.isoformat():
@@ -129,8 +131,8 @@ class PeriodReader:
 
     async def range(self, dim: str, first: date, last: date) -> Groups:
         """Counters of ``first..last`` per group; ``backlog`` is each group's backlog at the end of ``last``."""
-        at_end = await self.prefix(dim, last)
-        before = await self.prefix(dim, first - timedelta(days=1))
+        await self._watermark()  # once, before the two prefixes go concurrently
+        at_end, before = await asyncio.gather(self.prefix(dim, last), self.prefix(dim, first - timedelta(days=1)))
         flows = add_groups(at_end, before, -1) if before else at_end
         rows = {group: {**counters, "backlog": at_end.get(group, {}).get("backlog", 0)}
                 for group, counters in flows.items()}
