@@ -12,6 +12,7 @@ Two collections:
   trends. ``watermark`` says through which day everything is sealed.
 """
 
+import random
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
 LAYOUT = 2  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
 BATCH = 2000
+TOTAL_SHARDS = 8
 DUPLICATE_KEY = 11000
 
 
@@ -65,11 +67,17 @@ class StatsRepository:
                                        ("period", ASCENDING)], name="group_periods")
 
     async def apply(self, increments: Increments, session: AsyncClientSession | None = None) -> None:
-        """Atomic ``$inc``s, one round trip, in the caller's transaction."""
+        """Atomic ``$inc``s, one round trip, in the caller's transaction.
+
+        Every report transaction touches the city-wide document of the day, so concurrent ones
+        would all conflict on it and retry: it is split into ``TOTAL_SHARDS`` documents, one
+        picked at random per transaction, which reads sum (``bench/stats_contention.py``).
+        """
         if not increments:
             return
+        shard = f"|{random.randrange(TOTAL_SHARDS)}"
         await self._rollups.bulk_write([
-            UpdateOne({"_id": rollup_id(day, dim, group)},
+            UpdateOne({"_id": rollup_id(day, dim, group) + (shard if dim == "total" else "")},
                       {"$inc": _inc_paths(fields), "$setOnInsert": {"day": day, "dim": dim, "group": group}},
                       upsert=True)
             for (day, dim, group), fields in increments.items()], ordered=False, session=session)
@@ -99,23 +107,22 @@ class StatsRepository:
         out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         async for doc in self._rollups.find({"dim": dim, "day": {"$gte": first, "$lte": last}},
                                             {"day": 1, "group": 1, "c": 1}):
-            out[doc["day"]][doc["group"]] = doc["c"]
+            groups = out[doc["day"]]
+            groups[doc["group"]] = add_counters(groups[doc["group"]], doc["c"]) if doc["group"] in groups else doc["c"]
         return out
 
     async def group_days(self, dim: str, group: str, first: str, last: str) -> dict[str, dict[str, Any]]:
         """One group's live rollups by day (index ``trend``): a city-wide or one agency's time series."""
-        cursor = self._rollups.find({"dim": dim, "group": group, "day": {"$gte": first, "$lte": last}},
-                                    {"day": 1, "c": 1})
-        return {doc["day"]: doc["c"] async for doc in cursor}
+        out: dict[str, dict[str, Any]] = {}
+        async for doc in self._rollups.find({"dim": dim, "group": group, "day": {"$gte": first, "$lte": last}},
+                                            {"day": 1, "c": 1}):
+            out[doc["day"]] = add_counters(out[doc["day"]], doc["c"]) if doc["day"] in out else doc["c"]
+        return out
 
     async def first_day(self) -> str | None:
         """The first day with any activity (the city-wide series has one document per active day)."""
         docs = await self._rollups.find({"dim": "total", "group": "*"}, {"day": 1}).to_list()
         return min((d["day"] for d in docs), default=None)
-
-    async def all_rollups(self) -> list[dict[str, Any]]:
-        """Every live rollup (tests compare them with a rebuild; small databases only)."""
-        return await self._rollups.find({}, {"_id": 1, "c": 1}).to_list()
 
     async def watermark(self) -> dict[str, Any] | None:
         """How far sealing went, or None: nothing sealed in the current layout (readers use the live rollups)."""
