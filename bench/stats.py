@@ -95,6 +95,8 @@ async def one_size(uri: str, n: int, runs: int) -> dict[str, float]:
             "breakdown by ward, 2 years": f"/v1/stats/breakdown?by=ward&{period}",
             "weekly trend, 2 years": f"/v1/stats/trend?interval=week&{period}",
             "(info) breakdown by ward, 30 days": f"/v1/stats/breakdown?by=ward&{month}",
+            "(info) one agency by ward, 2 years": f"/v1/stats/breakdown?by=ward&agency=urenco&{period}",
+            "(info) one agency's weekly trend": f"/v1/stats/trend?interval=week&agency=urenco&{period}",
         }
         results = {}
         for label, path in queries.items():
