@@ -68,7 +68,10 @@ class Sealer:
             for sunday in (start + timedelta(days=n) for n in range((last - start).days + 1)):
                 if sunday.weekday() == 6:
                     monday = sunday - timedelta(days=6)
-                    week = merged((await self._repo.days(dim, monday.isoformat(), sunday.isoformat())).values())
+                    if monday.month == last.month:  # the month's days are already read
+                        week = _sum_days(days, monday, sunday)
+                    else:
+                        week = merged((await self._repo.days(dim, monday.isoformat(), sunday.isoformat())).values())
                     await self._repo.write_group_periods("week", dim, {monday.isoformat(): week})
 
 

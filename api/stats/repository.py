@@ -120,9 +120,9 @@ class StatsRepository:
         return out
 
     async def first_day(self) -> str | None:
-        """The first day with any activity (the city-wide series has one document per active day)."""
-        docs = await self._rollups.find({"dim": "total", "group": "*"}, {"day": 1}).to_list()
-        return min((d["day"] for d in docs), default=None)
+        """The first day with any activity: the city-wide series' earliest document (index ``trend``)."""
+        doc = await self._rollups.find_one({"dim": "total", "group": "*"}, {"day": 1}, sort=[("day", ASCENDING)])
+        return doc["day"] if doc else None
 
     async def watermark(self) -> dict[str, Any] | None:
         """How far sealing went, or None: nothing sealed in the current layout (readers use the live rollups)."""
