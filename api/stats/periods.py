@@ -65,6 +65,8 @@ class Sealer:
             if dim in TREND_DIMS:
                 await self._repo.write_group_periods("month", dim, {last.replace(day=1).isoformat(): month})
         if dim in TREND_DIMS:
+            await self._repo.write_group_periods("day", dim, {day: groups for day, groups in days.items()
+                                                              if start.isoformat() <= day})
             for sunday in (start + timedelta(days=n) for n in range((last - start).days + 1)):
                 if sunday.weekday() == 6:
                     monday = sunday - timedelta(days=6)
@@ -141,12 +143,22 @@ class PeriodReader:
                 for group, counters in flows.items()}
         return {group: counters for group, counters in rows.items() if has_figures(counters)}
 
+    async def _group_days(self, dim: str, group: str, first: date, last: date) -> dict[str, dict[str, Any]]:
+        """One group's counters by day: sealed days (one document each) and live days after the watermark."""
+        _, through = await self._watermark()
+        split = first if through is None else max(first, through + timedelta(days=1))
+        sealed, live = await asyncio.gather(
+            self._repo.group_periods("day", dim, group, first.isoformat(), min(last, split - timedelta(days=1)).isoformat())
+            if split > first else _nothing(),
+            self._repo.group_days(dim, group, split.isoformat(), last.isoformat()) if split <= last else _nothing())
+        return {**sealed, **live}
+
     async def series(self, dim: str, group: str, points: list[tuple[date, date]],
                      interval: str) -> tuple[int, list[dict[str, Any]]]:
         """One group's backlog before the first point and its counters per point (a trend's raw material).
 
-        Whole sealed weeks or months are one document each; partial ones (the range's edges, the
-        current week) are summed from the group's live daily rollups.
+        Whole sealed weeks or months are one document each; the other points (days, the range's
+        partial edges, the current week) are summed from the group's sealed days and live rollups.
         """
         backlog = (await self.prefix(dim, points[0][0] - timedelta(days=1))).get(group, {}).get("backlog", 0)
         _, through = await self._watermark()
@@ -159,7 +171,7 @@ class PeriodReader:
             for start, end in points]
         for run in _runs([i for i, c in enumerate(counters) if c is None]):
             first, last = points[run[0]][0], points[run[-1]][1]
-            days = await self._repo.group_days(dim, group, first.isoformat(), last.isoformat())
+            days = await self._group_days(dim, group, first, last)
             for i in run:
                 start, end = points[i][0].isoformat(), points[i][1].isoformat()
                 total: dict[str, Any] = {}
@@ -167,6 +179,10 @@ class PeriodReader:
                     add_counters(total, days[day])
                 counters[i] = total
         return backlog, [c or {} for c in counters]
+
+
+async def _nothing() -> dict[str, dict[str, Any]]:
+    return {}
 
 
 def _runs(indexes: list[int]) -> list[list[int]]:

@@ -8,8 +8,9 @@ Two collections:
   ``block`` documents (one dimension's groups summed over an aligned block of days, see
   ``spans.py``), ``cum`` documents (every group from the beginning of history to a month's
   end), one ``head`` document per dimension (every group up to the watermark: a range ending
-  today reads it and today's live rollups), and per-group ``week`` and ``month`` documents for
-  trends. ``watermark`` says through which day everything is sealed.
+  today reads it and today's live rollups), and per-group ``day``, ``week`` and ``month``
+  documents for trends (a sealed day is one document, where the live city-wide day is eight
+  shards). ``watermark`` says through which day everything is sealed.
 """
 
 import random
@@ -29,7 +30,7 @@ from api.stats.spans import month_key
 ROLLUPS = "stats_rollups"
 SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
-LAYOUT = 2  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
+LAYOUT = 3  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
 BATCH = 2000
 TOTAL_SHARDS = 8
 DUPLICATE_KEY = 11000
@@ -152,7 +153,7 @@ class StatsRepository:
                                         "g": groups}, upsert=True)
 
     async def group_periods(self, kind: str, dim: str, group: str, first: str, last: str) -> dict[str, dict[str, Any]]:
-        """One group's sealed weeks or months, by their first day (index ``group_periods``)."""
+        """One group's sealed days, weeks or months, by their first day (index ``group_periods``)."""
         cursor = self._sealed.find({"kind": kind, "dim": dim, "group": group, "period": {"$gte": first, "$lte": last}},
                                    {"period": 1, "c": 1})
         return {doc["period"]: doc["c"] async for doc in cursor}
@@ -175,6 +176,7 @@ class StatsRepository:
             return
         following = through + timedelta(days=1)
         firsts = {"head": "", "block": following.isoformat(), "cum": month_key(following), "month": following.isoformat(),
+                  "day": following.isoformat(),
                   "week": (through - timedelta(days=5)).isoformat()}  # a week ends after ``through`` if it starts then
         for kind, first in firsts.items():
             await self._sealed.delete_many({"kind": kind, "period": {"$gte": first}})

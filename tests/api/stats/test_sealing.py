@@ -76,7 +76,7 @@ def test_sealed_answers_equal_live_sums(client, settings, sync_db, history):
     result = run_rebuild(settings, today - timedelta(days=200), today, today - timedelta(days=1))
     assert result["reports"] == 400 and result["sealed_days"] > 60
     assert stored_rollups(sync_db) == recomputed_rollups(sync_db)
-    for kind in ("cum", "block", "week", "month"):
+    for kind in ("cum", "block", "day", "week", "month"):
         assert sync_db.stats_sealed.count_documents({"kind": kind}) > 0, kind
     sealed = answers(client, today)
     sync_db.stats_sealed.delete_many({})  # no watermark: every answer summed from the live rollups
