@@ -12,17 +12,16 @@ whatever the sealing state; only their cost differs.
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from api.stats.metrics import DIMS, add_counters, city_day
-from api.stats.repository import StatsRepository, merged
+from api.stats.metrics import DIMS, city_day
+from api.stats.repository import StatsRepository
 from api.stats.spans import (
     block_end, block_key, blocks_to, is_whole, month_blocks, month_end, month_key, previous_month,
 )
+from api.stats.vectors import BACKLOG, Groups, Vector, add_groups, merged, zeros
 
 SEALED_DIMS = tuple(d for d in DIMS if d != "cell")  # cells are kept for rebuilds and ad-hoc analysis
 TREND_DIMS = ("total", "agency")  # a trend is the city's or one agency's
-Groups = dict[str, dict[str, Any]]
 
 
 class Sealer:
@@ -92,7 +91,7 @@ class PeriodReader:
 
     def __init__(self, repo: StatsRepository) -> None:
         self._repo = repo
-        self._mark: dict[str, Any] | None = None
+        self._mark: dict[str, str] | None = None
         self._loaded = False
         self._prefixes: dict[tuple[str, date], Groups] = {}
 
@@ -127,8 +126,8 @@ class PeriodReader:
                                                     self._live(dim, through + timedelta(days=1), day)))
         if day == through:
             head = await self._repo.head(dim)
-            if head is not None and head["through"] == through.isoformat():
-                return head["g"]
+            if head is not None and head[0] == through.isoformat():
+                return head[1]
         if day == month_end(day):
             return merged(await self._repo.sealed(dim, [("cum", month_key(day))]))
         keys = [("cum", month_key(previous_month(day)))] + [("block", block_key(b)) for b in blocks_to(day)]
@@ -139,11 +138,15 @@ class PeriodReader:
         await self._watermark()  # once, before the two prefixes go concurrently
         at_end, before = await asyncio.gather(self.prefix(dim, last), self.prefix(dim, first - timedelta(days=1)))
         flows = add_groups(at_end, before, -1) if before else at_end
-        rows = {group: {**counters, "backlog": at_end.get(group, {}).get("backlog", 0)}
-                for group, counters in flows.items()}
-        return {group: counters for group, counters in rows.items() if has_figures(counters)}
+        rows = {}
+        for group, counters in flows.items():
+            row = counters.copy()
+            row[BACKLOG] = at_end[group][BACKLOG] if group in at_end else 0
+            if row.any():
+                rows[group] = row
+        return rows
 
-    async def _group_days(self, dim: str, group: str, first: date, last: date) -> dict[str, dict[str, Any]]:
+    async def _group_days(self, dim: str, group: str, first: date, last: date) -> dict[str, Vector]:
         """One group's counters by day: sealed days (one document each) and live days after the watermark."""
         _, through = await self._watermark()
         split = first if through is None else max(first, through + timedelta(days=1))
@@ -154,34 +157,32 @@ class PeriodReader:
         return {**sealed, **live}
 
     async def series(self, dim: str, group: str, points: list[tuple[date, date]],
-                     interval: str) -> tuple[int, list[dict[str, Any]]]:
+                     interval: str) -> tuple[int, list[Vector]]:
         """One group's backlog before the first point and its counters per point (a trend's raw material).
 
         Whole sealed weeks or months are one document each; the other points (days, the range's
         partial edges, the current week) are summed from the group's sealed days and live rollups.
         """
-        backlog = (await self.prefix(dim, points[0][0] - timedelta(days=1))).get(group, {}).get("backlog", 0)
+        before = (await self.prefix(dim, points[0][0] - timedelta(days=1))).get(group)
+        backlog = 0 if before is None else int(before[BACKLOG])
         _, through = await self._watermark()
-        sealed: dict[str, dict[str, Any]] = {}
+        sealed: dict[str, Vector] = {}
         if interval != "day" and through is not None:
             sealed = await self._repo.group_periods(interval, dim, group, points[0][0].isoformat(),
                                                     points[-1][0].isoformat())
-        counters: list[dict[str, Any] | None] = [
-            sealed.get(start.isoformat(), {}) if is_whole(start, end, interval) and through and end <= through else None
+        counters: list[Vector | None] = [
+            sealed.get(start.isoformat(), zeros()) if is_whole(start, end, interval) and through and end <= through else None
             for start, end in points]
         for run in _runs([i for i, c in enumerate(counters) if c is None]):
             first, last = points[run[0]][0], points[run[-1]][1]
             days = await self._group_days(dim, group, first, last)
             for i in run:
                 start, end = points[i][0].isoformat(), points[i][1].isoformat()
-                total: dict[str, Any] = {}
-                for day in (d for d in days if start <= d <= end):
-                    add_counters(total, days[day])
-                counters[i] = total
-        return backlog, [c or {} for c in counters]
+                counters[i] = sum((days[d] for d in days if start <= d <= end), zeros())
+        return backlog, [zeros() if c is None else c for c in counters]
 
 
-async def _nothing() -> dict[str, dict[str, Any]]:
+async def _nothing() -> dict[str, Vector]:
     return {}
 
 
@@ -195,16 +196,3 @@ def _runs(indexes: list[int]) -> list[list[int]]:
             runs.append([i])
     return runs
 
-
-def add_groups(left: Groups, right: Groups, sign: int = 1) -> Groups:
-    """left + sign * right, group by group: a new dictionary; groups only in ``left`` are shared, not copied
-    (memoised prefixes and sealed documents are never modified)."""
-    total: Groups = dict(left)
-    for group, counters in right.items():
-        base = left.get(group)
-        total[group] = add_counters(add_counters({}, base) if base else {}, counters, sign)
-    return total
-
-
-def has_figures(counters: dict[str, Any]) -> bool:
-    return any(has_figures(v) if isinstance(v, dict) else v != 0 for v in counters.values())

@@ -7,12 +7,14 @@ tables (agencies, categories, wards), never from anything a resident wrote.
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 
 from api.auth import Principal
 from api.errors import AppError
-from api.stats.metrics import NONE, figures
+from api.stats.metrics import NONE
 from api.stats.periods import PeriodReader
 from api.stats.spans import intervals
+from api.stats.vectors import BACKLOG, figures, zeros
 from api.stats.repository import StatsRepository
 from api.stats.schemas import (
     Breakdown, BreakdownRow, Figures, Overview, Ranking, RankingRow, Trend, TrendPoint,
@@ -70,8 +72,8 @@ class StatsService:
 
     async def overview(self, period: DateRange, agency: str | None) -> Overview:
         dim, group = ("agency", agency) if agency else ("total", "*")
-        counters = (await self._reader.range(dim, period.first, period.last)).get(group, {})
-        return Overview(from_=period.first, to=period.last, agency=agency, figures=Figures(**figures(counters)))
+        counters = (await self._reader.range(dim, period.first, period.last)).get(group, zeros())
+        return Overview(from_=period.first, to=period.last, agency=agency, figures=Figures(**figures([counters])[0]))
 
     async def breakdown(self, period: DateRange, by: str, agency: str | None, sort: str, descending: bool) -> Breakdown:
         if agency is None:
@@ -84,8 +86,8 @@ class StatsService:
             groups = {k.removeprefix(prefix): v for k, v in
                       (await self._reader.range(f"agency_{by}", period.first, period.last)).items()
                       if k.startswith(prefix)}
-        rows = [BreakdownRow(group=code, name=self._names(by, code), figures=Figures(**figures(counters)))
-                for code, counters in groups.items()]
+        rows = [BreakdownRow(group=code, name=self._names(by, code), figures=Figures(**shown))
+                for code, shown in zip(groups, figures(list(groups.values())), strict=True)]
         return Breakdown(from_=period.first, to=period.last, agency=agency, by=by,
                          rows=sort_rows(rows, sort, descending))
 
@@ -93,16 +95,16 @@ class StatsService:
         dim, group = ("agency", agency) if agency else ("total", "*")
         spans = intervals(period.first, period.last, interval)
         backlog, counters_per_point = await self._reader.series(dim, group, spans, interval)
-        points: list[TrendPoint] = []
-        for (start, end), counters in zip(spans, counters_per_point, strict=True):
-            backlog += counters.get("backlog", 0)
-            points.append(TrendPoint(start=start, end=end, figures=Figures(**figures({**counters, "backlog": backlog}))))
+        backlogs = list(accumulate((int(c[BACKLOG]) for c in counters_per_point), initial=backlog))[1:]
+        points = [TrendPoint(start=start, end=end, figures=Figures(**shown))
+                  for (start, end), shown in zip(spans, figures(counters_per_point, backlogs), strict=True)]
         return Trend(from_=period.first, to=period.last, agency=agency, interval=interval, points=points)
 
     async def ranking(self, period: DateRange) -> Ranking:
         """Agencies by resolve on-time rate (best first), then by smaller backlog, as cities publish monthly."""
         groups = await self._reader.range("agency", period.first, period.last)
-        ranked = sorted(((code, figures(c)) for code, c in groups.items() if code != NONE),
+        agencies = [code for code in groups if code != NONE]
+        ranked = sorted(zip(agencies, figures([groups[code] for code in agencies]), strict=True),
                         key=lambda item: (-(item[1]["resolve_on_time_rate"] or 0), item[1]["backlog"], item[0]))
         rows = [RankingRow(rank=i + 1, agency=code, name=self._names("agency", code), backlog=f["backlog"],
                            resolve_on_time_rate=f["resolve_on_time_rate"], received=f["received"],

@@ -28,6 +28,7 @@ class Ward:
 class WardIndex:
     def __init__(self, wards: list[Ward], polygons: list[shapely.Geometry], snap_m: float = 150.0) -> None:
         self._wards = wards
+        self._by_code = {ward.code: ward for ward in wards}
         self._polygons = polygons
         self._areas = [p.area for p in polygons]
         self._tree = STRtree(polygons)
@@ -65,4 +66,4 @@ class WardIndex:
         return self._wards[int(nearest[0])] if len(nearest) else None
 
     def by_code(self, code: str) -> Ward | None:
-        return next((w for w in self._wards if w.code == code), None)
+        return self._by_code.get(code)

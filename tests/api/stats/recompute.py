@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from api.stats.metrics import add_counters, by_document, change_increments, city_day, nested, new_increments, without_zeros
+from api.stats.metrics import by_document, change_increments, city_day, nested, new_increments, without_zeros
 from api.stats.replay import replay
 from api.stats.repository import rollup_id
 
@@ -16,11 +16,19 @@ def _drop_zeros(counters: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _add(total: dict[str, Any], counters: dict[str, Any]) -> None:
+    for field, value in counters.items():
+        if isinstance(value, dict):
+            _add(total.setdefault(field, {}), value)
+        else:
+            total[field] = total.get(field, 0) + value
+
+
 def stored_rollups(sync_db) -> dict[str, dict[str, Any]]:
     """(day, dimension, group) -> counters, the city-wide shards summed."""
     stored: dict[str, dict[str, Any]] = {}
     for doc in sync_db.stats_rollups.find():
-        add_counters(stored.setdefault(rollup_id(doc["day"], doc["dim"], doc["group"]), {}), doc["c"])
+        _add(stored.setdefault(rollup_id(doc["day"], doc["dim"], doc["group"]), {}), doc["c"])
     cleaned = {key: _drop_zeros(counters) for key, counters in stored.items()}
     return {key: counters for key, counters in cleaned.items() if counters}
 
