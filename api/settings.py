@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         default=1096, ge=1, description="Longest period a statistics request may ask for (days, about 3 years).")
     stats_seal_grace_s: int = Field(
         default=3600, ge=0, description="A closed day is sealed this long after it ends (changes still committing).")
+    stats_checkpoint_grace_s: int = Field(
+        default=120, ge=0, description="A checkpoint of today's statistics treats rollups stamped this long before it "
+        "as possibly still committing (above MongoDB's 60 s transaction lifetime).")
     public_stats_cache_s: int = Field(
         default=300, ge=0, description="How long GET /v1/public/stats is cached (in the process and by clients).")
 

@@ -23,7 +23,7 @@ from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
 from api.reports.repository import ReportRepository
 from api.settings import Settings
-from api.stats.periods import seal_closed_days
+from api.stats.periods import checkpoint_live_days, seal_closed_days
 from api.stats.repository import StatsRepository
 from api.triage.jobs import TriageJobs
 from notifications.dispatcher import OutboxDispatcher
@@ -54,7 +54,11 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         return await photos.sweep_orphans(cutoff, report_exists)
 
     async def seal_statistics() -> int:
-        return await seal_closed_days(StatsRepository(db), settings.stats_seal_grace_s)
+        """Seal the closed days, then checkpoint the open ones (the days sealed are the job's count)."""
+        repo = StatsRepository(db)
+        sealed = await seal_closed_days(repo, settings.stats_seal_grace_s)
+        await checkpoint_live_days(repo, settings.stats_checkpoint_grace_s)
+        return sealed
 
     return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "auto_close": triage.close_resolved,
             "stats_seal": seal_statistics}

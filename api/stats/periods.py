@@ -86,6 +86,36 @@ async def seal_closed_days(repo: StatsRepository, grace_s: int, now: datetime | 
     return await Sealer(repo).seal(city_day(moment) - timedelta(days=1))
 
 
+async def checkpoint_live_days(repo: StatsRepository, grace_s: int, now: datetime | None = None) -> bool:
+    """The worker job's second half: every group up to now, per dimension, so that a range ending today
+    reads one document plus the few live ones changed since, not every live document of today.
+
+    The checkpoint is stamped ``grace_s`` before it starts reading: a transaction that had already
+    stamped its rollups earlier but commits after the read must still count as changed.
+    """
+    moment = now or datetime.now(UTC)
+    mark = await repo.watermark()
+    if mark is None or not mark["through"]:
+        return False
+    through, today = date.fromisoformat(mark["through"]), city_day(moment)
+    if today <= through:
+        return False
+    at, reader = moment - timedelta(seconds=grace_s), PeriodReader(repo)
+    for dim in SEALED_DIMS:
+        documents = await repo.live_documents(dim, _days(through + timedelta(days=1), today))
+        live: Groups = {}
+        for group, vector in documents.values():
+            live[group] = live[group] + vector if group in live else vector
+        await repo.write_checkpoint(dim, through.isoformat(), at, add_groups(await reader.prefix(dim, through), live),
+                                    {doc_id: vector for doc_id, (_, vector) in documents.items()})
+    await repo.point_to_checkpoint(through.isoformat(), {"day": today.isoformat(), "at": at})
+    return True
+
+
+def _days(first: date, last: date) -> list[str]:
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
 class PeriodReader:
     """Prefix and range sums of one request (memoised: a range's two prefixes share work)."""
 
@@ -121,6 +151,11 @@ class PeriodReader:
             return await self._live(dim, date.min, day)
         if day < first:
             return {}
+        checkpoint = self._mark.get("checkpoint") if self._mark else None
+        if checkpoint and through.isoformat() < checkpoint["day"] <= day.isoformat():
+            upto = date.fromisoformat(checkpoint["day"])
+            return add_groups(*await asyncio.gather(self._checkpointed(dim, through, upto, checkpoint["at"]),
+                                                    self._live(dim, upto + timedelta(days=1), day)))
         if day > through:  # the sealed part and the live days, fetched concurrently
             return add_groups(*await asyncio.gather(self.prefix(dim, through),
                                                     self._live(dim, through + timedelta(days=1), day)))
@@ -132,6 +167,19 @@ class PeriodReader:
             return merged(await self._repo.sealed(dim, [("cum", month_key(day))]))
         keys = [("cum", month_key(previous_month(day)))] + [("block", block_key(b)) for b in blocks_to(day)]
         return merged(await self._repo.sealed(dim, keys))
+
+    async def _checkpointed(self, dim: str, through: date, upto: date, at: datetime) -> Groups:
+        """Every group up to ``upto``: the checkpoint, corrected by the live documents changed since it."""
+        saved, changed = await asyncio.gather(
+            self._repo.checkpoint(dim), self._repo.live_documents(dim, _days(through + timedelta(days=1), upto), at))
+        if saved is None or saved["at"] != at or saved["through"] != through.isoformat():  # being rewritten
+            return add_groups(await self.prefix(dim, through), await self._live(dim, through + timedelta(days=1), upto))
+        corrections: Groups = {}
+        for doc_id, (group, vector) in changed.items():
+            before = saved["documents"].get(doc_id)
+            delta = vector if before is None else vector - before
+            corrections[group] = corrections[group] + delta if group in corrections else delta
+        return add_groups(saved["g"], corrections)
 
     async def range(self, dim: str, first: date, last: date) -> Groups:
         """Counters of ``first..last`` per group; ``backlog`` is each group's backlog at the end of ``last``."""

@@ -19,6 +19,7 @@ WINDOW = timedelta(days=14)  # reports read per query, by filing date
 
 async def rebuild(reports: ReportRepository, stats: StatsRepository, first: date, last: date,
                   seal_through: date) -> dict[str, int]:
+    await stats.forget_checkpoint()
     increments = new_increments()
     scanned = 0
     end = day_start(last + timedelta(days=1))

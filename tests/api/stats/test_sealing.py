@@ -13,13 +13,16 @@ import pytest
 from api.db import make_client
 from api.reports.repository import ReportRepository
 from api.stats.metrics import CITY_TZ
+from api.stats.periods import checkpoint_live_days
 from api.stats.rebuild import rebuild
 from api.stats.repository import StatsRepository
 from classifiers.routing.wards import WardIndex
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
-from tests.factories import staff_headers, stored_report
+from tests.factories import file_report, resolve, staff_headers, stored_report
 
 LEADER = staff_headers("leadership")
+POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # construction_dept
+GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"  # urenco
 AGENCIES = [("construction_dept", "road_damage"), ("urenco", "waste_sanitation"), ("lighting_co", "street_lighting")]
 
 
@@ -83,6 +86,41 @@ def test_sealed_answers_equal_live_sums(client, settings, sync_db, history):
     live = answers(client, today)
     assert sealed == live
     assert sealed[0]["figures"]["received"] > 300 and sealed[1]["rows"]
+
+
+def run_checkpoint(settings):
+    async def go():
+        client = make_client(settings.mongodb_uri)
+        try:
+            return await checkpoint_live_days(StatsRepository(client[settings.database_name]), grace_s=0)
+        finally:
+            await client.close()
+    return asyncio.run(go())
+
+
+def test_checkpointed_answers_equal_live_sums_after_later_changes(client, settings, sync_db, history):
+    today = datetime.now(CITY_TZ).date()
+    run_rebuild(settings, today - timedelta(days=200), today, today - timedelta(days=1))
+    received = answers(client, today)[0]["figures"]["received"]
+    before = [file_report(client, POTHOLE) for _ in range(2)]
+    assert run_checkpoint(settings)
+    assert sync_db.stats_sealed.count_documents({"kind": "checkpoint"}) == 6  # every sealed dimension
+    # after the checkpoint: a document it read changes (same ward and agency), and new ones appear
+    resolve(client, before[0]["id"], "construction_dept")
+    file_report(client, GARBAGE)
+    checkpointed = answers(client, today)
+    assert checkpointed[0]["figures"]["received"] == received + 3
+    watermark = sync_db.stats_sealed.find_one({"_id": "watermark"})
+    sync_db.stats_sealed.update_one({"_id": "watermark"}, {"$set": {"checkpoint.at": datetime(2001, 1, 1, tzinfo=UTC)}})
+    assert answers(client, today) == checkpointed  # a pointer that names another checkpoint: not used
+    sync_db.stats_sealed.replace_one({"_id": "watermark"}, watermark)
+    sync_db.stats_sealed.update_one({"_id": "checkpoint|latest|total"}, {"$set": {"g": {}}})
+    assert answers(client, today)[0] != checkpointed[0]  # the checkpoint is what the city-wide figures read
+    run_rebuild(settings, today, today, today - timedelta(days=1))  # rewrites today: the checkpoint is forgotten
+    assert sync_db.stats_sealed.find_one({"_id": "watermark"}).get("checkpoint") is None
+    assert answers(client, today) == checkpointed
+    sync_db.stats_sealed.delete_many({})
+    assert answers(client, today) == checkpointed  # no sealing at all: every answer from the live rollups
 
 
 def test_rebuild_command_restores_a_damaged_range(client, settings, sync_db, history):
