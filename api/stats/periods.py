@@ -12,6 +12,7 @@ whatever the sealing state; only their cost differs.
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from api.stats.metrics import DIMS, city_day
 from api.stats.repository import StatsRepository
@@ -121,7 +122,7 @@ class PeriodReader:
 
     def __init__(self, repo: StatsRepository) -> None:
         self._repo = repo
-        self._mark: dict[str, str] | None = None
+        self._mark: dict[str, Any] | None = None  # the watermark document
         self._loaded = False
         self._prefixes: dict[tuple[str, date], Groups] = {}
 
