@@ -19,7 +19,7 @@ from api.stats.repository import StatsRepository
 from api.stats.spans import (
     block_end, block_key, blocks_to, is_whole, month_blocks, month_end, month_key, previous_month,
 )
-from api.stats.vectors import BACKLOG, Groups, Vector, add_groups, merged, zeros
+from api.stats.vectors import BACKLOG, Groups, Vector, add_into, add_groups, merged, zeros
 
 SEALED_DIMS = tuple(d for d in DIMS if d != "cell")  # cells are kept for rebuilds and ad-hoc analysis
 TREND_DIMS = ("total", "agency")  # a trend is the city's or one agency's
@@ -106,7 +106,7 @@ async def checkpoint_live_days(repo: StatsRepository, grace_s: int, now: datetim
         documents = await repo.live_documents(dim, _days(through + timedelta(days=1), today))
         live: Groups = {}
         for group, vector in documents.values():
-            live[group] = live[group] + vector if group in live else vector
+            add_into(live, group, vector)
         await repo.write_checkpoint(dim, through.isoformat(), at, add_groups(await reader.prefix(dim, through), live),
                                     {doc_id: vector for doc_id, (_, vector) in documents.items()})
     await repo.point_to_checkpoint(through.isoformat(), {"day": today.isoformat(), "at": at})
@@ -178,8 +178,7 @@ class PeriodReader:
         corrections: Groups = {}
         for doc_id, (group, vector) in changed.items():
             before = saved["documents"].get(doc_id)
-            delta = vector if before is None else vector - before
-            corrections[group] = corrections[group] + delta if group in corrections else delta
+            add_into(corrections, group, vector if before is None else vector - before)
         return add_groups(saved["g"], corrections)
 
     async def range(self, dim: str, first: date, last: date) -> Groups:

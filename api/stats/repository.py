@@ -26,7 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.stats.metrics import Increments, nested
 from api.stats.spans import month_key
-from api.stats.vectors import Groups, Vector, from_document, pack, pack_groups, unpack, unpack_groups
+from api.stats.vectors import Groups, Vector, add_into, from_document, pack, pack_groups, unpack, unpack_groups
 
 ROLLUPS = "stats_rollups"
 SEALED = "stats_sealed"
@@ -117,8 +117,7 @@ class StatsRepository:
         """
         out: dict[str, Groups] = defaultdict(dict)
         async for doc in self._rollups.find({"dim": dim, "day": {"$gte": first, "$lte": last}}, batch_size=LIVE_BATCH):
-            groups, vector = out[doc["day"]], from_document(doc["c"])
-            groups[doc["group"]] = groups[doc["group"]] + vector if doc["group"] in groups else vector
+            add_into(out[doc["day"]], doc["group"], from_document(doc["c"]))
         return out
 
     async def live_documents(self, dim: str, days: list[str], changed_after: datetime | None = None
@@ -137,8 +136,7 @@ class StatsRepository:
         out: dict[str, Vector] = {}
         async for doc in self._rollups.find({"dim": dim, "group": group, "day": {"$gte": first, "$lte": last}},
                                             batch_size=LIVE_BATCH):
-            vector = from_document(doc["c"])
-            out[doc["day"]] = out[doc["day"]] + vector if doc["day"] in out else vector
+            add_into(out, doc["day"], from_document(doc["c"]))
         return out
 
     async def first_day(self) -> str | None:

@@ -73,14 +73,21 @@ def add_groups(left: Groups, right: Groups, sign: int = 1) -> Groups:
     return total
 
 
+def add_into(into: dict[str, Vector], key: str, vector: Vector) -> None:
+    """into[key] += vector, as a new vector: the one already there may be shared."""
+    base = into.get(key)
+    into[key] = vector if base is None else base + vector
+
+
 def merged(documents: Iterable[Groups]) -> Groups:
-    """The group-by-group sum of several documents; a single one is returned as it is."""
+    """The group-by-group sum of several documents, in one dictionary; a single one is returned as it is."""
     documents = list(documents)
     if len(documents) == 1:
         return documents[0]
     total: Groups = {}
     for document in documents:
-        total = add_groups(total, document)
+        for group, vector in document.items():
+            add_into(total, group, vector)
     return total
 
 
