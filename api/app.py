@@ -31,6 +31,7 @@ from api.errors import install_error_handlers
 from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
 from api.input_guard import reject_operator_keys
+from api.changelog.repository import ChangeLogRepository
 from api.listeners import build_report_changes
 from api.middleware import BodySizeLimit
 from api.observability.metrics import Metrics
@@ -75,6 +76,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         OutboxRepository.ensure_indexes,
         Open311Repository.ensure_indexes,
         StatsRepository.ensure_indexes,
+        ChangeLogRepository.ensure_indexes,
     ]
 
 
@@ -119,6 +121,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_indexes()
 
     state.worker = build_worker(state.client, state.db, settings)
+    if state.worker.stats is not None:
+        state.metrics.register_gauge("phananh_stats_lag_seconds",
+                                     "How long the oldest report change not yet in the statistics has waited",
+                                     state.worker.stats.lag_s)
     background = asyncio.create_task(state.worker.run_forever()) if settings.run_worker else None
     try:
         yield

@@ -177,6 +177,7 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
     import datetime
 
     from api.reports.repository import ReportRepository
+    from api.stats.applier import StatsApplier
     from api.stats.metrics import CITY_TZ
     from api.stats.rebuild import rebuild
     from api.stats.repository import StatsRepository
@@ -196,6 +197,9 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
     async def run() -> dict[str, int]:
         client, db = _database(settings)
         try:
+            # every committed change applied first: the rebuild counts it from the reports, and an
+            # applier applying it afterwards would count it a second time
+            await StatsApplier(client, db, settings.stats_apply_batch).drain()
             return await rebuild(ReportRepository(db), StatsRepository(db), first, last,
                                  sealed_before.date() - datetime.timedelta(days=1))
         finally:

@@ -2,12 +2,19 @@
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.changelog.listener import ChangeLogListener
+from api.changelog.repository import ChangeLogRepository
 from api.changes import ReportChanges
-from api.stats.rollups import RollupListener
+from api.stats.applier import CONSUMER as STATS, stats_payload
 from notifications.events import OutboxListener
 from notifications.outbox import OutboxRepository
 
 
 def build_report_changes(db: AsyncDatabase) -> ReportChanges:
-    """The push outbox and the statistics rollups, written in every report change's transaction."""
-    return ReportChanges([OutboxListener(OutboxRepository(db)), RollupListener(db)])
+    """Written in every report change's transaction: its push event and its change-log record.
+
+    Both are new documents of their own. Statistics are derived from the change log after
+    commit (``api/stats/applier.py``), never written here.
+    """
+    return ReportChanges([OutboxListener(OutboxRepository(db)),
+                          ChangeLogListener(ChangeLogRepository(db), {STATS: stats_payload})])

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         default=30, ge=1, description="Statistics period when a request gives no from/to: the last N days.")
     stats_max_range_days: int = Field(
         default=1096, ge=1, description="Longest period a statistics request may ask for (days, about 3 years).")
+    stats_apply_poll_s: float = Field(
+        default=0.5, gt=0, description="How often an idle statistics applier looks for new change records.")
+    stats_apply_batch: int = Field(
+        default=500, ge=1, le=5000, description="Change records the statistics applier applies in one transaction.")
     stats_seal_grace_s: int = Field(
         default=3600, ge=0, description="A closed day is sealed this long after it ends (changes still committing).")
     stats_checkpoint_grace_s: int = Field(

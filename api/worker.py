@@ -23,6 +23,7 @@ from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
 from api.reports.repository import ReportRepository
 from api.settings import Settings
+from api.stats.applier import StatsApplier
 from api.stats.periods import checkpoint_live_days, seal_closed_days
 from api.stats.repository import StatsRepository
 from api.triage.jobs import TriageJobs
@@ -34,8 +35,13 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[int]]
 
 
-def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> dict[str, Job]:
-    """The jobs, built from the database alone: a worker process needs no model and no Firebase."""
+def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings,
+                  stats: StatsApplier | None = None) -> dict[str, Job]:
+    """The jobs, built from the database alone: a worker process needs no model and no Firebase.
+
+    ``stats`` is the process's statistics applier (the seal job waits for what it has not applied).
+    """
+    stats = stats or StatsApplier(client, db, settings.stats_apply_batch)
     reports = ReportRepository(db)
     limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
     photos = PhotoService(GridFSPhotoStore(db), limits, anyio.CapacityLimiter(1))
@@ -54,9 +60,13 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         return await photos.sweep_orphans(cutoff, report_exists)
 
     async def seal_statistics() -> int:
-        """Seal the closed days, then checkpoint the open ones (the days sealed are the job's count)."""
+        """Seal the closed days, then checkpoint the open ones (the days sealed are the job's count).
+
+        A day is sealed only once no change of it waits for the applier: a sealed day is never
+        read from its live rollups again, so a late increment there would be lost.
+        """
         repo = StatsRepository(db)
-        sealed = await seal_closed_days(repo, settings.stats_seal_grace_s)
+        sealed = await seal_closed_days(repo, settings.stats_seal_grace_s, pending_since=await stats.oldest_pending_at())
         await checkpoint_live_days(repo, settings.stats_checkpoint_grace_s)
         return sealed
 
@@ -65,19 +75,24 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":
-    """The periodic jobs and the outbox dispatcher with its sender, as settings say."""
+    """The periodic jobs, the statistics applier and the outbox dispatcher with its sender, as settings say."""
     sender = build_sender(settings)
-    return Worker(standard_jobs(client, db, settings), settings.worker_interval_s,
-                  build_dispatcher(db, settings, sender), settings.outbox_poll_s, sender)
+    stats = StatsApplier(client, db, settings.stats_apply_batch)
+    return Worker(standard_jobs(client, db, settings, stats), settings.worker_interval_s,
+                  build_dispatcher(db, settings, sender), settings.outbox_poll_s, sender,
+                  stats=stats, stats_poll_s=settings.stats_apply_poll_s)
 
 
 class Worker:
     def __init__(self, jobs: dict[str, Job], interval_s: int, dispatcher: OutboxDispatcher | None = None,
-                 poll_s: float = 0.5, sender: PushSender | None = None) -> None:
+                 poll_s: float = 0.5, sender: PushSender | None = None, *, stats: StatsApplier | None = None,
+                 stats_poll_s: float = 0.5) -> None:
         self.jobs = jobs
         self.interval_s = interval_s
         self.dispatcher = dispatcher
         self.poll_s = poll_s
+        self.stats = stats
+        self.stats_poll_s = stats_poll_s
         self._sender = sender
 
     async def _run_jobs(self) -> dict[str, int]:
@@ -91,13 +106,19 @@ class Worker:
         return results
 
     async def run_once(self) -> dict[str, int]:
-        """Each job once, then the outbox until empty."""
+        """Each job once, the statistics applier until caught up, then the outbox until empty."""
         results = await self._run_jobs()
+        if self.stats is not None:
+            results["stats"] = await self.apply_statistics()
         if self.dispatcher is not None:
             results["outbox"] = await self.drain_outbox()
         if any(results.values()):
             log.info("jobs: %s", results)
         return results
+
+    async def apply_statistics(self) -> int:
+        """Apply every pending change record to the statistics (the applier runs continuously in run_forever)."""
+        return 0 if self.stats is None else await self.stats.drain()
 
     async def drain_outbox(self) -> int:
         """Dispatch until no event is claimable now (events waiting for a retry stay queued)."""
@@ -107,10 +128,13 @@ class Worker:
         return handled
 
     async def run_forever(self) -> None:
-        """Periodic jobs every ``interval_s``; the dispatcher continuously, so pushes leave within a second."""
+        """Periodic jobs every ``interval_s``; the dispatcher and the statistics applier continuously,
+        so pushes leave and counts move within a second."""
         async with asyncio.TaskGroup() as tasks:
             if self.dispatcher is not None:
                 tasks.create_task(self.dispatcher.run_forever(self.poll_s))
+            if self.stats is not None:
+                tasks.create_task(self.stats.run_forever(self.stats_poll_s))
             while True:
                 await self._run_jobs()
                 await asyncio.sleep(self.interval_s)

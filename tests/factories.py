@@ -110,6 +110,12 @@ def drain_outbox(client) -> int:
     return client.portal.call(client.app.state.worker.drain_outbox)
 
 
+def apply_statistics(client) -> int:
+    """Apply every pending report change to the statistics, as the worker's applier does within a
+    second (tests run no background worker); returns how many changes it applied."""
+    return client.portal.call(client.app.state.worker.apply_statistics)
+
+
 def issue_api_key(client, name: str = "Civic App Hà Nội") -> str:
     """An Open311 API key issued in the app's database (as `phananh apikey create` does)."""
     from api.open311.keys import ApiKeys

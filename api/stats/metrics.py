@@ -1,8 +1,9 @@
-"""What the statistics count: pure functions shared by the live listener and the rebuild.
+"""What the statistics count: pure functions shared by the change applier and the rebuild.
 
 A report change becomes a list of ``(cell, field, amount)`` increments dated by the day (in
-Asia/Ho_Chi_Minh) of the change. The listener derives the states from the report before and
-after the change; the rebuild replays them from the stored report. Both go through
+Asia/Ho_Chi_Minh) of the change. The change log records the states before and after the
+change (``change_record``) and the applier turns the record into increments after commit
+(``record_increments``); the rebuild replays them from the stored report. Both go through
 ``change_increments``, so "rollups equal a recomputation" holds by construction as long as
 the two see the same states.
 
@@ -102,6 +103,36 @@ def state_of(report: dict[str, Any]) -> State:
     return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
                  acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
                  due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"))
+
+
+def _state_document(state: State) -> dict[str, Any]:
+    cell = state.cell
+    return {"status": state.status, "agency": cell.agency, "category": cell.category, "ward": cell.ward,
+            "created_at": state.created_at, "acknowledged": state.acknowledged,
+            "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at}
+
+
+def _state_from_document(doc: dict[str, Any]) -> State:
+    return State(status=doc["status"], cell=Cell(doc["agency"], doc["category"], doc["ward"]),
+                 created_at=doc["created_at"], acknowledged=doc["acknowledged"],
+                 due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"))
+
+
+def change_record(kind: str, before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """What the counters need to know of one change, kept in its change-log record.
+
+    The states are taken from the reports as the transaction saw them, so applying the record
+    later (or twice, by a replay) counts exactly what a listener inside the transaction would have.
+    """
+    stars = (after.get("rating") or {}).get("stars") if kind == "rating" else None
+    return {"before": None if before is None else _state_document(state_of(before)),
+            "after": _state_document(state_of(after)), "stars": stars}
+
+
+def record_increments(kind: str, at: datetime, record: dict[str, Any]) -> list[tuple[Cell, str, int]]:
+    """The increments of a change-log record (see ``change_record``)."""
+    before = None if record["before"] is None else _state_from_document(record["before"])
+    return change_increments(kind, before, _state_from_document(record["after"]), at, record["stars"])
 
 
 def _on_time(at: datetime, due: datetime | None) -> bool:

@@ -81,9 +81,13 @@ def _sum_days(days: dict[str, Groups], first: date, last: date) -> Groups:
     return merged(groups for day, groups in days.items() if first.isoformat() <= day <= last.isoformat())
 
 
-async def seal_closed_days(repo: StatsRepository, grace_s: int, now: datetime | None = None) -> int:
-    """The worker job: seal every day that ended at least ``grace_s`` ago."""
+async def seal_closed_days(repo: StatsRepository, grace_s: int, now: datetime | None = None,
+                           pending_since: datetime | None = None) -> int:
+    """The worker job: seal every day that ended at least ``grace_s`` ago and before the day of
+    the oldest change the applier has not applied yet (``pending_since``)."""
     moment = (now or datetime.now(UTC)) - timedelta(seconds=grace_s)
+    if pending_since is not None:
+        moment = min(moment, pending_since)
     return await Sealer(repo).seal(city_day(moment) - timedelta(days=1))
 
 

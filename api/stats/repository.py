@@ -1,8 +1,8 @@
 """Every MongoDB query of the statistics, and the indexes that serve them.
 
 Two collections:
-- ``stats_rollups``: one small document per (day, dimension, group), ``$inc``-ed inside each
-  report transaction. Small on purpose: SecantusDB rewrites a whole document per update
+- ``stats_rollups``: one small document per (day, dimension, group), ``$inc``-ed by the
+  statistics applier from the change log after each report's commit (``applier.py``). Small on purpose: SecantusDB rewrites a whole document per update
   (measured 1 ms for a small one, 23 ms for one holding 126 wards' counters).
 - ``stats_sealed``: read-optimised copies of closed days, written by the sealing job:
   ``block`` documents (one dimension's groups summed over an aligned block of days, see
@@ -73,11 +73,11 @@ class StatsRepository:
                                        ("period", ASCENDING)], name="group_periods")
 
     async def apply(self, increments: Increments, session: AsyncClientSession | None = None) -> None:
-        """Atomic ``$inc``s, one round trip, in the caller's transaction.
+        """Atomic ``$inc``s, one round trip, in the applier's transaction.
 
-        Every report transaction touches the city-wide document of the day, so concurrent ones
-        would all conflict on it and retry: it is split into ``TOTAL_SHARDS`` documents, one
-        picked at random per transaction, which reads sum (``bench/stats_contention.py``).
+        The city-wide document of the day is split into ``TOTAL_SHARDS`` documents, one picked
+        at random per transaction, which reads sum: it was written when every report
+        transaction incremented it, and keeps two racing appliers from always conflicting.
         """
         if not increments:
             return

@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from api.app import create_app
 from api.embedded import free_port
-from tests.factories import dev_token, file_report, resolve
+from tests.factories import apply_statistics, dev_token, file_report, resolve
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục <img src=x onerror=alert(1)>"
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"
@@ -54,6 +54,7 @@ def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path)
     reports = [file_report(client, POTHOLE) for _ in range(3)] + [file_report(client, GARBAGE) for _ in range(2)]
     resolve(client, reports[0]["id"], "construction_dept")
     resolve(client, reports[3]["id"], "urenco")
+    apply_statistics(client)
 
     browser.get(f"{served}/dashboard")
     browser.find_element(By.ID, "token").send_keys(dev_token("leader-1", {"role": "leadership"}))

@@ -18,7 +18,7 @@ from api.stats.rebuild import rebuild
 from api.stats.repository import StatsRepository
 from classifiers.routing.wards import WardIndex
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
-from tests.factories import file_report, resolve, staff_headers, stored_report
+from tests.factories import apply_statistics, file_report, resolve, staff_headers, stored_report
 
 LEADER = staff_headers("leadership")
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # construction_dept
@@ -55,6 +55,7 @@ def run_rebuild(settings, first, last, seal_through):
 
 
 def answers(client, today):
+    apply_statistics(client)
     ranges = [(today - timedelta(days=d), today - timedelta(days=e)) for d, e in
               [(79, 0), (45, 3), (31, 31), (60, 20), (16, 15), (70, 40), (2, 0), (0, 0)]]
     out = []
@@ -103,6 +104,7 @@ def test_checkpointed_answers_equal_live_sums_after_later_changes(client, settin
     run_rebuild(settings, today - timedelta(days=200), today, today - timedelta(days=1))
     received = answers(client, today)[0]["figures"]["received"]
     before = [file_report(client, POTHOLE) for _ in range(2)]
+    apply_statistics(client)
     assert run_checkpoint(settings)
     assert sync_db.stats_sealed.count_documents({"kind": "checkpoint"}) == 6  # every sealed dimension
     # after the checkpoint: a document it read changes (same ward and agency), and new ones appear

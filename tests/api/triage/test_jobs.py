@@ -83,7 +83,8 @@ def test_worker_command_runs_one_round(client, settings, sync_db):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "overdue": 1, "auto_close": 0,
-                                                                "stats_seal": 0, "outbox": 1}  # the "received" push
+                                                                "stats_seal": 0, "stats": 2,  # received, overdue
+                                                                "outbox": 1}  # the "received" push
 
 
 def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_client, sync_db):

@@ -1,0 +1,27 @@
+"""Writes one change-log record per report change, inside the change's own transaction."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from api.changes import ReportChange
+from api.changelog.repository import ChangeLogRepository
+
+Payload = Callable[[ReportChange], dict[str, Any]]
+
+
+class ChangeLogListener:
+    """Each consumer of the log (``stats``) contributes what it needs to know of the change.
+
+    The record is a new document of its own: nothing another report's transaction also writes.
+    """
+
+    def __init__(self, repo: ChangeLogRepository, payloads: Mapping[str, Payload]) -> None:
+        self._repo = repo
+        self._payloads = dict(payloads)
+
+    async def on_report_change(self, change: ReportChange, session: AsyncClientSession) -> None:
+        record = {"report_id": change.after["_id"], "kind": change.kind, "at": change.at,
+                  **{consumer: payload(change) for consumer, payload in self._payloads.items()}}
+        await self._repo.append(record, session)

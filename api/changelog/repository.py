@@ -1,0 +1,78 @@
+"""The ``report_changes`` collection: one record per report change, written in the change's transaction.
+
+A report's transaction may write only documents of its own (the report, its audit record, its
+push event, this record): a document that every report also writes (a day's counter) makes
+concurrent transactions conflict, retry and time out under a burst. Derived data is therefore
+applied after commit, from these records, by appliers that mark each record applied in the
+same transaction as their own writes, so a crash or a second applier never counts one twice.
+
+A record is pending for a consumer while its ``<consumer>_due`` field exists; one small index
+per consumer on that field serves the polling (as the outbox's ``claimable_at`` does), and the
+field's value (the change's time) orders the polling and measures the lag.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+REPORT_CHANGES = "report_changes"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CONSUMERS = ("stats",)
+RETENTION_S = 30 * 24 * 3600  # applied records are kept a month for audits and replays, then expire
+
+
+class ChangesTakenElsewhere(Exception):
+    """Another applier marked some of these records first: the caller's transaction must abort."""
+
+
+def due_field(consumer: str) -> str:
+    return f"{consumer}_due"
+
+
+class ChangeLogRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._changes = db[REPORT_CHANGES]
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase) -> None:
+        changes = db[REPORT_CHANGES]
+        for consumer in CONSUMERS:
+            await changes.create_index([(due_field(consumer), ASCENDING)], name=f"{consumer}_pending")
+        await changes.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
+
+    async def append(self, record: dict[str, Any], session: AsyncClientSession) -> None:
+        """Add a record, pending for every consumer; call it with the session of the change itself."""
+        at = record["at"]
+        await self._changes.insert_one({"_id": ObjectId(), **record, **{due_field(c): at for c in CONSUMERS}},
+                                       session=session)
+
+    async def pending(self, consumer: str, limit: int) -> list[dict[str, Any]]:
+        """The oldest records ``consumer`` has not applied yet (index ``<consumer>_pending``)."""
+        field = due_field(consumer)
+        return await self._changes.find({field: {"$gte": EPOCH}}).sort(field, ASCENDING).limit(limit).to_list()
+
+    async def oldest_pending_at(self, consumer: str) -> datetime | None:
+        """When the oldest change ``consumer`` has not applied happened (None: caught up)."""
+        field = due_field(consumer)
+        doc = await self._changes.find_one({field: {"$gte": EPOCH}}, {field: 1}, sort=[(field, ASCENDING)])
+        return None if doc is None else doc[field]
+
+    async def mark_applied(self, consumer: str, ids: list[ObjectId], now: datetime,
+                           session: AsyncClientSession) -> None:
+        """Mark records applied inside the applier's transaction; all of them or none.
+
+        Each update is conditional on the record still being pending, so an applier that lost a
+        race sees fewer matches and aborts (``ChangesTakenElsewhere``) instead of counting twice.
+        """
+        field = due_field(consumer)
+        expires_at = datetime.fromtimestamp(now.timestamp() + RETENTION_S, UTC)
+        result = await self._changes.bulk_write(
+            [UpdateOne({"_id": change_id, field: {"$gte": EPOCH}},
+                       {"$unset": {field: ""}, "$set": {f"{consumer}_applied_at": now, "expires_at": expires_at}})
+             for change_id in ids], ordered=False, session=session)
+        if result.matched_count != len(ids):
+            raise ChangesTakenElsewhere(f"{len(ids) - result.matched_count} of {len(ids)} already applied")
