@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI
 from pymongo.errors import PyMongoError
 
 from api import db as database
-from api.auth import TokenVerifier
+from api.auth import SuspectAddresses, TokenVerifier
 from api.admin.router import router as admin_router
 from api.audit.repository import AuditRepository
 from api.broadcasts.router import router as broadcasts_router
@@ -55,6 +55,7 @@ from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
 from api.worker import build_worker
 from classifiers.loader import load_classifier
+from classifiers.threads import limit_threads
 from notifications.outbox import OutboxRepository
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
@@ -95,10 +96,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.sla = SlaPolicy.load(settings.sla_file)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
+    state.auth_suspects = SuspectAddresses()
+    limit_threads(settings.classifier_threads)
     classifier = await anyio.to_thread.run_sync(load_classifier, settings.classifier_model)
     threshold = settings.classifier_threshold if settings.classifier_threshold is not None else classifier.threshold
     state.report_classifier = ReportClassifier(classifier, state.taxonomy, threshold,
-                                               observe=state.metrics.observe_classification)
+                                               observe=state.metrics.observe_classification,
+                                               max_batch=settings.classifier_max_batch,
+                                               max_wait_s=settings.classifier_batch_wait_ms / 1000)
     state.photo_store = GridFSPhotoStore(state.db)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_changes = build_report_changes(state.db)

@@ -148,6 +148,27 @@ def make_dev_token(project_id: str, uid: str, claims: dict[str, Any] | None = No
     return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}."
 
 
+class SuspectAddresses:
+    """Client addresses that presented an invalid token lately, remembered by this process."""
+
+    MAX_ENTRIES = 100_000  # bounded memory under a spray of addresses: then expired ones are dropped
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def add(self, address: str, window_s: int) -> None:
+        if len(self._until) >= self.MAX_ENTRIES:
+            now = time.monotonic()
+            self._until = {a: t for a, t in self._until.items() if t > now}
+            if len(self._until) >= self.MAX_ENTRIES:
+                self._until.clear()  # an attack from everywhere: every address is looked up again
+        self._until[address] = time.monotonic() + window_s
+
+    def contains(self, address: str) -> bool:
+        until = self._until.get(address)
+        return until is not None and until > time.monotonic()
+
+
 async def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -156,13 +177,19 @@ async def current_principal(request: Request) -> Principal:
     settings: Settings = request.app.state.settings
     limiter = RateLimiter(RateLimitRepository(request.app.state.db))
     address = client_ip(request)
+    suspects: SuspectAddresses = request.app.state.auth_suspects
     # Refused before verification: a client guessing tokens gets no more answers, and no more CPU.
-    await limiter.check("auth_failure", address, settings.auth_failure_limit, settings.auth_failure_window_s)
+    # Only addresses this process has seen fail are looked up: the others cost no database call
+    # (one per request before; a storm's residents never fail), and an address guessing across
+    # processes gets at most one verification more per process before each of them checks it too.
+    if suspects.contains(address):
+        await limiter.check("auth_failure", address, settings.auth_failure_limit, settings.auth_failure_window_s)
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         principal = await verifier.verify(token.strip())
     except AppError as exc:
         if exc.key == "token_invalid":  # an expired token is a real one; the app refreshes it
+            suspects.add(address, settings.auth_failure_window_s)
             await limiter.hit("auth_failure", address, settings.auth_failure_limit, settings.auth_failure_window_s)
         raise
     request.state.principal = principal

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         default=None, description="Directory of a transformers classifier; unset: the shipped default model.")
     classifier_threshold: float | None = Field(
         default=None, ge=0, le=1, description="Auto-routing confidence threshold; unset: the model's calibrated one.")
+    classifier_batch_wait_ms: float = Field(
+        default=3.0, ge=0, le=100, description="How long the first text of a batch waits for others to join it.")
+    classifier_max_batch: int = Field(default=32, ge=1, le=256, description="Texts in one forward pass at most.")
+    classifier_threads: int = Field(
+        default=1, ge=1, le=64, description="torch threads per API process: the database and the event loop share "
+        "the cores (README: Classification under load).")
     taxonomy_file: Path = ROUTING_DATA / "taxonomy.json"
     wards_file: Path = ROUTING_DATA / "hanoi_wards_2025.geojson"
     sla_file: Path = ROUTING_DATA / "sla.json"

@@ -38,3 +38,45 @@ def test_a_failing_model_fails_every_waiter_without_hanging():
 
     results = asyncio.run(asyncio.wait_for(two(), timeout=10))
     assert all(isinstance(r, RuntimeError) for r in results)
+
+
+class Recording:
+    """A stand-in model that records the batches it is given (the batching, not the model, is tested)."""
+
+    model_version, labels, threshold = "recording", ["other"], 0.5
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def predict(self, texts):
+        from classifiers.base import Prediction
+
+        self.batches.append(list(texts))
+        return [Prediction("other", 1.0, [("other", 1.0)]) for _ in texts]
+
+
+@pytest.mark.parametrize(("max_batch", "expected"), [(32, [[0, 1, 2, 3, 4]]), (2, [[0, 1], [2, 3], [4]])])
+def test_texts_arriving_within_the_wait_share_forward_passes(max_batch, expected):
+    model = Recording()
+    batcher = MicroBatcher(model, max_batch=max_batch, max_wait_s=0.2)
+
+    async def staggered():
+        async def one(i):
+            await asyncio.sleep(i * 0.005)
+            return await batcher.predict(str(i))
+        return await asyncio.gather(*[one(i) for i in range(5)])
+
+    asyncio.run(staggered())
+    assert model.batches == [[str(i) for i in batch] for batch in expected]
+
+
+def test_without_a_wait_a_lone_text_runs_at_once():
+    model = Recording()
+    batcher = MicroBatcher(model, max_wait_s=0.0)
+
+    async def lone():
+        started = asyncio.get_running_loop().time()
+        await batcher.predict("x")
+        return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(lone()) < 0.1 and model.batches == [["x"]]
