@@ -12,7 +12,8 @@ the push dispatcher run inside it, as in a default deployment), then:
 4. open loop: reports arriving at random (Poisson) at half the closed loop's throughput for
    --open-seconds, so tail latency is measured on arrivals that do not wait for answers;
 5. floor, same run, same server: bare ``insert_one`` of report-sized documents at the closed
-   loop's concurrency.
+   loop's concurrency;
+6. the database commands of one text-only intake (PyMongo command monitoring, in-process app).
 
 Targets (issue 19): 0 errors; throughput >= 10% of the floor; open-loop p99 <= 5x the idle p50.
 
@@ -216,6 +217,25 @@ async def stats_caught_up(base: str, expected: int, timeout_s: float = 120) -> f
     return float("inf")
 
 
+def commands_of_one_intake(uri: str, data_dir: str) -> list[tuple[str, str]]:
+    """Every database command one text-only intake sends (an in-process app on the same server)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.observability.commands import install_command_log
+    from api.settings import Settings
+
+    log = install_command_log()
+    settings = Settings(mongodb_uri=uri, database_name="storm_commands", data_dir=data_dir, env="dev",
+                        firebase_project_id=PROJECT, run_worker=False)
+    with TestClient(create_app(settings)) as client:
+        rng, headers = random.Random(1), token("storm-commands")
+        client.post("/v1/reports", data=report_form(rng), headers=headers)  # warm: indexes, caches
+        with log.recording() as commands:
+            client.post("/v1/reports", data=report_form(rng), headers={**headers, "Idempotency-Key": "one"})
+    return list(commands)
+
+
 def start_service(uri: str, data_dir: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "PHANANH_MONGODB_URI": uri, "PHANANH_DATABASE_NAME": DATABASE, "PHANANH_ENV": "dev",
            "PHANANH_DATA_DIR": data_dir, "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
@@ -249,6 +269,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="phananh-storm-") as data_dir:
         database = EmbeddedMongo(Path(data_dir) / "db")
         database.start()
+        commands = commands_of_one_intake(database.uri, data_dir)
         port = free_port()
         service = start_service(database.uri, data_dir, port, args.workers)
         base = f"http://127.0.0.1:{port}"
@@ -283,6 +304,8 @@ def main() -> int:
           f"{open_p99 / idle:.1f}x idle p50 (target <= 5x) {'PASS' if open_p99 <= 5 * idle else 'FAIL'}")
     print(f"[stats] change -> applied p50 {percentile(lags, 0.5):.2f} s, p99 {percentile(lags, 0.99):.2f} s "
           f"({still_pending} pending); burst end -> /v1/stats shows all: {caught_up_s:.2f} s")
+    print(f"[commands] one text-only intake: {len(commands)} database commands: "
+          + ", ".join(f"{name} {target}".strip() for name, target in commands))
     print(f"[errors] {sum(errors.values())} {dict(errors) or ''} (target 0) {'PASS' if not errors else 'FAIL'}")
     return 0 if not errors and ratio >= 0.10 else 1
 

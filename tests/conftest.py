@@ -16,10 +16,17 @@ from pymongo import MongoClient
 
 from api.app import create_app
 from api.embedded import EmbeddedMongo
+from api.observability.commands import CommandLog, install_command_log
 from api.observability.logs import JsonFormatter, RedactingFilter
 from api.settings import Settings
 from notifications.stand_in import FcmStandIn
 from tests.factories import PROJECT_ID
+
+
+@pytest.fixture(scope="session")
+def command_log() -> CommandLog:
+    """PyMongo command monitoring for the apps built after it (recording only inside ``recording()``)."""
+    return install_command_log()
 
 
 @pytest.fixture(scope="session")

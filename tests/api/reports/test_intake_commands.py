@@ -1,0 +1,40 @@
+"""What one report costs the database: every command of one intake, listed by command monitoring.
+
+The list is the budget: a new command per report is a deliberate choice, made here.
+"""
+
+from tests.factories import auth_headers, new_uid, report_form
+
+ONE_INTAKE = [
+    ("find", "idempotency_keys"),  # a retried request is answered from its first answer
+    ("findAndModify", "rate_limits"),  # per resident
+    ("findAndModify", "rate_limits"),  # per client address
+    ("find", "reports"),  # possible duplicates nearby (grid-cell index)
+    # the transaction: documents of this report only, nothing another report also writes
+    ("insert", "reports"),
+    ("insert", "outbox"),
+    ("insert", "report_changes"),
+    ("insert", "idempotency_keys"),
+    ("commitTransaction", ""),
+]
+
+
+def test_one_text_intake_sends_exactly_these_commands(command_log, make_client):
+    client = make_client()
+    uid = new_uid()
+    assert client.post("/v1/reports", data=report_form(), headers=auth_headers(uid)).status_code == 201  # warm
+    with command_log.recording() as commands:
+        response = client.post("/v1/reports", data=report_form(), headers=auth_headers(uid, **{"Idempotency-Key": "k1"}))
+    assert response.status_code == 201
+    assert [c for c in commands if c[0] not in ("getMore",)] == ONE_INTAKE
+
+
+def test_a_bad_token_is_looked_up_only_after_this_address_failed(command_log, make_client):
+    client = make_client()
+    bad = {"Authorization": "Bearer forged.token"}
+    with command_log.recording() as first:
+        assert client.get("/v1/reports/mine", headers=bad).status_code == 401
+    with command_log.recording() as second:
+        assert client.get("/v1/reports/mine", headers=bad).status_code == 401
+    assert first == [("findAndModify", "rate_limits")]  # counted, not checked before
+    assert second == [("find", "rate_limits"), ("findAndModify", "rate_limits")]  # now checked first
