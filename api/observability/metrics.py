@@ -34,7 +34,9 @@ class _CallbackGauges(Collector):
     def __init__(self) -> None:
         self.specs: dict[str, tuple[str, GaugeCallback]] = {}
         self.values: dict[str, float] = {}
-        self.read_at = 0.0
+        # None until the first read: monotonic time starts at boot, so "0" is not "long ago" on a
+        # machine up for less than cache_s (a fresh CI machine served no gauge at all)
+        self.read_at: float | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for name, (documentation, _) in self.specs.items():
@@ -72,7 +74,7 @@ class Metrics:
     async def refresh(self) -> None:
         """Read the callback gauges if the cached values are older than ``cache_s``."""
         gauges = self._gauges
-        if time.monotonic() - gauges.read_at < self.cache_s:
+        if gauges.read_at is not None and time.monotonic() - gauges.read_at < self.cache_s:
             return
         for name, (_, read) in gauges.specs.items():
             try:

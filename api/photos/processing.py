@@ -110,7 +110,7 @@ def process_photo(data: bytes, filename: str, limits: PhotoLimits) -> ProcessedP
         if isinstance(exc, UnidentifiedImageError):
             raise PhotoRejected(415, "photo_unsupported_type", filename=name) from exc
         raise PhotoRejected(413, "photo_too_many_pixels", filename=name, pixels="?", limit=limits.max_pixels) from exc
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, EOFError, ValueError, SyntaxError) as exc:  # EOFError: pillow-heif on a cut file
         raise PhotoRejected(422, "photo_corrupt", filename=name) from exc
     with image:
         width, height = image.size
@@ -126,7 +126,7 @@ def process_photo(data: bytes, filename: str, limits: PhotoLimits) -> ProcessedP
                     image.draft("YCbCr", (width // scale, height // scale))
             image.load()
             oriented = _jpeg_ready(ImageOps.exif_transpose(image))
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        except (OSError, EOFError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             raise PhotoRejected(422, "photo_corrupt", filename=name) from exc
     display = _fit(oriented, limits.display_long_side)
     thumbnail = _fit(display, limits.thumbnail_long_side)

@@ -60,7 +60,7 @@ def test_registered_gauges_are_read_at_scrape_time_and_cached(make_client):
         return 42
 
     client.app.state.metrics.register_gauge("phananh_outbox_backlog", "Events not yet delivered", backlog)
-    client.app.state.metrics._gauges.read_at = 0  # noqa: SLF001 - forget the start-up cache
+    client.app.state.metrics._gauges.read_at = None  # noqa: SLF001 - forget the start-up cache
     for _ in range(3):
         text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
         assert _samples(text)[("phananh_outbox_backlog", ())] == 42

@@ -11,6 +11,7 @@ import io
 import multiprocessing
 import multiprocessing.pool
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -112,3 +113,9 @@ def test_heic_and_avif_headers_alone_are_clean_refusals(pool, header):
 def test_every_seed_is_accepted(pool):
     """The fuzzer starts from images the pipeline accepts, HEIC included."""
     assert [_assert_clean(pool, seed)[0] for seed in SEEDS] == ["ok"] * len(SEEDS)
+
+
+def test_a_damaged_heic_that_ends_early_is_a_clean_refusal(pool):
+    """Found by the mutation fuzzer: pillow-heif raised EOFError (not an OSError) on this file."""
+    damaged = (Path(__file__).parent / "data" / "heic_eof.bin").read_bytes()
+    assert _assert_clean(pool, damaged)[:3] == ("rejected", 422, "photo_corrupt")
