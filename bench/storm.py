@@ -35,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import psutil
 from bson import ObjectId
 from PIL import Image
 from pymongo import AsyncMongoClient, MongoClient
@@ -115,10 +116,10 @@ async def officer(http: httpx.AsyncClient, staff: Tally, n: int, count: int, don
     """Officers split the queue by id; each move is read-then-If-Match, retried on 412."""
     headers = token(f"storm-officer-{n}", {"role": "triage_officer"})
     while not done.is_set():
-        queue = await staff.call("GET queue", http.get("/v1/triage/queue", params={"sort": "age", "limit": 50},
-                                                       headers=headers))
+        queue = await staff.call("GET queue", http.get("/v1/triage/queue", headers=headers,
+                                                       params={"status": "assigned", "sort": "due", "limit": 20}))
         items = [i for i in (queue.json()["items"] if queue is not None and queue.status_code == 200 else [])
-                 if int(i["id"], 16) % count == n and i["status"] in ("received", "assigned")]
+                 if int(i["id"], 16) % count == n]
         if not items:
             await asyncio.sleep(0.3)
         for item in items[:5]:
@@ -236,6 +237,17 @@ def commands_of_one_intake(uri: str, data_dir: str) -> list[tuple[str, str]]:
     return list(commands)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and their children so far."""
+    total = 0.0
+    for pid in pids:
+        process = psutil.Process(pid)
+        for each in [process, *process.children(recursive=True)]:
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def start_service(uri: str, data_dir: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "PHANANH_MONGODB_URI": uri, "PHANANH_DATABASE_NAME": DATABASE, "PHANANH_ENV": "dev",
            "PHANANH_DATA_DIR": data_dir, "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
@@ -275,7 +287,9 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         try:
             idle = asyncio.run(idle_p50(base))
+            cpu_before = (cpu_seconds([service.pid]), cpu_seconds([database.process.pid]))
             tally, staff, elapsed = asyncio.run(closed_loop(base, args.residents, args.reports, args.officers))
+            cpu_used = (cpu_seconds([service.pid]) - cpu_before[0], cpu_seconds([database.process.pid]) - cpu_before[1])
             filed = len(tally.latencies)
             caught_up_s = asyncio.run(stats_caught_up(base, filed + 15))
             lags, still_pending = statistics_lag(database.uri)
@@ -296,6 +310,8 @@ def main() -> int:
     print(f"[closed] {filed} reports in {elapsed:.1f} s = {throughput:.1f} reports/s; "
           f"p50 {percentile(tally.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tally.latencies, 0.99) * 1000:.0f} ms; "
           f"staff moves {len(staff.latencies)}")
+    print(f"[cpu] per report of the burst (officers' work included): API {cpu_used[0] / filed * 1000:.0f} ms, "
+          f"database {cpu_used[1] / filed * 1000:.0f} ms; machine cores {psutil.cpu_count()}")
     print(f"[floor] bare insert_one x{args.residents}: {floor_rate:.0f} docs/s; storm/floor {ratio:.1%} "
           f"(target >= 10%) {'PASS' if ratio >= 0.10 else 'FAIL'}")
     print(f"[idle] one report p50 {idle * 1000:.0f} ms")

@@ -77,12 +77,16 @@ class StatsApplier:
         return await self._changes.oldest_pending_at(CONSUMER)
 
     async def run_forever(self, poll_s: float) -> None:
-        """Back-to-back batches while there is work; a short sleep when caught up."""
+        """Batches back to back while they come full, else a ``poll_s`` pause to let the next one fill.
+
+        Each round's fixed cost (the poll, the transaction, the day's rollup upserts) is then
+        shared by every change of ``poll_s`` instead of by the few of one round-trip.
+        """
         while True:
             try:
                 applied = await self.apply_once()
             except Exception:  # the database away: log, wait, try again
                 log.exception("statistics round failed")
                 applied = 0
-            if not applied:
+            if applied < self._batch_size:
                 await asyncio.sleep(poll_s)
