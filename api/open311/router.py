@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import DatabaseDep, PhotoServiceDep, ReportServiceDep, SettingsDep, get_rate_limiter
+from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep
 from api.i18n import negotiate_locale
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.discovery import discovery
@@ -21,7 +21,7 @@ from api.open311.schemas import (
     TokenOut,
 )
 from api.open311.service import NewRequest, Open311Service, RequestQuery
-from api.ratelimit.service import RateLimiter
+from api.reports.dependencies import ReportServiceDep
 from api.reports.repository import ReportRepository
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -49,7 +49,6 @@ async def get_api_keys(db: DatabaseDep) -> ApiKeys:
 
 
 ApiKeysDep = Annotated[ApiKeys, Depends(get_api_keys)]
-RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 FormatPath = Annotated[Format, Path(description="json or xml")]
 JurisdictionQuery = Annotated[str | None, Query(max_length=200, description="Accepted; must name this server's jurisdiction")]
 
