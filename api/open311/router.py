@@ -21,6 +21,7 @@ from api.open311.schemas import (
     TokenOut,
 )
 from api.open311.service import NewRequest, Open311Service, RequestQuery
+from api.ratelimit.client_ip import client_ip
 from api.reports.dependencies import ReportServiceDep
 from api.reports.repository import ReportRepository
 
@@ -64,9 +65,10 @@ def _check_jurisdiction(given: str | None, settings: SettingsDep) -> None:
 
 async def throttle_by_address(request: Request, limiter: RateLimiterDep, settings: SettingsDep,
                               jurisdiction_id: JurisdictionQuery = None) -> None:
-    """Public reads: counted per client address (the key holders' writes are counted per key)."""
+    """Public reads: counted per client address (the key holders' writes are counted per key),
+    the one behind a trusted proxy, else every reader behind it would share one bucket."""
     _check_jurisdiction(jurisdiction_id, settings)
-    address = request.client.host if request.client else "unknown"
+    address = client_ip(request)
     await limiter.hit("open311", f"address:{address}", settings.open311_rate_limit, settings.report_rate_window_s)
 
 
