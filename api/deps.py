@@ -7,7 +7,6 @@ pool, a thread hop per dependency per request for what is only an attribute look
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changes import ReportChanges
@@ -21,10 +20,6 @@ from classifiers.routing.taxonomy import Taxonomy
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-async def get_client(request: Request) -> AsyncMongoClient:
-    return request.app.state.client
 
 
 async def get_db(request: Request) -> AsyncDatabase:
