@@ -23,6 +23,7 @@ from firebase_admin import auth as firebase_auth
 from firebase_admin import credentials
 from google.auth.credentials import AnonymousCredentials
 
+from api.domain import STAFF_ROLES, Role
 from api.errors import AppError
 from api.ratelimit.client_ip import client_ip
 from api.ratelimit.repository import RateLimitRepository
@@ -31,8 +32,7 @@ from api.settings import Settings
 
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 EMULATOR_HOST = "127.0.0.1:9099"
-ROLES = ("resident", "agency_staff", "triage_officer", "leadership", "admin")
-STAFF_ROLES = ("agency_staff", "triage_officer", "leadership", "admin")
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.reports.repository import ReportRepository
-from api.triage.workflow import OPEN_STATUSES
+from api.domain import OPEN_STATUSES
 from classifiers.text import normalize, strip_diacritics
 
 MAX_CANDIDATES = 50  # the newest reports of the category around the spot

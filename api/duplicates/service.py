@@ -16,7 +16,7 @@ from api.errors import AppError
 from api.reports.access import load_visible, report_not_found
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
-from api.triage.workflow import OPEN_STATUSES
+from api.domain import OPEN_STATUSES
 
 
 class FollowService:

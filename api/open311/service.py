@@ -29,7 +29,7 @@ from api.open311.schemas import CreatedRequestOut, ServiceRequestOut, TokenOut
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportSubmission
 from api.reports.service import ReportService
-from api.triage.workflow import OPEN_STATUSES, STATUSES
+from api.domain import OPEN_STATUSES, STATUSES
 
 OPEN311_ROLE = "open311"
 MAX_RESULTS = 1000

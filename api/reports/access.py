@@ -15,15 +15,13 @@ from fastapi import Depends
 
 from api.auth import CurrentPrincipal, Principal
 from api.deps import DatabaseDep
+from api.domain import CITY_WIDE_ROLES, TRIAGE_ROLES, Role
 from api.errors import AppError
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
     InternalNoteOut, Location, PhotoOut, ReplyOut, ReportOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut,
     WardOut,
 )
-
-CITY_WIDE_ROLES = ("triage_officer", "leadership", "admin")
-SEES_RESIDENT_ROLES = ("triage_officer", "admin")
 
 
 def report_not_found() -> AppError:
@@ -41,7 +39,7 @@ def can_see(principal: Principal, report: Mapping[str, Any]) -> bool:
     """City-wide roles see everything; agency staff their agency's reports; residents their own."""
     if principal.role in CITY_WIDE_ROLES:
         return True
-    if principal.role == "agency_staff":
+    if principal.role == Role.AGENCY_STAFF:
         return report.get("agency") == principal.agency
     return report["resident_uid"] == principal.uid
 
@@ -105,10 +103,10 @@ def public_view(report: Mapping[str, Any]) -> ReportOut:
 
 def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principal) -> StaffReportOut:
     """Like Huế's Hue-S: the handling agency never learns who reported; triage officers do."""
-    sees_resident = principal.role in SEES_RESIDENT_ROLES
+    sees_resident = principal.role in TRIAGE_ROLES
     history = [StaffStatusEntryOut(
         status=e["status"], at=e["at"], note=e.get("public_note"), by_role=e.get("by_role"),
-        by_uid=e.get("by_uid") if (e.get("by_role") != "resident" or sees_resident) else None,
+        by_uid=e.get("by_uid") if (e.get("by_role") != Role.RESIDENT or sees_resident) else None,
         internal_note=e.get("internal_note")) for e in report.get("status_history", [])]
     return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
                           resident_uid=report["resident_uid"] if sees_resident else None,

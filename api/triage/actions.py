@@ -19,7 +19,7 @@ from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.sla import SlaPolicy
-from api.triage.workflow import OPEN_STATUSES
+from api.domain import OPEN_STATUSES
 from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex

@@ -19,7 +19,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from api.errors import AppError
-from api.triage.workflow import OPEN_STATUSES
+from api.domain import OPEN_STATUSES
 
 CODE_PATTERN = re.compile(r"^HN-\d{4}-\d{6}$")
 

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.corrections.repository import CorrectionRepository
-from api.auth import STAFF_ROLES, Principal, require_roles
+from api.auth import Principal, require_roles
+from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, STATUSES, WORKING_ROLES
 from api.deps import DatabaseDep
 from api.errors import ERRORS
 from api.reports.access import etag, parse_report_id, view
@@ -17,12 +18,9 @@ from api.reports.schemas import StaffReportOut
 from api.triage.queue import QueueFilters
 from api.triage.actions import TriageActions
 from api.triage.schemas import NoteIn, PriorityChange, QueuePage, Reassignment, Recategorisation, StatusChange
-from api.triage.workflow import STATUSES
 from api.triage.service import TriageService, parse_if_match
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
-WORKING_ROLES = ("agency_staff", "triage_officer", "admin")
-ESCALATION_ROLES = ("triage_officer", "admin", "leadership")
 
 
 async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
@@ -88,7 +86,7 @@ async def change_status(
 @router.get("/escalations", response_model=QueuePage, responses=ERRORS,
             summary="Overdue open reports city-wide, most overdue first (triage officers, leadership)")
 async def get_escalations(
-    principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
+    principal: Annotated[Principal, Depends(require_roles(*CITY_WIDE_ROLES))],
     service: Annotated[TriageService, Depends(get_triage_service)],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
