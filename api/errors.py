@@ -6,7 +6,7 @@ so the mobile app parses one format and residents read their own language.
 """
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,11 +43,72 @@ class AppError(Exception):
         self.errors = errors or []
 
 
-class FieldError(AppError):
+class ErrorKind(AppError):
+    """An ``AppError`` whose class names its HTTP status, so a refusal reads as what it is
+    (``Conflict("report_not_open")``) and the status of a kind is written once. ``KEY`` is
+    the catalogue message when the caller gives none (None: the caller must name one)."""
+
+    STATUS: ClassVar[int]
+    KEY: ClassVar[str | None] = None
+
+    def __init__(self, key: str | None = None, *, headers: dict[str, str] | None = None,
+                 errors: list[dict[str, Any]] | None = None, **params: Any) -> None:
+        if key is None and self.KEY is None:
+            raise TypeError(f"{type(self).__name__} needs a message key")
+        super().__init__(self.STATUS, key or self.KEY or "", headers=headers, errors=errors, **params)
+
+
+class BadRequest(ErrorKind):
+    STATUS, KEY = 400, "bad_request"
+
+
+class Unauthenticated(ErrorKind):
+    STATUS, KEY = 401, "unauthenticated"
+
+
+class Forbidden(ErrorKind):
+    STATUS, KEY = 403, "forbidden"
+
+
+class NotFound(ErrorKind):
+    STATUS, KEY = 404, "not_found"
+
+
+class Conflict(ErrorKind):
+    STATUS = 409
+
+
+class PreconditionFailed(ErrorKind):
+    """The caller's If-Match names a version that is no longer the report's (or is unreadable)."""
+
+    STATUS, KEY = 412, "precondition_failed"
+
+
+class PayloadTooLarge(ErrorKind):
+    STATUS, KEY = 413, "body_too_large"
+
+
+class Unprocessable(ErrorKind):
+    STATUS = 422
+
+
+class PreconditionRequired(ErrorKind):
+    STATUS, KEY = 428, "precondition_required"
+
+
+class TooManyRequests(ErrorKind):
+    STATUS, KEY = 429, "too_many_requests"
+
+
+class ServiceUnavailable(ErrorKind):
+    STATUS = 503
+
+
+class FieldError(Unprocessable):
     """A 422 naming one bad request field, for rules checked after parsing (e.g. inside Hanoi)."""
 
     def __init__(self, field: str, key: str, **params: Any) -> None:
-        super().__init__(422, "validation_failed", errors=[{"field": field, "key": key, "params": params}])
+        super().__init__("validation_failed", errors=[{"field": field, "key": key, "params": params}])
 
 
 _PYDANTIC_KEYS = {

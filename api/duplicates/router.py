@@ -10,7 +10,7 @@ from api.auth import CurrentPrincipal, Principal
 from api.deps import DatabaseDep
 from api.duplicates.repository import FollowerRepository
 from api.duplicates.service import FollowService
-from api.errors import ERRORS, AppError
+from api.errors import ERRORS, Forbidden
 from api.reports.access import parse_report_id
 from api.reports.dependencies import ReportWriterDep
 from api.reports.repository import ReportRepository
@@ -35,7 +35,7 @@ class MergeRequest(BaseModel):
 
 async def resident(principal: CurrentPrincipal) -> Principal:
     if principal.is_staff:
-        raise AppError(403, "forbidden")
+        raise Forbidden()
     return principal
 
 

@@ -12,8 +12,8 @@ from bson import ObjectId
 from api.auth import Principal
 from api.db import utc_now
 from api.duplicates.repository import FollowerRepository
-from api.errors import AppError
-from api.reports.access import load_visible, report_not_found
+from api.errors import Conflict, Unprocessable
+from api.reports.access import ReportNotFound, load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.domain import OPEN_STATUSES
@@ -29,9 +29,9 @@ class FollowService:
         """Any resident may follow an open report they were shown; they learn its code and status only."""
         report = await self._repo.get(report_id)
         if report is None:
-            raise report_not_found()
+            raise ReportNotFound()
         if report["status"] not in OPEN_STATUSES:
-            raise AppError(409, "report_not_open")
+            raise Conflict("report_not_open")
         if report["resident_uid"] != principal.uid:  # the author hears about it anyway
             await self._followers.add(report_id, [principal.uid], "follow", utc_now())
         return await self._state(report, following=True)
@@ -39,7 +39,7 @@ class FollowService:
     async def unfollow(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
         report = await self._repo.get(report_id)
         if report is None:
-            raise report_not_found()
+            raise ReportNotFound()
         await self._followers.remove(report_id, principal.uid)
         return await self._state(report, following=False)
 
@@ -50,12 +50,12 @@ class FollowService:
     async def merge(self, principal: Principal, source_id: ObjectId, target_id: ObjectId, expected_version: int,
                     public_note: str | None) -> dict[str, Any]:
         if source_id == target_id:
-            raise AppError(422, "merge_into_self")
+            raise Unprocessable("merge_into_self")
         source = await load_visible(self._repo, principal, source_id)
         target = await load_visible(self._repo, principal, target_id)
         require_version(source, expected_version)
         if source["status"] not in OPEN_STATUSES or target["status"] not in OPEN_STATUSES:
-            raise AppError(409, "report_not_open")
+            raise Conflict("report_not_open")
         now = utc_now()
         pointer = {"id": str(target_id), "code": target["code"]}
         entry = {"status": "closed", "from": source["status"], "at": now, "by_uid": principal.uid,

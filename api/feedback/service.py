@@ -13,7 +13,7 @@ from bson import ObjectId
 
 from api.auth import Principal
 from api.db import utc_now
-from api.errors import AppError
+from api.errors import AppError, Conflict
 from api.reports.access import load_own
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter
@@ -31,12 +31,12 @@ class FeedbackService:
     async def rate(self, principal: Principal, report_id: ObjectId, stars: int, comment: str | None) -> dict[str, Any]:
         report = await load_own(self._repo, principal, report_id)
         if report.get("resolved_at") is None or report["status"] not in ("resolved", "closed"):
-            raise AppError(409, "not_resolved_yet")
+            raise Conflict("not_resolved_yet")
         now = utc_now()
         rating = {"stars": stars, "comment": comment, "at": now}
         return await self._writer.update(report, ReportEdit("rating", {"rating": rating, "updated_at": now}),
                                          actor=principal, at=now, expected_version=None, condition={"rating": None},
-                                         lost=lambda: AppError(409, "already_rated"))
+                                         lost=lambda: Conflict("already_rated"))
 
     async def reopen(self, principal: Principal, report_id: ObjectId, reason: str) -> dict[str, Any]:
         report = await load_own(self._repo, principal, report_id)
@@ -46,7 +46,7 @@ class FeedbackService:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
         if now - report["resolved_at"] > self.reopen_window:
-            raise AppError(409, "reopen_window_closed", days=self.reopen_window.days)
+            raise Conflict("reopen_window_closed", days=self.reopen_window.days)
         acknowledge_by = self._sla.due(now, report.get("category"), report.get("priority", "normal"), "acknowledge")
         entry = {"status": "reopened", "from": "resolved", "at": now, "by_uid": principal.uid, "by_role": principal.role,
                  "public_note": reason, "internal_note": None}
@@ -56,4 +56,4 @@ class FeedbackService:
                           audit=Audited("status", {"from": "resolved", "to": "reopened"}))
         # lost: the report changed (e.g. closed) as we reopened it
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=report["version"],
-                                         lost=lambda: AppError(409, "transition_illegal"))
+                                         lost=lambda: Conflict("transition_illegal"))

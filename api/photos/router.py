@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import CurrentPrincipal
 from api.deps import DatabaseDep, PhotoServiceDep
-from api.errors import ERRORS, AppError
+from api.errors import ERRORS, AppError, NotFound
 from api.reports.access import load_visible, parse_report_id
 from api.reports.repository import ReportRepository
 
@@ -17,14 +17,14 @@ CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 async def _photo_response(request: Request, photo_id: str, variant: str, principal, photos, db) -> Response:
     if len(photo_id) != 24 or not all(c in "0123456789abcdef" for c in photo_id):
-        raise AppError(404, "photo_not_found")
+        raise NotFound("photo_not_found")
     stored = await photos.get(photo_id, variant)
     if stored is None:
-        raise AppError(404, "photo_not_found")
+        raise NotFound("photo_not_found")
     try:
         await load_visible(ReportRepository(db), principal, parse_report_id(stored.report_id))
     except AppError as exc:
-        raise AppError(404, "photo_not_found") from exc
+        raise NotFound("photo_not_found") from exc
     etag = f'"{photo_id}-{variant}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("if-none-match", ""):

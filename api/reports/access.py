@@ -16,7 +16,7 @@ from fastapi import Depends
 from api.auth import CurrentPrincipal, Principal
 from api.deps import DatabaseDep
 from api.domain import CITY_WIDE_ROLES, TRIAGE_ROLES, Role
-from api.errors import AppError
+from api.errors import NotFound
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
     InternalNoteOut, Location, PhotoOut, ReplyOut, ReportOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut,
@@ -24,15 +24,17 @@ from api.reports.schemas import (
 )
 
 
-def report_not_found() -> AppError:
-    return AppError(404, "report_not_found")
+class ReportNotFound(NotFound):
+    """Also for a report the caller may not see."""
+
+    KEY = "report_not_found"
 
 
 def parse_report_id(raw: str) -> ObjectId:
     try:
         return ObjectId(raw)
     except (InvalidId, TypeError) as exc:
-        raise report_not_found() from exc
+        raise ReportNotFound() from exc
 
 
 def can_see(principal: Principal, report: Mapping[str, Any]) -> bool:
@@ -48,7 +50,7 @@ async def load_visible(repo: ReportRepository, principal: Principal, report_id: 
     """The report if this caller may see it; otherwise 404."""
     report = await repo.get(report_id)
     if report is None or not can_see(principal, report):
-        raise report_not_found()
+        raise ReportNotFound()
     return report
 
 
@@ -56,7 +58,7 @@ async def load_own(repo: ReportRepository, principal: Principal, report_id: Obje
     """The report if this caller filed it (rating, reopening: the author's acts, whatever their role)."""
     report = await repo.get(report_id)
     if report is None or report["resident_uid"] != principal.uid:
-        raise report_not_found()
+        raise ReportNotFound()
     return report
 
 

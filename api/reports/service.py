@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
 from api.db import utc_now
-from api.errors import AppError, FieldError
+from api.errors import BadRequest, FieldError
 from api.duplicates.finder import DuplicateFinder, geo_cell
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
@@ -168,7 +168,7 @@ class ReportService:
             try:
                 before = ObjectId(cursor)
             except (InvalidId, TypeError) as exc:
-                raise AppError(400, "cursor_invalid") from exc
+                raise BadRequest("cursor_invalid") from exc
         docs = await self._repo.list_for_resident(principal.uid, before, limit + 1)
         items = [self.summary(doc) for doc in docs[:limit]]
         next_cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None

@@ -19,7 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from api.audit.repository import AuditRepository
 from api.changes import ChangeKind, ReportChange, ReportChanges
 from api.db import run_in_transaction
-from api.errors import AppError
+from api.errors import AppError, PreconditionFailed
 from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
 
@@ -70,14 +70,10 @@ class ReportEdit:
     also: AlsoWrite | None = None
 
 
-def precondition_failed() -> AppError:
-    return AppError(412, "precondition_failed")
-
-
 def require_version(report: Mapping[str, Any], expected_version: int) -> None:
     """Preconditions first (RFC 9110): a stale view is 412 before any rule is checked (409, 403)."""
     if report["version"] != expected_version:
-        raise precondition_failed()
+        raise PreconditionFailed()
 
 
 class ReportWriter:
@@ -103,7 +99,7 @@ class ReportWriter:
 
     async def update(self, report: dict[str, Any], edit: ReportEdit, *, actor: Actor, at: datetime,
                      expected_version: int | None, condition: dict[str, Any] | None = None,
-                     lost: Callable[[], AppError] = precondition_failed) -> dict[str, Any]:
+                     lost: Callable[[], AppError] = PreconditionFailed) -> dict[str, Any]:
         """Apply ``edit`` to ``report`` (as the caller read it) if its version is still
         ``expected_version`` (None: additive changes that cannot lose anyone's update) and
         ``condition`` holds; otherwise raise ``lost()``: by default 412, someone else changed it

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from api.auth import Principal, require_roles
 from api.deps import DatabaseDep, SettingsDep
 from api.domain import CITY_WIDE_ROLES, STAFF_ROLES
-from api.errors import ERRORS, AppError, FieldError
+from api.errors import ERRORS, FieldError, Forbidden
 from api.i18n import negotiate_locale
 from api.stats.export import as_csv
 from api.stats.metrics import CITY_TZ
@@ -90,7 +90,7 @@ async def trend(principal: Reader, period: Range, service: Service, interval: In
             summary="Agencies ranked by resolve on-time rate, then backlog")
 async def ranking(principal: Reader, period: Range, service: Service, format: Format = "json") -> Response:
     if principal.role not in CITY_WIDE_ROLES:  # any period, city-wide: the public sees the last 30 days only
-        raise AppError(403, "forbidden")
+        raise Forbidden()
     return answer(await service.ranking(period), format)
 
 

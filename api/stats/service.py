@@ -11,7 +11,7 @@ from itertools import accumulate
 
 from api.auth import Principal
 from api.domain import CITY_WIDE_ROLES
-from api.errors import AppError
+from api.errors import Forbidden
 from api.stats.metrics import NONE
 from api.stats.periods import PeriodReader
 from api.stats.spans import intervals
@@ -62,7 +62,7 @@ def scoped_agency(principal: Principal, agency: str | None) -> str | None:
         return agency
     if principal.role == "agency_staff" and agency in (None, principal.agency):
         return principal.agency
-    raise AppError(403, "forbidden")
+    raise Forbidden()
 
 
 class StatsService:

@@ -14,7 +14,7 @@ from bson import ObjectId
 from api.auth import Principal
 from api.corrections.repository import CorrectionRepository
 from api.db import utc_now
-from api.errors import AppError
+from api.errors import Conflict, Unprocessable
 from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
@@ -39,7 +39,7 @@ class TriageActions:
         report = await load_visible(self._repo, principal, report_id)
         require_version(report, expected_version)
         if report["status"] not in OPEN_STATUSES:
-            raise AppError(409, "report_not_open")
+            raise Conflict("report_not_open")
         return report
 
     def _agency_name(self, agency: str) -> str:
@@ -49,14 +49,14 @@ class TriageActions:
                 return f"UBND {ward.kind.lower()} {ward.name}"
         elif agency in self._taxonomy.agencies:
             return self._taxonomy.agencies[agency].name_vi
-        raise AppError(422, "agency_unknown")
+        raise Unprocessable("agency_unknown")
 
     async def reassign(self, principal: Principal, report_id: ObjectId, agency: str, reason: str,
                        expected_version: int) -> dict[str, Any]:
         report = await self._open_report(principal, report_id, expected_version)
         name = self._agency_name(agency)
         if agency == report.get("agency"):
-            raise AppError(409, "reassign_same_agency")
+            raise Conflict("reassign_same_agency")
         category = report.get("category")
         return await self._reroute(principal, report, category, agency, name, reason, "reassign")
 
@@ -65,7 +65,7 @@ class TriageActions:
         """Sets the category and routes the report by it: one action for a low-confidence report."""
         report = await self._open_report(principal, report_id, expected_version)
         if category not in self._taxonomy.categories:
-            raise AppError(422, "category_unknown")
+            raise Unprocessable("category_unknown")
         ward = self._wards.by_code(report["ward"]["code"]) if report.get("ward") else None
         agency, name = agency_for(category, ward, self._taxonomy)
         return await self._reroute(principal, report, category, agency, name, reason, "recategorise")
@@ -121,7 +121,7 @@ class TriageActions:
         """Notes only add, so they need no If-Match; they still bump the version (ETags go stale)."""
         report = await load_visible(self._repo, principal, report_id)
         if not text.strip():
-            raise AppError(422, "note_empty")
+            raise Unprocessable("note_empty")
         note = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
                 "visibility": "public" if public else "internal"}
         # the author hears about replies, not internal notes: those publish no change

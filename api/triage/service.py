@@ -7,10 +7,10 @@ from bson import ObjectId
 
 from api.auth import Principal
 from api.db import utc_now
-from api.errors import AppError
+from api.errors import AppError, Forbidden, PreconditionFailed, PreconditionRequired
 from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
-from api.reports.writer import Audited, ReportEdit, ReportWriter, precondition_failed, require_version
+from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.queue import QueueFilters, build_query, encode_cursor
 from api.triage.schemas import QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
@@ -19,10 +19,10 @@ from api.triage.workflow import TransitionRefused, check_transition, next_deadli
 def parse_if_match(header: str | None) -> int:
     """The version in an If-Match ETag ("v7" or W/"v7"); 428 when absent, 412 when unreadable."""
     if header is None:
-        raise AppError(428, "precondition_required")
+        raise PreconditionRequired()
     value = header.strip().removeprefix("W/").strip('"')
     if not value.startswith("v") or not value[1:].isdigit():
-        raise precondition_failed()
+        raise PreconditionFailed()
     return int(value[1:])
 
 
@@ -51,7 +51,7 @@ class TriageService:
         """Agency staff see their own agency's queue only; city-wide roles may pick any agency."""
         if principal.role == "agency_staff":
             if filters.agency not in (None, principal.agency):
-                raise AppError(403, "forbidden")
+                raise Forbidden()
             filters = replace(filters, agency=principal.agency)
         plan = build_query(filters, cursor)
         reports = await self._repo.queue(plan.query, plan.sort, plan.keep, limit + 1)
