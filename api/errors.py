@@ -45,11 +45,18 @@ class AppError(Exception):
 
 class ErrorKind(AppError):
     """An ``AppError`` whose class names its HTTP status, so a refusal reads as what it is
-    (``Conflict("report_not_open")``) and the status of a kind is written once. ``KEY`` is
-    the catalogue message when the caller gives none (None: the caller must name one)."""
+    (``Conflict("report_not_open")``) and the status of a kind is written once. ``key`` in
+    the class statement is the catalogue message when a raise names none."""
 
     STATUS: ClassVar[int]
     KEY: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, *, status: int | None = None, key: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.STATUS = status
+        if key is not None:
+            cls.KEY = key
 
     def __init__(self, key: str | None = None, *, headers: dict[str, str] | None = None,
                  errors: list[dict[str, Any]] | None = None, **params: Any) -> None:
@@ -58,50 +65,48 @@ class ErrorKind(AppError):
         super().__init__(self.STATUS, key or self.KEY or "", headers=headers, errors=errors, **params)
 
 
-class BadRequest(ErrorKind):
-    STATUS, KEY = 400, "bad_request"
+class BadRequest(ErrorKind, status=400, key="bad_request"):
+    """Malformed beyond what the schema checks: a paging cursor, an idempotency key."""
 
 
-class Unauthenticated(ErrorKind):
-    STATUS, KEY = 401, "unauthenticated"
+class Unauthenticated(ErrorKind, status=401, key="unauthenticated"):
+    """No usable Firebase ID token; the key says why (expired, invalid)."""
 
 
-class Forbidden(ErrorKind):
-    STATUS, KEY = 403, "forbidden"
+class Forbidden(ErrorKind, status=403, key="forbidden"):
+    """Signed in, but this role (or agency) may not do this."""
 
 
-class NotFound(ErrorKind):
-    STATUS, KEY = 404, "not_found"
+class NotFound(ErrorKind, status=404, key="not_found"):
+    """Also what a caller gets for what they may not see, so ids reveal nothing."""
 
 
-class Conflict(ErrorKind):
-    STATUS = 409
+class Conflict(ErrorKind, status=409):
+    """The request is fine but the report's state refuses it (not open, already rated, ...)."""
 
 
-class PreconditionFailed(ErrorKind):
-    """The caller's If-Match names a version that is no longer the report's (or is unreadable)."""
-
-    STATUS, KEY = 412, "precondition_failed"
+class PreconditionFailed(ErrorKind, status=412, key="precondition_failed"):
+    """The If-Match names a version that is no longer the report's, or is unreadable."""
 
 
-class PayloadTooLarge(ErrorKind):
-    STATUS, KEY = 413, "body_too_large"
+class PayloadTooLarge(ErrorKind, status=413, key="body_too_large"):
+    pass
 
 
-class Unprocessable(ErrorKind):
-    STATUS = 422
+class Unprocessable(ErrorKind, status=422):
+    """A rule checked after parsing refuses a value (unknown agency, empty note)."""
 
 
-class PreconditionRequired(ErrorKind):
-    STATUS, KEY = 428, "precondition_required"
+class PreconditionRequired(ErrorKind, status=428, key="precondition_required"):
+    """A change that could lose someone else's update came without If-Match."""
 
 
-class TooManyRequests(ErrorKind):
-    STATUS, KEY = 429, "too_many_requests"
+class TooManyRequests(ErrorKind, status=429, key="too_many_requests"):
+    pass
 
 
-class ServiceUnavailable(ErrorKind):
-    STATUS = 503
+class ServiceUnavailable(ErrorKind, status=503):
+    pass
 
 
 class FieldError(Unprocessable):

@@ -24,10 +24,8 @@ from api.reports.schemas import (
 )
 
 
-class ReportNotFound(NotFound):
+class ReportNotFound(NotFound, key="report_not_found"):
     """Also for a report the caller may not see."""
-
-    KEY = "report_not_found"
 
 
 def parse_report_id(raw: str) -> ObjectId:
