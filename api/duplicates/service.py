@@ -11,12 +11,12 @@ from bson import ObjectId
 
 from api.auth import Principal
 from api.db import utc_now
+from api.domain import OPEN_STATUSES
 from api.duplicates.repository import FollowerRepository
 from api.errors import Conflict, Unprocessable
 from api.reports.access import ReportNotFound, load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
-from api.domain import OPEN_STATUSES
 
 
 class FollowService:

@@ -14,12 +14,12 @@ from bson import ObjectId
 from api.auth import Principal
 from api.corrections.repository import CorrectionRepository
 from api.db import utc_now
+from api.domain import OPEN_STATUSES
 from api.errors import Conflict, Unprocessable
 from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.sla import SlaPolicy
-from api.domain import OPEN_STATUSES
 from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex

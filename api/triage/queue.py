@@ -18,8 +18,8 @@ from typing import Any, Literal
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from api.errors import BadRequest
 from api.domain import OPEN_STATUSES
+from api.errors import BadRequest
 
 CODE_PATTERN = re.compile(r"^HN-\d{4}-\d{6}$")
 
