@@ -25,9 +25,9 @@ from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
 from api.ratelimit.service import RateLimiter
+from api.reports.access import photo_urls, view
 from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
-from api.reports.access import photo_urls, view
 from api.reports.repository import ReportRepository
 from api.reports.schemas import PossibleDuplicateOut, ReportPage, ReportSubmission, ReportSummary, WardOut
 from api.reports.writer import AlsoWrite, ReportWriter
