@@ -23,7 +23,8 @@ from firebase_admin import auth as firebase_auth
 from firebase_admin import credentials
 from google.auth.credentials import AnonymousCredentials
 
-from api.errors import AppError
+from api.domain import STAFF_ROLES, Role
+from api.errors import AppError, Forbidden, ServiceUnavailable, Unauthenticated
 from api.ratelimit.client_ip import client_ip
 from api.ratelimit.repository import RateLimitRepository
 from api.ratelimit.service import RateLimiter
@@ -31,8 +32,7 @@ from api.settings import Settings
 
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 EMULATOR_HOST = "127.0.0.1:9099"
-ROLES = ("resident", "agency_staff", "triage_officer", "leadership", "admin")
-STAFF_ROLES = ("agency_staff", "triage_officer", "leadership", "admin")
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)
@@ -118,15 +118,15 @@ class TokenVerifier:
             if self._dev:
                 claims = firebase_auth.verify_id_token(token, app=self.app)
                 if float(claims.get("exp", 0)) < time.time():  # the emulator mode skips expiry
-                    raise AppError(401, "token_expired", headers={"WWW-Authenticate": "Bearer"})
+                    raise Unauthenticated("token_expired", headers={"WWW-Authenticate": "Bearer"})
             else:  # may fetch Google's certificates (cached): keep it off the event loop
                 claims = await anyio.to_thread.run_sync(firebase_auth.verify_id_token, token, self.app)
         except firebase_auth.ExpiredIdTokenError as exc:
-            raise AppError(401, "token_expired", headers={"WWW-Authenticate": "Bearer"}) from exc
+            raise Unauthenticated("token_expired", headers={"WWW-Authenticate": "Bearer"}) from exc
         except firebase_auth.CertificateFetchError as exc:
-            raise AppError(503, "database_unavailable", headers={"Retry-After": "5"}) from exc
+            raise ServiceUnavailable("database_unavailable", headers={"Retry-After": "5"}) from exc
         except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
-            raise AppError(401, "token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+            raise Unauthenticated("token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
         return principal_from_claims(claims)
 
 
@@ -173,7 +173,7 @@ async def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AppError(401, "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthenticated("unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     settings: Settings = request.app.state.settings
     limiter = RateLimiter(RateLimitRepository(request.app.state.db))
     address = client_ip(request)
@@ -204,7 +204,7 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
-            raise AppError(403, "forbidden")
+            raise Forbidden()
         return principal
 
     return dependency

@@ -7,28 +7,19 @@ pool, a thread hop per dependency per request for what is only an attribute look
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changes import ReportChanges
-from api.duplicates.finder import DuplicateFinder, DuplicateRules
-from api.idempotency.repository import IdempotencyRepository
 from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
 from api.ratelimit.repository import RateLimitRepository
 from api.ratelimit.service import RateLimiter
-from api.reports.repository import ReportRepository
-from api.reports.service import ReportService
 from api.settings import Settings
 from classifiers.routing.taxonomy import Taxonomy
 
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-async def get_client(request: Request) -> AsyncMongoClient:
-    return request.app.state.client
 
 
 async def get_db(request: Request) -> AsyncDatabase:
@@ -62,17 +53,4 @@ async def get_rate_limiter(db: DatabaseDep) -> RateLimiter:
     return RateLimiter(RateLimitRepository(db))
 
 
-async def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
-                       rate_limiter: Annotated[RateLimiter, Depends(get_rate_limiter)]) -> ReportService:
-    return ReportService(
-        client=request.app.state.client, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
-        photos=photos, rate_limiter=rate_limiter, taxonomy=request.app.state.taxonomy,
-        wards=request.app.state.wards, settings=settings, codes=request.app.state.report_codes,
-        classifier=request.app.state.report_classifier, sla=request.app.state.sla,
-        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules(
-            settings.duplicate_radius_m, settings.duplicate_window_days, settings.duplicate_min_similarity)),
-        changes=request.app.state.report_changes,
-    )
-
-
-ReportServiceDep = Annotated[ReportService, Depends(get_report_service)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]

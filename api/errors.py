@@ -6,7 +6,7 @@ so the mobile app parses one format and residents read their own language.
 """
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,11 +43,77 @@ class AppError(Exception):
         self.errors = errors or []
 
 
-class FieldError(AppError):
+class ErrorKind(AppError):
+    """An ``AppError`` whose class names its HTTP status, so a refusal reads as what it is
+    (``Conflict("report_not_open")``) and the status of a kind is written once. ``key`` in
+    the class statement is the catalogue message when a raise names none."""
+
+    STATUS: ClassVar[int]
+    KEY: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, *, status: int | None = None, key: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.STATUS = status
+        if key is not None:
+            cls.KEY = key
+
+    def __init__(self, key: str | None = None, *, headers: dict[str, str] | None = None,
+                 errors: list[dict[str, Any]] | None = None, **params: Any) -> None:
+        if key is None and self.KEY is None:
+            raise TypeError(f"{type(self).__name__} needs a message key")
+        super().__init__(self.STATUS, key or self.KEY or "", headers=headers, errors=errors, **params)
+
+
+class BadRequest(ErrorKind, status=400, key="bad_request"):
+    """Malformed beyond what the schema checks: a paging cursor, an idempotency key."""
+
+
+class Unauthenticated(ErrorKind, status=401, key="unauthenticated"):
+    """No usable Firebase ID token; the key says why (expired, invalid)."""
+
+
+class Forbidden(ErrorKind, status=403, key="forbidden"):
+    """Signed in, but this role (or agency) may not do this."""
+
+
+class NotFound(ErrorKind, status=404, key="not_found"):
+    """Also what a caller gets for what they may not see, so ids reveal nothing."""
+
+
+class Conflict(ErrorKind, status=409):
+    """The request is fine but the report's state refuses it (not open, already rated, ...)."""
+
+
+class PreconditionFailed(ErrorKind, status=412, key="precondition_failed"):
+    """The If-Match names a version that is no longer the report's, or is unreadable."""
+
+
+class PayloadTooLarge(ErrorKind, status=413, key="body_too_large"):
+    pass
+
+
+class Unprocessable(ErrorKind, status=422):
+    """A rule checked after parsing refuses a value (unknown agency, empty note)."""
+
+
+class PreconditionRequired(ErrorKind, status=428, key="precondition_required"):
+    """A change that could lose someone else's update came without If-Match."""
+
+
+class TooManyRequests(ErrorKind, status=429, key="too_many_requests"):
+    pass
+
+
+class ServiceUnavailable(ErrorKind, status=503):
+    pass
+
+
+class FieldError(Unprocessable):
     """A 422 naming one bad request field, for rules checked after parsing (e.g. inside Hanoi)."""
 
     def __init__(self, field: str, key: str, **params: Any) -> None:
-        super().__init__(422, "validation_failed", errors=[{"field": field, "key": key, "params": params}])
+        super().__init__("validation_failed", errors=[{"field": field, "key": key, "params": params}])
 
 
 _PYDANTIC_KEYS = {

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Request
 
-from api.errors import AppError
+from api.errors import AppError, Unprocessable
 
 
 def _hostile(key: str) -> bool:
@@ -32,7 +32,7 @@ def find_operator_key(value: Any, path: tuple[str, ...] = ()) -> str | None:
 
 
 def _refuse(field: str) -> AppError:
-    return AppError(422, "validation_failed", errors=[{"field": field, "key": "field.operator_key", "params": {}}])
+    return Unprocessable("validation_failed", errors=[{"field": field, "key": "field.operator_key", "params": {}}])
 
 
 async def reject_operator_keys(request: Request) -> None:

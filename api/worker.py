@@ -22,6 +22,7 @@ from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
 from api.reports.repository import ReportRepository
+from api.reports.writer import ReportWriter
 from api.settings import Settings
 from api.stats.applier import StatsApplier
 from api.stats.periods import checkpoint_live_days, seal_closed_days
@@ -45,8 +46,8 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     reports = ReportRepository(db)
     limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
     photos = PhotoService(GridFSPhotoStore(db), limits, anyio.CapacityLimiter(1))
-    triage = TriageJobs(client, reports, AuditRepository(db), settings.reopen_window_days,
-                        build_report_changes(db))
+    triage = TriageJobs(ReportWriter(client, reports, AuditRepository(db), build_report_changes(db)),
+                        settings.reopen_window_days)
 
     async def report_exists(report_id: str) -> bool:
         try:

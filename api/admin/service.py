@@ -7,7 +7,7 @@ from bson.errors import InvalidId
 
 from api.admin.schemas import OutboxEventOut, OutboxPage, OutboxState
 from api.db import utc_now
-from api.errors import AppError
+from api.errors import AppError, NotFound
 from notifications.outbox import OutboxRepository
 
 
@@ -38,5 +38,5 @@ class OutboxAdmin:
         """A dead event is queued again with a fresh attempt budget (e.g. after fixing credentials)."""
         doc = await self._outbox.redrive(_object_id(event_id, "outbox_event_not_found", 404), utc_now())
         if doc is None:
-            raise AppError(404, "outbox_event_not_found")
+            raise NotFound("outbox_event_not_found")
         return _view(doc)

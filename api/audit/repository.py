@@ -23,6 +23,3 @@ class AuditRepository:
                      details: dict[str, Any], session: AsyncClientSession) -> None:
         await self._log.insert_one({"report_id": report_id, "action": action, "actor_uid": actor_uid,
                                     "actor_role": actor_role, "at": at, **details}, session=session)
-
-    async def for_report(self, report_id: ObjectId) -> list[dict[str, Any]]:
-        return [doc async for doc in self._log.find({"report_id": report_id}).sort("at", ASCENDING)]

@@ -9,6 +9,7 @@ from api.broadcasts.repository import BroadcastRepository
 from api.broadcasts.schemas import BroadcastIn, BroadcastOut, BroadcastPage
 from api.broadcasts.service import BroadcastService
 from api.deps import DatabaseDep
+from api.domain import Role
 from api.errors import ERRORS
 from notifications.outbox import OutboxRepository
 
@@ -21,7 +22,7 @@ async def get_broadcast_service(request: Request, db: DatabaseDep) -> BroadcastS
 
 
 BroadcastServiceDep = Annotated[BroadcastService, Depends(get_broadcast_service)]
-Broadcaster = Annotated[Principal, Depends(require_roles("leadership", "admin"))]
+Broadcaster = Annotated[Principal, Depends(require_roles(Role.LEADERSHIP, Role.ADMIN))]
 
 
 @router.post("", status_code=201, response_model=BroadcastOut, responses=ERRORS,

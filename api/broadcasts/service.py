@@ -10,7 +10,7 @@ from api.auth import Principal
 from api.broadcasts.repository import BroadcastRepository
 from api.broadcasts.schemas import BroadcastIn, BroadcastOut, BroadcastPage
 from api.db import run_in_transaction, utc_now
-from api.errors import AppError
+from api.errors import BadRequest, Unprocessable
 from classifiers.routing.wards import WardIndex
 from notifications.outbox import OutboxRepository
 
@@ -34,7 +34,7 @@ class BroadcastService:
             wards = list(dict.fromkeys(request.wards))  # once each, in the order given
             unknown = next((code for code in wards if self._wards.by_code(code) is None), None)
             if unknown is not None:
-                raise AppError(422, "broadcast_ward_unknown", ward=unknown[:20])
+                raise Unprocessable("broadcast_ward_unknown", ward=unknown[:20])
         now = utc_now()
         doc = {"_id": ObjectId(), "wards": wards, "title": request.title.model_dump(),
                "body": request.body.model_dump(), "severity": request.severity, "created_at": now,
@@ -53,7 +53,7 @@ class BroadcastService:
         try:
             before = ObjectId(cursor) if cursor else None
         except (InvalidId, TypeError) as exc:
-            raise AppError(400, "cursor_invalid") from exc
+            raise BadRequest("cursor_invalid") from exc
         docs = await self._repo.newest(before, limit + 1)
         page = docs[:limit]
         return BroadcastPage(items=[_view(d) for d in page],

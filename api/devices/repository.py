@@ -50,7 +50,3 @@ class DeviceRepository:
         for some in chunked(uids):
             devices += await self._devices.find({"resident_uid": {"$in": some}}).to_list()
         return devices
-
-    async def for_resident(self, uid: str) -> list[dict[str, Any]]:
-        cursor = self._devices.find({"resident_uid": uid}).sort("registered_at", DESCENDING)
-        return [doc async for doc in cursor]

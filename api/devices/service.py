@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from api.db import run_in_transaction, utc_now
 from api.devices.repository import DeviceRepository
 from api.devices.schemas import DeviceOut, DeviceRegistration
-from api.errors import AppError
+from api.errors import NotFound
 from notifications.topics import TopicSubscriptions
 
 MAX_DEVICES_PER_RESIDENT = 10
@@ -58,4 +58,4 @@ class DeviceService:
             return True
 
         if not await run_in_transaction(self._client, write):
-            raise AppError(404, "device_not_found")
+            raise NotFound("device_not_found")

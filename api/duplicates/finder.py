@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from api.domain import OPEN_STATUSES
 from api.reports.repository import ReportRepository
-from api.triage.workflow import OPEN_STATUSES
 from classifiers.text import normalize, strip_diacritics
 
 MAX_CANDIDATES = 50  # the newest reports of the category around the spot

@@ -53,6 +53,3 @@ class FollowerRepository:
 
     async def count(self, report_id: ObjectId) -> int:
         return await self._followers.count_documents({"report_id": report_id})
-
-    async def is_following(self, report_id: ObjectId, uid: str) -> bool:
-        return await self._followers.find_one({"report_id": report_id, "resident_uid": uid}, {"_id": 1}) is not None

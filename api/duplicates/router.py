@@ -2,19 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.audit.repository import AuditRepository
 from api.auth import CurrentPrincipal, Principal
-from api.deps import DatabaseDep, ReportServiceDep
+from api.deps import DatabaseDep
 from api.duplicates.repository import FollowerRepository
 from api.duplicates.service import FollowService
-from api.errors import ERRORS, AppError
+from api.errors import ERRORS, Forbidden
+from api.reports.access import parse_report_id
+from api.reports.dependencies import ReportWriterDep
 from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
-from api.reports.service import parse_report_id
 from api.triage.router import ExpectedVersion, WorkingStaff, versioned_response
 
 router = APIRouter(tags=["duplicates"])
@@ -35,13 +35,12 @@ class MergeRequest(BaseModel):
 
 async def resident(principal: CurrentPrincipal) -> Principal:
     if principal.is_staff:
-        raise AppError(403, "forbidden")
+        raise Forbidden()
     return principal
 
 
-async def get_follow_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> FollowService:
-    return FollowService(request.app.state.client, reports, ReportRepository(db), FollowerRepository(db),
-                         AuditRepository(db), request.app.state.report_changes)
+async def get_follow_service(db: DatabaseDep, writer: ReportWriterDep) -> FollowService:
+    return FollowService(ReportRepository(db), writer, FollowerRepository(db))
 
 
 FollowServiceDep = Annotated[FollowService, Depends(get_follow_service)]
@@ -64,7 +63,7 @@ async def unfollow(report_id: str, principal: Annotated[Principal, Depends(resid
 @router.post("/v1/triage/reports/{report_id}/merge", response_model=StaffReportOut, responses=ERRORS,
              summary="Close this report as a duplicate of another (send If-Match: its ETag)")
 async def merge(report_id: str, request_body: MergeRequest, principal: WorkingStaff,
-                service: FollowServiceDep, reports: ReportServiceDep, version: ExpectedVersion) -> JSONResponse:
+                service: FollowServiceDep, version: ExpectedVersion) -> JSONResponse:
     updated = await service.merge(principal, parse_report_id(report_id), parse_report_id(request_body.into),
                                   version, request_body.public_note)
-    return versioned_response(updated, principal, reports)
+    return versioned_response(updated, principal)

@@ -8,36 +8,30 @@ so nobody who reported the problem stops hearing about it.
 from typing import Any
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient
 
-from api.audit.repository import AuditRepository
 from api.auth import Principal
-from api.changes import ReportChange, ReportChanges
-from api.db import run_in_transaction, utc_now
+from api.db import utc_now
+from api.domain import OPEN_STATUSES
 from api.duplicates.repository import FollowerRepository
-from api.errors import AppError
+from api.errors import Conflict, Unprocessable
+from api.reports.access import ReportNotFound, load_visible
 from api.reports.repository import ReportRepository
-from api.reports.service import ReportService
-from api.triage.workflow import OPEN_STATUSES
+from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 
 
 class FollowService:
-    def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository,
-                 followers: FollowerRepository, audit: AuditRepository, changes: ReportChanges) -> None:
-        self._client = client
-        self._changes = changes
-        self._reports = reports
+    def __init__(self, repo: ReportRepository, writer: ReportWriter, followers: FollowerRepository) -> None:
         self._repo = repo
+        self._writer = writer
         self._followers = followers
-        self._audit = audit
 
     async def follow(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
         """Any resident may follow an open report they were shown; they learn its code and status only."""
         report = await self._repo.get(report_id)
         if report is None:
-            raise AppError(404, "report_not_found")
+            raise ReportNotFound()
         if report["status"] not in OPEN_STATUSES:
-            raise AppError(409, "report_not_open")
+            raise Conflict("report_not_open")
         if report["resident_uid"] != principal.uid:  # the author hears about it anyway
             await self._followers.add(report_id, [principal.uid], "follow", utc_now())
         return await self._state(report, following=True)
@@ -45,7 +39,7 @@ class FollowService:
     async def unfollow(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
         report = await self._repo.get(report_id)
         if report is None:
-            raise AppError(404, "report_not_found")
+            raise ReportNotFound()
         await self._followers.remove(report_id, principal.uid)
         return await self._state(report, following=False)
 
@@ -56,33 +50,23 @@ class FollowService:
     async def merge(self, principal: Principal, source_id: ObjectId, target_id: ObjectId, expected_version: int,
                     public_note: str | None) -> dict[str, Any]:
         if source_id == target_id:
-            raise AppError(422, "merge_into_self")
-        source = await self._reports.get_visible(principal, source_id)
-        target = await self._reports.get_visible(principal, target_id)
-        if source["version"] != expected_version:
-            raise AppError(412, "precondition_failed")
+            raise Unprocessable("merge_into_self")
+        source = await load_visible(self._repo, principal, source_id)
+        target = await load_visible(self._repo, principal, target_id)
+        require_version(source, expected_version)
         if source["status"] not in OPEN_STATUSES or target["status"] not in OPEN_STATUSES:
-            raise AppError(409, "report_not_open")
+            raise Conflict("report_not_open")
         now = utc_now()
         pointer = {"id": str(target_id), "code": target["code"]}
         entry = {"status": "closed", "from": source["status"], "at": now, "by_uid": principal.uid,
                  "by_role": principal.role, "public_note": public_note, "internal_note": None, "merged_into": pointer}
+        fields = {"status": "closed", "merged_into": pointer, "due_at": None, "overdue": False, "updated_at": now}
 
-        async def write(session: Any) -> dict[str, Any] | None:
-            fields = {"status": "closed", "merged_into": pointer, "due_at": None, "overdue": False, "updated_at": now}
-            updated = await self._repo.update_versioned(source_id, expected_version, fields,
-                                                        {"status_history": entry}, session)
-            if updated is None:
-                return None
+        async def move_followers(_: dict[str, Any], session: Any) -> None:
             moving = [source["resident_uid"], *await self._followers.uids(source_id, session)]
             await self._followers.add(target_id, [uid for uid in moving if uid != target["resident_uid"]], "merge",
                                       now, session)
-            await self._audit.record(source_id, "merge", principal.uid, principal.role, now,
-                                     {"from": source["status"], "to": "closed", "into": target_id}, session)
-            await self._changes.publish(ReportChange("merge", source, updated, now, public_note), session)
-            return updated
 
-        updated = await run_in_transaction(self._client, write)
-        if updated is None:
-            raise AppError(412, "precondition_failed")
-        return updated
+        edit = ReportEdit("merge", fields, {"status_history": entry}, public_note=public_note, also=move_followers,
+                          audit=Audited("merge", {"from": source["status"], "to": "closed", "into": target_id}))
+        return await self._writer.update(source, edit, actor=principal, at=now, expected_version=expected_version)

@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from api.audit.repository import AuditRepository
 from api.auth import CurrentPrincipal
-from api.deps import DatabaseDep, ReportServiceDep, SettingsDep
+from api.deps import DatabaseDep, SettingsDep
 from api.errors import ERRORS
 from api.feedback.service import FeedbackService
+from api.reports.access import parse_report_id, view
+from api.reports.dependencies import ReportWriterDep
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportOut
-from api.reports.service import parse_report_id
 
 router = APIRouter(prefix="/v1/reports", tags=["feedback"])
 
@@ -26,9 +26,9 @@ class ReopenIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-async def get_feedback_service(request: Request, db: DatabaseDep, settings: SettingsDep) -> FeedbackService:
-    return FeedbackService(request.app.state.client, ReportRepository(db), AuditRepository(db), request.app.state.sla,
-                           settings.reopen_window_days, request.app.state.report_changes)
+async def get_feedback_service(request: Request, db: DatabaseDep, settings: SettingsDep,
+                               writer: ReportWriterDep) -> FeedbackService:
+    return FeedbackService(ReportRepository(db), writer, request.app.state.sla, settings.reopen_window_days)
 
 
 FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]
@@ -36,15 +36,13 @@ FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]
 
 @router.post("/{report_id}/rating", response_model=ReportOut, responses=ERRORS,
              summary="Rate the handling 1-5, once, after it is resolved (author only)")
-async def rate(report_id: str, body: RatingIn, principal: CurrentPrincipal, service: FeedbackDep,
-               reports: ReportServiceDep) -> ReportOut:
+async def rate(report_id: str, body: RatingIn, principal: CurrentPrincipal, service: FeedbackDep) -> ReportOut:
     updated = await service.rate(principal, parse_report_id(report_id), body.stars, body.comment)
-    return reports.view(updated, principal)
+    return view(updated, principal)
 
 
 @router.post("/{report_id}/reopen", response_model=ReportOut, responses=ERRORS,
              summary="Reopen a resolved report within the window, with a reason (author only)")
-async def reopen(report_id: str, body: ReopenIn, principal: CurrentPrincipal, service: FeedbackDep,
-                 reports: ReportServiceDep) -> ReportOut:
+async def reopen(report_id: str, body: ReopenIn, principal: CurrentPrincipal, service: FeedbackDep) -> ReportOut:
     updated = await service.reopen(principal, parse_report_id(report_id), body.reason)
-    return reports.view(updated, principal)
+    return view(updated, principal)

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from api.errors import AppError
+from api.errors import BadRequest, Conflict
 from api.idempotency.repository import IdempotencyRepository
 
 MAX_KEY_LENGTH = 200
@@ -15,7 +15,7 @@ def validate_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not (1 <= len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
-        raise AppError(400, "idempotency_key_invalid")
+        raise BadRequest("idempotency_key_invalid")
     return key
 
 
@@ -41,5 +41,5 @@ async def find_replay(repo: IdempotencyRepository, owner: str, key: str | None, 
     if record is None:
         return None
     if record["fingerprint"] != request_fingerprint:
-        raise AppError(409, "idempotency_conflict")
+        raise Conflict("idempotency_conflict")
     return Replay(status=record["status"], body=record["body"])

@@ -5,7 +5,7 @@ import hmac
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from api.errors import ERRORS, AppError
+from api.errors import ERRORS, Forbidden
 from api.ratelimit.client_ip import client_ip, is_loopback
 
 router = APIRouter(tags=["health"])
@@ -24,5 +24,5 @@ def _authorised(request: Request) -> bool:
             response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **ERRORS})
 async def metrics(request: Request) -> Response:
     if not _authorised(request):
-        raise AppError(403, "forbidden")
+        raise Forbidden()
     return Response(await request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

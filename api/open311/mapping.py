@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.auth import STAFF_ROLES
+from api.domain import OPEN_STATUSES, STAFF_ROLES
 from api.geo import public_location
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.schemas import ServiceRequestOut
-from api.triage.workflow import OPEN_STATUSES
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 # the report fields an Open311 answer is made of (and nothing else is read from the database)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import DatabaseDep, PhotoServiceDep, ReportServiceDep, SettingsDep, get_rate_limiter
+from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep
 from api.i18n import negotiate_locale
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.discovery import discovery
@@ -21,7 +21,8 @@ from api.open311.schemas import (
     TokenOut,
 )
 from api.open311.service import NewRequest, Open311Service, RequestQuery
-from api.ratelimit.service import RateLimiter
+from api.ratelimit.client_ip import client_ip
+from api.reports.dependencies import ReportServiceDep
 from api.reports.repository import ReportRepository
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -49,7 +50,6 @@ async def get_api_keys(db: DatabaseDep) -> ApiKeys:
 
 
 ApiKeysDep = Annotated[ApiKeys, Depends(get_api_keys)]
-RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 FormatPath = Annotated[Format, Path(description="json or xml")]
 JurisdictionQuery = Annotated[str | None, Query(max_length=200, description="Accepted; must name this server's jurisdiction")]
 
@@ -65,9 +65,10 @@ def _check_jurisdiction(given: str | None, settings: SettingsDep) -> None:
 
 async def throttle_by_address(request: Request, limiter: RateLimiterDep, settings: SettingsDep,
                               jurisdiction_id: JurisdictionQuery = None) -> None:
-    """Public reads: counted per client address (the key holders' writes are counted per key)."""
+    """Public reads: counted per client address (the key holders' writes are counted per key),
+    the one behind a trusted proxy, else every reader behind it would share one bucket."""
     _check_jurisdiction(jurisdiction_id, settings)
-    address = request.client.host if request.client else "unknown"
+    address = client_ip(request)
     await limiter.hit("open311", f"address:{address}", settings.open311_rate_limit, settings.report_rate_window_s)
 
 

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.auth import Principal
+from api.domain import OPEN_STATUSES, STATUSES
 from api.i18n import translate
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.formats import Open311Error
@@ -29,7 +30,6 @@ from api.open311.schemas import CreatedRequestOut, ServiceRequestOut, TokenOut
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportSubmission
 from api.reports.service import ReportService
-from api.triage.workflow import OPEN_STATUSES, STATUSES
 
 OPEN311_ROLE = "open311"
 MAX_RESULTS = 1000

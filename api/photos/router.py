@@ -3,9 +3,10 @@
 from fastapi import APIRouter, Request, Response
 
 from api.auth import CurrentPrincipal
-from api.deps import PhotoServiceDep, ReportServiceDep
-from api.errors import ERRORS, AppError
-from api.reports.service import parse_report_id
+from api.deps import DatabaseDep, PhotoServiceDep
+from api.errors import ERRORS, AppError, NotFound
+from api.reports.access import load_visible, parse_report_id
+from api.reports.repository import ReportRepository
 
 router = APIRouter(prefix="/v1", tags=["photos"])
 
@@ -14,16 +15,16 @@ router = APIRouter(prefix="/v1", tags=["photos"])
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
-async def _photo_response(request: Request, photo_id: str, variant: str, principal, photos, reports) -> Response:
+async def _photo_response(request: Request, photo_id: str, variant: str, principal, photos, db) -> Response:
     if len(photo_id) != 24 or not all(c in "0123456789abcdef" for c in photo_id):
-        raise AppError(404, "photo_not_found")
+        raise NotFound("photo_not_found")
     stored = await photos.get(photo_id, variant)
     if stored is None:
-        raise AppError(404, "photo_not_found")
+        raise NotFound("photo_not_found")
     try:
-        await reports.get_visible(principal, parse_report_id(stored.report_id))
+        await load_visible(ReportRepository(db), principal, parse_report_id(stored.report_id))
     except AppError as exc:
-        raise AppError(404, "photo_not_found") from exc
+        raise NotFound("photo_not_found") from exc
     etag = f'"{photo_id}-{variant}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("if-none-match", ""):
@@ -34,12 +35,12 @@ async def _photo_response(request: Request, photo_id: str, variant: str, princip
 @router.get("/photos/{photo_id}", responses={200: {"content": {"image/jpeg": {}}}, **ERRORS}, response_class=Response,
             summary="A report photo (display size, metadata stripped)")
 async def get_photo(photo_id: str, request: Request, principal: CurrentPrincipal, photos: PhotoServiceDep,
-                    reports: ReportServiceDep) -> Response:
-    return await _photo_response(request, photo_id, "display", principal, photos, reports)
+                    db: DatabaseDep) -> Response:
+    return await _photo_response(request, photo_id, "display", principal, photos, db)
 
 
 @router.get("/photos/{photo_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
             response_class=Response, summary="A report photo's thumbnail")
 async def get_thumbnail(photo_id: str, request: Request, principal: CurrentPrincipal, photos: PhotoServiceDep,
-                        reports: ReportServiceDep) -> Response:
-    return await _photo_response(request, photo_id, "thumbnail", principal, photos, reports)
+                        db: DatabaseDep) -> Response:
+    return await _photo_response(request, photo_id, "thumbnail", principal, photos, db)

@@ -8,7 +8,7 @@ charged on failure (bad tokens): a blocked client is refused before any work is 
 import math
 from datetime import UTC, datetime, timedelta
 
-from api.errors import AppError
+from api.errors import AppError, TooManyRequests
 from api.ratelimit.repository import RateLimitRepository
 
 
@@ -19,7 +19,7 @@ def _window(scope: str, subject: str, window_s: int, now: datetime) -> tuple[str
 
 def _refuse(window_end: datetime, now: datetime) -> AppError:
     retry_after = max(1, math.ceil((window_end - now).total_seconds()))
-    return AppError(429, "too_many_requests", headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+    return TooManyRequests("too_many_requests", headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
 class RateLimiter:

@@ -6,13 +6,14 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from fastapi.responses import JSONResponse
 
 from api.auth import CurrentPrincipal
-from api.deps import ReportServiceDep, SettingsDep
-from api.errors import ERRORS, AppError
+from api.deps import SettingsDep
+from api.errors import ERRORS, PayloadTooLarge, Unprocessable
 from api.idempotency.service import validate_key
 from api.photos.service import RawUpload
 from api.ratelimit.client_ip import client_ip
+from api.reports.access import VisibleReport, etag, view
+from api.reports.dependencies import ReportServiceDep
 from api.reports.schemas import ReportOut, ReportPage, ReportSubmission, StaffReportOut
-from api.reports.service import etag, parse_report_id
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 async def _read_upload(upload: UploadFile, max_bytes: int) -> RawUpload:
     data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise AppError(413, "photo_too_large", filename=(upload.filename or "photo")[:100], limit_mb=max_bytes // (1024 * 1024))
+        raise PayloadTooLarge("photo_too_large", filename=(upload.filename or "photo")[:100], limit_mb=max_bytes // (1024 * 1024))
     return RawUpload(filename=upload.filename or "photo", data=data)
 
 
@@ -37,7 +38,7 @@ async def create_report(
 ) -> JSONResponse:
     key = validate_key(idempotency_key)
     if len(photos) > settings.max_photos:
-        raise AppError(422, "validation_failed",
+        raise Unprocessable("validation_failed",
                        errors=[{"field": "photos", "key": "field.too_many_photos", "params": {"limit": settings.max_photos}}])
     uploads = [await _read_upload(p, settings.max_photo_bytes) for p in photos]
     result = await service.submit(principal, submission, uploads, key, client_ip(request))
@@ -59,7 +60,6 @@ async def list_my_reports(
 
 @router.get("/reports/{report_id}", response_model=StaffReportOut | ReportOut, responses=ERRORS,
             summary="One report (ETag = its version, for If-Match on updates)")
-async def get_report(report_id: str, principal: CurrentPrincipal, service: ReportServiceDep, response: Response) -> ReportOut:
-    report = await service.get_visible(principal, parse_report_id(report_id))
+async def get_report(report: VisibleReport, principal: CurrentPrincipal, response: Response) -> ReportOut:
     response.headers["ETag"] = etag(report)
-    return service.view(report, principal)
+    return view(report, principal)

@@ -1,4 +1,6 @@
-"""Report rules: intake (validation, photos, idempotency, all-or-nothing write) and visibility.
+"""Report rules: intake (validation, photos, idempotency, all-or-nothing write) and the resident's list.
+
+Who may see a report and how it looks is ``api.reports.access``; how it is written, ``api.reports.writer``.
 
 Intake order matters: cheap refusals first (idempotent replay, location, category, rate
 limit), then the CPU-heavy photo pipeline, then the write. Photos go to storage before the
@@ -7,32 +9,28 @@ so no orphan photo and no half report survive an error.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
-from api.changes import ReportChange, ReportChanges
-from api.db import run_in_transaction, utc_now
-from api.errors import AppError, FieldError
+from api.db import utc_now
+from api.errors import BadRequest, FieldError
 from api.duplicates.finder import DuplicateFinder, geo_cell
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
 from api.ratelimit.service import RateLimiter
+from api.reports.access import photo_urls, view
 from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
-from api.reports.schemas import (
-    InternalNoteOut, Location, PossibleDuplicateOut, ReplyOut, PhotoOut, ReportOut, ReportPage, ReportSubmission, ReportSummary, StaffReportOut, StaffStatusEntryOut,
-    StatusEntryOut, WardOut,
-)
+from api.reports.schemas import PossibleDuplicateOut, ReportPage, ReportSubmission, ReportSummary, WardOut
+from api.reports.writer import AlsoWrite, ReportWriter
 from api.settings import Settings
 from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
@@ -41,56 +39,11 @@ from classifiers.routing.wards import WardIndex
 log = logging.getLogger(__name__)
 
 
-AlsoWrite = Callable[[dict[str, Any], Any], Awaitable[None]]
-
-
 @dataclass(frozen=True)
 class IntakeResult:
     status: int
     body: dict[str, Any]
     replayed: bool
-
-
-def parse_report_id(raw: str) -> ObjectId:
-    try:
-        return ObjectId(raw)
-    except (InvalidId, TypeError) as exc:
-        raise AppError(404, "report_not_found") from exc
-
-
-def photo_urls(photo_id: str) -> tuple[str, str]:
-    return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
-
-
-def can_see(principal: Principal, report: dict[str, Any]) -> bool:
-    """City-wide roles see everything; agency staff their agency's reports; residents their own."""
-    if principal.role in ("triage_officer", "leadership", "admin"):
-        return True
-    if principal.role == "agency_staff":
-        return report.get("agency") == principal.agency
-    return report["resident_uid"] == principal.uid
-
-
-def staff_view(public: ReportOut, report: dict[str, Any], principal: Principal) -> StaffReportOut:
-    """Like Huế's Hue-S: the handling agency never learns who reported; triage officers do."""
-    sees_resident = principal.role in ("triage_officer", "admin")
-    history = [StaffStatusEntryOut(
-        status=e["status"], at=e["at"], note=e.get("public_note"), by_role=e.get("by_role"),
-        by_uid=e.get("by_uid") if (e.get("by_role") != "resident" or sees_resident) else None,
-        internal_note=e.get("internal_note")) for e in report.get("status_history", [])]
-    return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
-                          resident_uid=report["resident_uid"] if sees_resident else None,
-                          agency=report.get("agency"), classification=report.get("classification"),
-                          priority=report.get("priority"), due_acknowledge_at=report.get("due_acknowledge_at"),
-                          due_resolve_at=report.get("due_resolve_at"), overdue=report.get("overdue", False),
-                          internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
-                                                          text=n["text"])
-                                          for n in report.get("notes", []) if n["visibility"] == "internal"],
-                          version=report.get("version", 1))
-
-
-def etag(report: dict[str, Any]) -> str:
-    return f'"v{report.get("version", 1)}"'
 
 
 def _intake_history(now: datetime, principal: Principal, assessment: Assessment) -> list[dict[str, Any]]:
@@ -104,12 +57,11 @@ def _intake_history(now: datetime, principal: Principal, assessment: Assessment)
 
 
 class ReportService:
-    def __init__(self, *, client: AsyncMongoClient, repo: ReportRepository, idempotency: IdempotencyRepository,
+    def __init__(self, *, writer: ReportWriter, repo: ReportRepository, idempotency: IdempotencyRepository,
                  photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
                  settings: Settings, codes: CodeAllocator, classifier: ReportClassifier, sla: SlaPolicy,
-                 duplicates: DuplicateFinder, changes: ReportChanges) -> None:
-        self._client = client
-        self._changes = changes
+                 duplicates: DuplicateFinder) -> None:
+        self._writer = writer
         self._duplicates = duplicates
         self._sla = sla
         self._classifier = classifier
@@ -167,20 +119,18 @@ class ReportService:
                 "classification": assessment.classification, "routing": assessment.routing_document(),
                 "created_at": now, "updated_at": now, "version": 1,
             }
-            view = self.view(report, principal).model_copy(
+            shown = view(report, principal).model_copy(
                 update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]})
-            body = view.model_dump(mode="json")
+            body = shown.model_dump(mode="json")
 
-            async def write(session: Any) -> None:
-                await self._repo.insert(report, session)
-                await self._changes.publish(ReportChange("received", None, report, now), session)
+            async def write_with_report(written: dict[str, Any], session: Any) -> None:
                 if also_write is not None:
-                    await also_write(report, session)
+                    await also_write(written, session)
                 if idempotency_key is not None:
                     await self._idempotency.record(principal.uid, idempotency_key, request_fingerprint, 201, body,
                                                    now, self._settings.idempotency_ttl_s, session)
 
-            await run_in_transaction(self._client, write)
+            await self._writer.create(report, now, write_with_report)
         except DuplicateKeyError:
             await self._photos.discard(str(report_id))
             replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
@@ -212,52 +162,17 @@ class ReportService:
         return {"priority": priority, "overdue": False, "due_at": acknowledge_by,
                 "due_acknowledge_at": acknowledge_by, "due_resolve_at": self._sla.due(now, category, priority, "resolve")}
 
-    async def get_visible(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
-        """The report if this caller may see it; otherwise 404, so ids reveal nothing."""
-        report = await self._repo.get(report_id)
-        if report is None or not can_see(principal, report):
-            raise AppError(404, "report_not_found")
-        return report
-
     async def list_mine(self, principal: Principal, cursor: str | None, limit: int) -> ReportPage:
         before = None
         if cursor:
             try:
                 before = ObjectId(cursor)
             except (InvalidId, TypeError) as exc:
-                raise AppError(400, "cursor_invalid") from exc
+                raise BadRequest("cursor_invalid") from exc
         docs = await self._repo.list_for_resident(principal.uid, before, limit + 1)
         items = [self.summary(doc) for doc in docs[:limit]]
         next_cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
         return ReportPage(items=items, next_cursor=next_cursor)
-
-    async def exists(self, report_id: str) -> bool:
-        try:
-            return await self._repo.exists(ObjectId(report_id))
-        except InvalidId:
-            return False
-
-    def view(self, report: dict[str, Any], principal: Principal) -> ReportOut:
-        """The report as this caller may see it: staff get the working view, residents the public one."""
-        return staff_view(self._public_view(report), report, principal) if principal.is_staff else self._public_view(report)
-
-    def _public_view(self, report: dict[str, Any]) -> ReportOut:
-        """The author's view: their exact location, the public history, no staff identities."""
-        lng, lat = report["location"]["coordinates"]
-        return ReportOut(
-            id=str(report["_id"]), code=report["code"], status=report["status"],
-            description=report["description"], category=report.get("category_hint"),
-            location=Location(lat=lat, lng=lng, accuracy_m=report.get("accuracy_m")),
-            address=report.get("address"),
-            ward=WardOut(**report["ward"]) if report.get("ward") else None,
-            photos=[self._photo_out(p) for p in report.get("photos", [])],
-            status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"))
-                            for e in report.get("status_history", [])],
-            routing=report.get("routing"),
-            replies=[ReplyOut(at=n["at"], text=n["text"]) for n in report.get("notes", []) if n["visibility"] == "public"],
-            rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
-            created_at=report["created_at"], updated_at=report["updated_at"],
-        )
 
     @staticmethod
     def summary(report: dict[str, Any]) -> ReportSummary:
@@ -269,8 +184,3 @@ class ReportService:
             thumbnail_url=photo_urls(photos[0]["id"])[1] if photos else None,
             created_at=report["created_at"],
         )
-
-    @staticmethod
-    def _photo_out(ref: dict[str, Any]) -> PhotoOut:
-        url, thumbnail_url = photo_urls(ref["id"])
-        return PhotoOut(id=ref["id"], url=url, thumbnail_url=thumbnail_url, width=ref["width"], height=ref["height"])

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from api.errors import AppError
+from api.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,5 +33,5 @@ async def dashboard() -> FileResponse:
 @router.get("/dashboard/static/{name}")
 async def asset(name: str) -> FileResponse:
     if name not in ASSETS:
-        raise AppError(404, "not_found")
+        raise NotFound()
     return FileResponse(STATIC / name, media_type=f"{ASSETS[name]}; charset=utf-8", headers=SECURITY_HEADERS)

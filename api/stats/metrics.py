@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.triage.workflow import OPEN_STATUSES
+from api.domain import OPEN_STATUSES
 
 CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NONE = "none"  # a report not yet categorised or routed

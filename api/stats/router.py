@@ -9,16 +9,16 @@ from fastapi.responses import JSONResponse, Response
 
 from api.auth import Principal, require_roles
 from api.deps import DatabaseDep, SettingsDep
-from api.errors import ERRORS, AppError, FieldError
+from api.domain import CITY_WIDE_ROLES, STAFF_ROLES
+from api.errors import ERRORS, FieldError, Forbidden
 from api.i18n import negotiate_locale
 from api.stats.export import as_csv
 from api.stats.metrics import CITY_TZ
 from api.stats.repository import StatsRepository
 from api.stats.schemas import Breakdown, Dimension, Interval, Overview, PublicStats, Ranking, SortKey, Trend
-from api.stats.service import CITY_ROLES, DateRange, Names, StatsService, scoped_agency
+from api.stats.service import DateRange, Names, StatsService, scoped_agency
 
 router = APIRouter(tags=["statistics"])
-STATS_ROLES = ("leadership", "admin", "triage_officer", "agency_staff")
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BOM, for Excel")]
 AgencyParam = Annotated[str | None, Query(max_length=64, description="one agency (agency staff: always their own)")]
@@ -49,7 +49,7 @@ async def stats_service(request: Request, db: DatabaseDep) -> StatsService:
     return StatsService(StatsRepository(db), names)
 
 
-Reader = Annotated[Principal, Depends(require_roles(*STATS_ROLES))]
+Reader = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
 Range = Annotated[DateRange, Depends(date_range)]
 Service = Annotated[StatsService, Depends(stats_service)]
 
@@ -89,8 +89,8 @@ async def trend(principal: Reader, period: Range, service: Service, interval: In
 @router.get("/v1/stats/ranking", response_model=Ranking, responses=ERRORS,
             summary="Agencies ranked by resolve on-time rate, then backlog")
 async def ranking(principal: Reader, period: Range, service: Service, format: Format = "json") -> Response:
-    if principal.role not in CITY_ROLES:  # any period, city-wide: the public sees the last 30 days only
-        raise AppError(403, "forbidden")
+    if principal.role not in CITY_WIDE_ROLES:  # any period, city-wide: the public sees the last 30 days only
+        raise Forbidden()
     return answer(await service.ranking(period), format)
 
 

@@ -10,7 +10,8 @@ from datetime import date
 from itertools import accumulate
 
 from api.auth import Principal
-from api.errors import AppError
+from api.domain import CITY_WIDE_ROLES
+from api.errors import Forbidden
 from api.stats.metrics import NONE
 from api.stats.periods import PeriodReader
 from api.stats.spans import intervals
@@ -23,7 +24,6 @@ from classifiers.routing.rules import WARD_AGENCY_PREFIX
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
-CITY_ROLES = ("leadership", "admin", "triage_officer")
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,11 @@ class Names:
 
 def scoped_agency(principal: Principal, agency: str | None) -> str | None:
     """The agency a request reads (None: the whole city); agency staff only ever their own."""
-    if principal.role in CITY_ROLES:
+    if principal.role in CITY_WIDE_ROLES:
         return agency
     if principal.role == "agency_staff" and agency in (None, principal.agency):
         return principal.agency
-    raise AppError(403, "forbidden")
+    raise Forbidden()
 
 
 class StatsService:

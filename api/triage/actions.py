@@ -10,43 +10,36 @@ and new label and agency, who, when, why) written in the same transaction, which
 from typing import Any
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient
 
-from api.audit.repository import AuditRepository
 from api.auth import Principal
-from api.changes import ReportChange, ReportChanges
 from api.corrections.repository import CorrectionRepository
-from api.db import run_in_transaction, utc_now
-from api.errors import AppError
+from api.db import utc_now
+from api.domain import OPEN_STATUSES
+from api.errors import Conflict, Unprocessable
+from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
-from api.reports.service import ReportService
+from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.sla import SlaPolicy
-from api.triage.workflow import OPEN_STATUSES
 from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
 
 class TriageActions:
-    def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository,
-                 audit: AuditRepository, corrections: CorrectionRepository, taxonomy: Taxonomy, wards: WardIndex,
-                 sla: SlaPolicy, changes: ReportChanges) -> None:
-        self._client = client
-        self._changes = changes
-        self._reports = reports
+    def __init__(self, repo: ReportRepository, writer: ReportWriter, corrections: CorrectionRepository,
+                 taxonomy: Taxonomy, wards: WardIndex, sla: SlaPolicy) -> None:
         self._repo = repo
-        self._audit = audit
+        self._writer = writer
         self._corrections = corrections
         self._taxonomy = taxonomy
         self._wards = wards
         self._sla = sla
 
     async def _open_report(self, principal: Principal, report_id: ObjectId, expected_version: int) -> dict[str, Any]:
-        report = await self._reports.get_visible(principal, report_id)
-        if report["version"] != expected_version:
-            raise AppError(412, "precondition_failed")
+        report = await load_visible(self._repo, principal, report_id)
+        require_version(report, expected_version)
         if report["status"] not in OPEN_STATUSES:
-            raise AppError(409, "report_not_open")
+            raise Conflict("report_not_open")
         return report
 
     def _agency_name(self, agency: str) -> str:
@@ -56,14 +49,14 @@ class TriageActions:
                 return f"UBND {ward.kind.lower()} {ward.name}"
         elif agency in self._taxonomy.agencies:
             return self._taxonomy.agencies[agency].name_vi
-        raise AppError(422, "agency_unknown")
+        raise Unprocessable("agency_unknown")
 
     async def reassign(self, principal: Principal, report_id: ObjectId, agency: str, reason: str,
                        expected_version: int) -> dict[str, Any]:
         report = await self._open_report(principal, report_id, expected_version)
         name = self._agency_name(agency)
         if agency == report.get("agency"):
-            raise AppError(409, "reassign_same_agency")
+            raise Conflict("reassign_same_agency")
         category = report.get("category")
         return await self._reroute(principal, report, category, agency, name, reason, "reassign")
 
@@ -72,7 +65,7 @@ class TriageActions:
         """Sets the category and routes the report by it: one action for a low-confidence report."""
         report = await self._open_report(principal, report_id, expected_version)
         if category not in self._taxonomy.categories:
-            raise AppError(422, "category_unknown")
+            raise Unprocessable("category_unknown")
         ward = self._wards.by_code(report["ward"]["code"]) if report.get("ward") else None
         agency, name = agency_for(category, ward, self._taxonomy)
         return await self._reroute(principal, report, category, agency, name, reason, "recategorise")
@@ -100,17 +93,12 @@ class TriageActions:
                       "new_category": category, "old_agency": report.get("agency"), "new_agency": agency,
                       "by_uid": principal.uid, "by_role": principal.role, "at": now}
 
-        async def write(session: Any) -> dict[str, Any] | None:
-            updated = await self._repo.update_versioned(report["_id"], report["version"], fields,
-                                                        {"status_history": entry}, session)
-            if updated is not None:
-                await self._corrections.record(correction, session)
-                await self._audit.record(report["_id"], kind, principal.uid, principal.role, now,
-                                         {"from": report.get("agency"), "to": agency, "category": category}, session)
-                await self._changes.publish(ReportChange("reroute", report, updated, now), session)
-            return updated
+        async def record_correction(_: dict[str, Any], session: Any) -> None:
+            await self._corrections.record(correction, session)
 
-        return self._committed(await run_in_transaction(self._client, write))
+        edit = ReportEdit("reroute", fields, {"status_history": entry}, also=record_correction,
+                          audit=Audited(kind, {"from": report.get("agency"), "to": agency, "category": category}))
+        return await self._writer.update(report, edit, actor=principal, at=now, expected_version=report["version"])
 
     async def set_priority(self, principal: Principal, report_id: ObjectId, priority: str, reason: str,
                            expected_version: int) -> dict[str, Any]:
@@ -125,36 +113,18 @@ class TriageActions:
         due_at = resolve_by if report["status"] == "in_progress" else acknowledge_by
         fields = {"priority": priority, "due_acknowledge_at": acknowledge_by, "due_resolve_at": resolve_by,
                   "due_at": due_at, "overdue": due_at < now, "updated_at": now}
-
-        async def write(session: Any) -> dict[str, Any] | None:
-            updated = await self._repo.update_versioned(report_id, expected_version, fields, session=session)
-            if updated is not None:
-                await self._audit.record(report_id, "priority", principal.uid, principal.role, now,
-                                         {"from": report.get("priority"), "to": priority, "reason": reason}, session)
-                await self._changes.publish(ReportChange("priority", report, updated, now), session)
-            return updated
-
-        return self._committed(await run_in_transaction(self._client, write))
+        edit = ReportEdit("priority", fields,
+                          audit=Audited("priority", {"from": report.get("priority"), "to": priority, "reason": reason}))
+        return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
 
     async def add_note(self, principal: Principal, report_id: ObjectId, text: str, public: bool) -> dict[str, Any]:
         """Notes only add, so they need no If-Match; they still bump the version (ETags go stale)."""
-        report = await self._reports.get_visible(principal, report_id)
+        report = await load_visible(self._repo, principal, report_id)
         if not text.strip():
-            raise AppError(422, "note_empty")
+            raise Unprocessable("note_empty")
         note = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
                 "visibility": "public" if public else "internal"}
-
-        async def write(session: Any) -> dict[str, Any] | None:
-            updated = await self._repo.update_versioned(report_id, None, {"updated_at": note["at"]}, {"notes": note},
-                                                        session)
-            if updated is not None and public:  # the author hears about replies, not internal notes
-                await self._changes.publish(ReportChange("reply", report, updated, note["at"], note["text"]), session)
-            return updated
-
-        return self._committed(await run_in_transaction(self._client, write))
-
-    @staticmethod
-    def _committed(updated: dict[str, Any] | None) -> dict[str, Any]:
-        if updated is None:  # another staff member changed the report between our read and our write
-            raise AppError(412, "precondition_failed")
-        return updated
+        # the author hears about replies, not internal notes: those publish no change
+        edit = ReportEdit("reply", {"updated_at": note["at"]}, {"notes": note}, public_note=note["text"]) if public \
+            else ReportEdit(None, {"updated_at": note["at"]}, {"notes": note})
+        return await self._writer.update(report, edit, actor=principal, at=note["at"], expected_version=None)

@@ -9,42 +9,24 @@ crash never leaves a flag without its record. Running them again changes nothing
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import AsyncMongoClient
-
-from api.audit.repository import AuditRepository
-from api.changes import ChangeKind, ReportChange, ReportChanges
-from api.db import run_in_transaction, utc_now
-from api.reports.repository import ReportRepository
+from api.changes import ChangeKind
+from api.db import utc_now
+from api.reports.writer import Audited, ReportEdit, ReportWriter
 from api.triage.workflow import SYSTEM
 
 BATCH = 500  # per run; the next run picks up the rest
 
 
 class TriageJobs:
-    def __init__(self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository,
-                 reopen_window_days: int, changes: ReportChanges) -> None:
-        self._client = client
-        self._changes = changes
-        self._repo = repo
-        self._audit = audit
+    def __init__(self, writer: ReportWriter, reopen_window_days: int) -> None:
+        self._writer = writer
         self._reopen_window = timedelta(days=reopen_window_days)
 
     async def _claim_each(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
                           action: str, kind: ChangeKind, now: datetime) -> int:
+        edit = ReportEdit(kind, fields, push, audit=Audited(action, lambda before: {"due_at": before.get("due_at")}))
         done = 0
-        while done < BATCH:
-            async def claim(session: Any) -> dict[str, Any] | None:
-                changed = await self._repo.claim_one_before(query, fields, push, session)
-                if changed is None:
-                    return None
-                before, after = changed
-                await self._audit.record(after["_id"], action, SYSTEM, SYSTEM, now, {"due_at": before.get("due_at")},
-                                         session)
-                await self._changes.publish(ReportChange(kind, before, after, now), session)
-                return after
-
-            if await run_in_transaction(self._client, claim) is None:
-                return done
+        while done < BATCH and await self._writer.claim(query, edit, now) is not None:
             done += 1
         return done
 

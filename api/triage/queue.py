@@ -18,8 +18,8 @@ from typing import Any, Literal
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from api.errors import AppError
-from api.triage.workflow import OPEN_STATUSES
+from api.domain import OPEN_STATUSES
+from api.errors import BadRequest
 
 CODE_PATTERN = re.compile(r"^HN-\d{4}-\d{6}$")
 
@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> tuple[ObjectId, datetime | None]:
         raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return ObjectId(raw["id"]), datetime.fromisoformat(raw["due"]) if raw.get("due") else None
     except (ValueError, KeyError, TypeError, InvalidId) as exc:
-        raise AppError(400, "cursor_invalid") from exc
+        raise BadRequest("cursor_invalid") from exc
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def build_query(filters: QueueFilters, cursor: str | None) -> QueuePlan:
         if cursor:
             last_id, last_due = decode_cursor(cursor)
             if last_due is None:
-                raise AppError(400, "cursor_invalid")
+                raise BadRequest("cursor_invalid")
             query["due_at"] = {"$gte": last_due}
             after = (last_due, last_id)
     else:

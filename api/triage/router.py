@@ -6,23 +6,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.audit.repository import AuditRepository
 from api.corrections.repository import CorrectionRepository
-from api.auth import STAFF_ROLES, Principal, require_roles
-from api.deps import DatabaseDep, ReportServiceDep
+from api.auth import Principal, require_roles
+from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, STATUSES, WORKING_ROLES
+from api.deps import DatabaseDep
 from api.errors import ERRORS
+from api.reports.access import etag, parse_report_id, view
+from api.reports.dependencies import ReportWriterDep
 from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
-from api.reports.service import etag, parse_report_id
 from api.triage.queue import QueueFilters
 from api.triage.actions import TriageActions
 from api.triage.schemas import NoteIn, PriorityChange, QueuePage, Reassignment, Recategorisation, StatusChange
-from api.triage.workflow import STATUSES
 from api.triage.service import TriageService, parse_if_match
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
-WORKING_ROLES = ("agency_staff", "triage_officer", "admin")
-ESCALATION_ROLES = ("triage_officer", "admin", "leadership")
 
 
 async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
@@ -33,23 +31,22 @@ async def expected_version(if_match: Annotated[str | None, Header(alias="If-Matc
 ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
-async def get_triage_service(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageService:
-    return TriageService(request.app.state.client, reports, ReportRepository(db), AuditRepository(db),
-                         request.app.state.report_changes)
+async def get_triage_service(db: DatabaseDep, writer: ReportWriterDep) -> TriageService:
+    return TriageService(ReportRepository(db), writer)
 
 
-async def get_triage_actions(request: Request, db: DatabaseDep, reports: ReportServiceDep) -> TriageActions:
+async def get_triage_actions(request: Request, db: DatabaseDep, writer: ReportWriterDep) -> TriageActions:
     state = request.app.state
-    return TriageActions(state.client, reports, ReportRepository(db), AuditRepository(db), CorrectionRepository(db),
-                         state.taxonomy, state.wards, state.sla, state.report_changes)
+    return TriageActions(ReportRepository(db), writer, CorrectionRepository(db), state.taxonomy, state.wards, state.sla)
 
 
 ActionsDep = Annotated[TriageActions, Depends(get_triage_actions)]
 WorkingStaff = Annotated[Principal, Depends(require_roles(*WORKING_ROLES))]
 
 
-def versioned_response(updated: dict, principal: Principal, reports) -> JSONResponse:
-    return JSONResponse(reports.view(updated, principal).model_dump(mode="json"), headers={"ETag": etag(updated)})
+def versioned_response(updated: dict, principal: Principal) -> JSONResponse:
+    """The changed report as this caller sees it, with its new ETag for the next If-Match."""
+    return JSONResponse(view(updated, principal).model_dump(mode="json"), headers={"ETag": etag(updated)})
 
 
 @router.get("/queue", response_model=QueuePage, responses=ERRORS, summary="Reports to work on, by deadline or age")
@@ -80,17 +77,16 @@ async def change_status(
     change: StatusChange,
     principal: WorkingStaff,
     service: Annotated[TriageService, Depends(get_triage_service)],
-    reports: ReportServiceDep,
     version: ExpectedVersion,
 ) -> JSONResponse:
     updated = await service.change_status(principal, parse_report_id(report_id), change, version)
-    return versioned_response(updated, principal, reports)
+    return versioned_response(updated, principal)
 
 
 @router.get("/escalations", response_model=QueuePage, responses=ERRORS,
             summary="Overdue open reports city-wide, most overdue first (triage officers, leadership)")
 async def get_escalations(
-    principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
+    principal: Annotated[Principal, Depends(require_roles(*CITY_WIDE_ROLES))],
     service: Annotated[TriageService, Depends(get_triage_service)],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -101,30 +97,29 @@ async def get_escalations(
 @router.post("/reports/{report_id}/assign", response_model=StaffReportOut, responses=ERRORS,
              summary="Reassign to another agency (reason required; If-Match)")
 async def reassign(report_id: str, body: Reassignment, principal: WorkingStaff, actions: ActionsDep,
-                   reports: ReportServiceDep, version: ExpectedVersion):
+                   version: ExpectedVersion):
     updated = await actions.reassign(principal, parse_report_id(report_id), body.agency, body.reason, version)
-    return versioned_response(updated, principal, reports)
+    return versioned_response(updated, principal)
 
 
 @router.post("/reports/{report_id}/category", response_model=StaffReportOut, responses=ERRORS,
              summary="Recategorise and route by the new category (reason required; If-Match)")
 async def recategorise(report_id: str, body: Recategorisation, principal: WorkingStaff, actions: ActionsDep,
-                       reports: ReportServiceDep, version: ExpectedVersion):
+                       version: ExpectedVersion):
     updated = await actions.recategorise(principal, parse_report_id(report_id), body.category, body.reason, version)
-    return versioned_response(updated, principal, reports)
+    return versioned_response(updated, principal)
 
 
 @router.post("/reports/{report_id}/priority", response_model=StaffReportOut, responses=ERRORS,
              summary="Set urgent/normal; due dates follow (If-Match)")
 async def set_priority(report_id: str, body: PriorityChange, principal: WorkingStaff, actions: ActionsDep,
-                       reports: ReportServiceDep, version: ExpectedVersion):
+                       version: ExpectedVersion):
     updated = await actions.set_priority(principal, parse_report_id(report_id), body.priority, body.reason, version)
-    return versioned_response(updated, principal, reports)
+    return versioned_response(updated, principal)
 
 
 @router.post("/reports/{report_id}/notes", response_model=StaffReportOut, responses=ERRORS,
              summary="Add an internal note or a public reply")
-async def add_note(report_id: str, body: NoteIn, principal: WorkingStaff, actions: ActionsDep,
-                   reports: ReportServiceDep):
+async def add_note(report_id: str, body: NoteIn, principal: WorkingStaff, actions: ActionsDep):
     updated = await actions.add_note(principal, parse_report_id(report_id), body.text, body.public)
-    return versioned_response(updated, principal, reports)
+    return versioned_response(updated, principal)

@@ -4,15 +4,13 @@ from dataclasses import replace
 from typing import Any
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient
 
-from api.audit.repository import AuditRepository
 from api.auth import Principal
-from api.changes import ReportChange, ReportChanges
-from api.db import run_in_transaction, utc_now
-from api.errors import AppError
+from api.db import utc_now
+from api.errors import AppError, Forbidden, PreconditionFailed, PreconditionRequired
+from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
-from api.reports.service import ReportService
+from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.queue import QueueFilters, build_query, encode_cursor
 from api.triage.schemas import QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
@@ -21,10 +19,10 @@ from api.triage.workflow import TransitionRefused, check_transition, next_deadli
 def parse_if_match(header: str | None) -> int:
     """The version in an If-Match ETag ("v7" or W/"v7"); 428 when absent, 412 when unreadable."""
     if header is None:
-        raise AppError(428, "precondition_required")
+        raise PreconditionRequired()
     value = header.strip().removeprefix("W/").strip('"')
     if not value.startswith("v") or not value[1:].isdigit():
-        raise AppError(412, "precondition_failed")
+        raise PreconditionFailed()
     return int(value[1:])
 
 
@@ -45,19 +43,15 @@ def _queue_item(report: dict[str, Any]) -> QueueItem:
 
 
 class TriageService:
-    def __init__(self, client: AsyncMongoClient, reports: ReportService, repo: ReportRepository, audit: AuditRepository,
-                 changes: ReportChanges) -> None:
-        self._client = client
-        self._changes = changes
-        self._reports = reports
+    def __init__(self, repo: ReportRepository, writer: ReportWriter) -> None:
         self._repo = repo
-        self._audit = audit
+        self._writer = writer
 
     async def queue(self, principal: Principal, filters: QueueFilters, cursor: str | None, limit: int) -> QueuePage:
         """Agency staff see their own agency's queue only; city-wide roles may pick any agency."""
         if principal.role == "agency_staff":
             if filters.agency not in (None, principal.agency):
-                raise AppError(403, "forbidden")
+                raise Forbidden()
             filters = replace(filters, agency=principal.agency)
         plan = build_query(filters, cursor)
         reports = await self._repo.queue(plan.query, plan.sort, plan.keep, limit + 1)
@@ -67,9 +61,8 @@ class TriageService:
 
     async def change_status(self, principal: Principal, report_id: ObjectId, change: StatusChange,
                             expected_version: int) -> dict[str, Any]:
-        report = await self._reports.get_visible(principal, report_id)
-        if report["version"] != expected_version:  # preconditions first (RFC 9110): a stale view is 412, not 409
-            raise AppError(412, "precondition_failed")
+        report = await load_visible(self._repo, principal, report_id)
+        require_version(report, expected_version)
         try:
             check_transition(report["status"], change.status, principal.role,
                              is_author=report["resident_uid"] == principal.uid, public_note=change.public_note)
@@ -80,24 +73,13 @@ class TriageService:
                  "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note,
                  # the deadlines in force when it happened: on-time statistics are replayed from these
                  "due_acknowledge_at": report.get("due_acknowledge_at"), "due_resolve_at": report.get("due_resolve_at")}
-
-        async def write(session: Any) -> dict[str, Any] | None:
-            deadline_field = next_deadline_field(change.status)
-            due_at = report.get(deadline_field) if deadline_field else None
-            fields = {"status": change.status, "updated_at": now, "due_at": due_at,
-                      "overdue": due_at is not None and due_at < now}
-            if change.status == "resolved":
-                fields["resolved_at"] = now
-            fields["resolved_open_since"] = now if change.status == "resolved" else None  # auto-close clock
-            updated = await self._repo.update_versioned(report_id, expected_version, fields,
-                                                        {"status_history": entry}, session)
-            if updated is not None:
-                await self._audit.record(report_id, "status", principal.uid, principal.role, now,
-                                         {"from": report["status"], "to": change.status}, session)
-                await self._changes.publish(ReportChange("status", report, updated, now, change.public_note), session)
-            return updated
-
-        updated = await run_in_transaction(self._client, write)
-        if updated is None:  # another staff member won the race between our read and our write
-            raise AppError(412, "precondition_failed")
-        return updated
+        deadline_field = next_deadline_field(change.status)
+        due_at = report.get(deadline_field) if deadline_field else None
+        fields = {"status": change.status, "updated_at": now, "due_at": due_at,
+                  "overdue": due_at is not None and due_at < now}
+        if change.status == "resolved":
+            fields["resolved_at"] = now
+        fields["resolved_open_since"] = now if change.status == "resolved" else None  # auto-close clock
+        edit = ReportEdit("status", fields, {"status_history": entry}, public_note=change.public_note,
+                          audit=Audited("status", {"from": report["status"], "to": change.status}))
+        return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)

@@ -10,11 +10,9 @@ is adding a row, and the tests walk the whole table (legal and illegal pairs, ev
 
 from dataclasses import dataclass
 
-STATUSES = ("received", "assigned", "in_progress", "resolved", "closed", "rejected", "reopened")
-OPEN_STATUSES = ("received", "assigned", "in_progress", "reopened")
+from api.domain import STATUSES, TRIAGE_ROLES, WORKING_ROLES, Role, Status
+
 SYSTEM = "system"  # the service itself: routing at intake, the auto-close job
-STAFF_WHO_WORK = ("agency_staff", "triage_officer", "admin")
-TRIAGE = ("triage_officer", "admin")
 
 
 @dataclass(frozen=True)
@@ -25,16 +23,16 @@ class Transition:
 
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    ("received", "assigned"): Transition(roles=(*TRIAGE, SYSTEM)),
-    ("received", "rejected"): Transition(roles=TRIAGE, public_note_required=True),
-    ("assigned", "in_progress"): Transition(roles=STAFF_WHO_WORK),
-    ("assigned", "rejected"): Transition(roles=STAFF_WHO_WORK, public_note_required=True),
-    ("in_progress", "resolved"): Transition(roles=STAFF_WHO_WORK, public_note_required=True),
-    ("in_progress", "rejected"): Transition(roles=STAFF_WHO_WORK, public_note_required=True),
-    ("resolved", "closed"): Transition(roles=(*TRIAGE, SYSTEM)),
-    ("resolved", "reopened"): Transition(roles=("resident",), public_note_required=True, author_only=True),
-    ("reopened", "assigned"): Transition(roles=(*TRIAGE, SYSTEM)),
-    ("reopened", "in_progress"): Transition(roles=STAFF_WHO_WORK),
+    ("received", "assigned"): Transition(roles=(*TRIAGE_ROLES, SYSTEM)),
+    ("received", "rejected"): Transition(roles=TRIAGE_ROLES, public_note_required=True),
+    ("assigned", "in_progress"): Transition(roles=WORKING_ROLES),
+    ("assigned", "rejected"): Transition(roles=WORKING_ROLES, public_note_required=True),
+    ("in_progress", "resolved"): Transition(roles=WORKING_ROLES, public_note_required=True),
+    ("in_progress", "rejected"): Transition(roles=WORKING_ROLES, public_note_required=True),
+    ("resolved", "closed"): Transition(roles=(*TRIAGE_ROLES, SYSTEM)),
+    ("resolved", "reopened"): Transition(roles=(Role.RESIDENT,), public_note_required=True, author_only=True),
+    ("reopened", "assigned"): Transition(roles=(*TRIAGE_ROLES, SYSTEM)),
+    ("reopened", "in_progress"): Transition(roles=WORKING_ROLES),
 }
 
 
@@ -64,9 +62,9 @@ def check_transition(current: str, target: str, role: str, *, is_author: bool = 
 
 def next_deadline_field(status: str) -> str | None:
     """Which due date the queue sorts by in a status: acknowledging, then resolving, then none."""
-    if status in ("received", "assigned", "reopened"):
+    if status in (Status.RECEIVED, Status.ASSIGNED, Status.REOPENED):
         return "due_acknowledge_at"
-    return "due_resolve_at" if status == "in_progress" else None
+    return "due_resolve_at" if status == Status.IN_PROGRESS else None
 
 
 def allowed_targets(current: str, role: str) -> list[str]:

@@ -1,5 +1,7 @@
 """Probes and the problem+json shape of framework errors."""
 
+import pytest
+
 from tests.factories import auth_headers, new_uid
 
 
@@ -8,6 +10,7 @@ def test_healthz_and_readyz(client):
     assert client.get("/readyz").json() == {"status": "ready"}
 
 
+@pytest.mark.slow  # waits out the database timeout, ~7 s
 def test_readyz_is_red_when_the_database_is_unreachable(make_client, settings):
     from api.embedded import free_port
 

@@ -8,9 +8,12 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 from api.embedded import free_port
 from tests.factories import report_form
+
+pytestmark = pytest.mark.slow  # each test runs the console script in a process
 
 
 def _env(tmp_path, **extra):

@@ -99,6 +99,7 @@ def test_obvious_reports(classifier: Classifier, text: str, category: str) -> No
     assert classifier.predict([text])[0].category == category
 
 
+@pytest.mark.slow  # runs the evaluation in a process
 def test_evaluate_cli_schema(tmp_path: Path, dev_sample: list[dict]) -> None:
     data = tmp_path / "small.jsonl"
     rows = [{"text": r["text"], "category": r["category"], "variant": r["variant"]} for r in dev_sample[:36]]

@@ -23,6 +23,7 @@ def small_head() -> tuple[TfidfClassifier, list[str]]:
     return head, [r["text"] for r in dev]
 
 
+@pytest.mark.slow  # trains a head (~16 s, module fixture)
 def test_ngram_head_round_trips_without_pickle(tmp_path: Path, small_head) -> None:
     head, texts = small_head
     head.save(tmp_path)
@@ -54,6 +55,7 @@ def test_mixture_is_the_weighted_mean_of_member_probabilities() -> None:
     assert sharpened.predict(["t"])[0].confidence > 0.8
 
 
+@pytest.mark.slow  # trains a head (~16 s, module fixture)
 def test_members_must_share_labels(small_head) -> None:
     head, _ = small_head
     other = TfidfClassifier()

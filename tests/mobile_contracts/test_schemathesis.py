@@ -79,6 +79,7 @@ def exercise(operation, base_url, session, headers, report_ids) -> None:
     run()
 
 
+@pytest.mark.slow  # every operation over HTTP, ~30 s
 def test_every_v1_operation_answers_within_its_contract(live_app):
     app, base_url = live_app
     schema = schemathesis.openapi.from_dict(app.openapi()).include(path_regex=r"^/v\d+/")

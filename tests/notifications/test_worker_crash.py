@@ -10,7 +10,11 @@ import sys
 import time
 from collections import Counter, defaultdict
 
+import pytest
+
 from tests.factories import file_report, new_uid, register_device, resolve, drain_outbox
+
+pytestmark = pytest.mark.slow  # starts and kills worker processes
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 BATCH = 8

@@ -1,8 +1,11 @@
 """Reports acknowledged with 201 survive the database process being killed (SIGKILL) and restarted."""
 
+import pytest
 from pymongo import MongoClient
 
 from tests.factories import auth_headers, new_uid, report_form
+
+pytestmark = pytest.mark.slow  # starts and crashes its own database process (own_mongo)
 
 
 def test_acknowledged_reports_survive_a_database_crash(make_client, settings, own_mongo):

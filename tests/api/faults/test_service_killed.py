@@ -23,6 +23,8 @@ from pymongo import MongoClient
 from api.embedded import free_port
 from tests.factories import PROJECT_ID, auth_headers, image_bytes, new_uid, photo_files, report_form
 
+pytestmark = pytest.mark.slow  # starts and kills service processes
+
 ROOT = Path(__file__).resolve().parents[3]
 
 

@@ -20,6 +20,8 @@ from PIL import Image
 from api.photos.processing import PhotoLimits, PhotoRejected, _register_heif, process_photo
 from tests.factories import image_bytes
 
+pytestmark = pytest.mark.slow  # a process pool, thousands of decodes
+
 CASE_TIMEOUT_S = 10
 LIMITS = PhotoLimits(max_bytes=2 * 1024 * 1024, max_pixels=4_000_000, display_long_side=256, thumbnail_long_side=64)
 CLEAN_REFUSALS = {(413, "photo_too_large"), (413, "photo_too_many_pixels"), (415, "photo_unsupported_type"),

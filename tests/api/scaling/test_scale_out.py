@@ -13,10 +13,13 @@ import time
 from collections import Counter
 
 import httpx
+import pytest
 
 from api.embedded import free_port
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
 from tests.factories import auth_headers, new_uid, register_device, report_form, drain_outbox
+
+pytestmark = pytest.mark.slow  # two API processes and two workers
 
 FLOOD = "Nước ngập sâu quá đầu gối trên phố Thái Hà, xe máy chết máy hàng loạt"
 REPORTS = 40

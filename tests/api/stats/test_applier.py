@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from pymongo import MongoClient
 
 from api.db import make_client
@@ -71,6 +72,7 @@ def test_two_racing_appliers_apply_each_change_once(client, settings, sync_db):
     assert total == 12
 
 
+@pytest.mark.slow  # kills an applier process
 def test_an_applier_killed_mid_batch_loses_and_doubles_nothing(client, settings, sync_db, mongo_server):
     """Killed while its batch's commit hangs: the server may still commit it, or not; either way all
     of the batch or none of it counts, and the next applier counts exactly the rest.

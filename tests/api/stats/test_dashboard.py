@@ -50,6 +50,7 @@ def browser():
     driver.quit()
 
 
+@pytest.mark.slow  # a headless Chromium
 def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path):
     reports = [file_report(client, POTHOLE) for _ in range(3)] + [file_report(client, GARBAGE) for _ in range(2)]
     resolve(client, reports[0]["id"], "construction_dept")

@@ -7,6 +7,7 @@ ratings, overdue flags) go through the real API on SecantusDB; every action may 
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
@@ -61,6 +62,7 @@ def act(client, sync_db, reports, action, pick, other):
         client.portal.call(client.app.state.worker.jobs["overdue"])
 
 
+@pytest.mark.slow  # property test, ~40 s
 def test_rollups_always_equal_a_recomputation(client, sync_db):
     @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integers(0, 50)), min_size=1, max_size=15))

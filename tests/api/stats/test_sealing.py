@@ -20,6 +20,8 @@ from classifiers.routing.wards import WardIndex
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
 from tests.factories import apply_statistics, file_report, resolve, staff_headers, stored_report
 
+pytestmark = pytest.mark.slow  # a seeded history per test (6-15 s), one runs the CLI in a process
+
 LEADER = staff_headers("leadership")
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # construction_dept
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"  # urenco

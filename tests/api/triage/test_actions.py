@@ -134,6 +134,7 @@ def test_escalations_list_overdue_reports_for_triage_and_leadership(client, sync
     assert client.get("/v1/triage/escalations", headers=auth_headers(new_uid())).status_code == 403
 
 
+@pytest.mark.slow  # runs the export command in a process
 def test_export_corrections_command_writes_jsonl(unsure_client, settings, tmp_path):
     report = file_report(unsure_client, DRAIN)
     act(unsure_client, report["id"], "category", {"category": "flooding_drainage", "reason": "x"},

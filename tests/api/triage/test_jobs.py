@@ -8,6 +8,8 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
+
 from api.db import make_client, utc_now
 from api.worker import Worker, standard_jobs
 from tests.factories import file_report, resolve, staff_headers
@@ -74,6 +76,7 @@ def test_jobs_are_served_by_indexes(client, sync_db):
         assert "IXSCAN" in plan and "COLLSCAN" not in plan
 
 
+@pytest.mark.slow  # runs the worker command in a process
 def test_worker_command_runs_one_round(client, settings, sync_db):
     late = file_report(client, POTHOLE)
     make_late(sync_db, [late["code"]])

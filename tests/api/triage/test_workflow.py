@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from api.triage.workflow import STATUSES, SYSTEM, TRANSITIONS, TransitionRefused, allowed_targets, check_transition
+from api.domain import STATUSES
+from api.triage.workflow import SYSTEM, TRANSITIONS, TransitionRefused, allowed_targets, check_transition
 
 ROLES = ("resident", "agency_staff", "triage_officer", "leadership", "admin", SYSTEM)
 NOTE = "Đã vá ổ gà, mời bà con kiểm tra."

@@ -1,0 +1,124 @@
+"""Who may see a report, loading it or answering 404, and how it looks to each role.
+
+Kept apart from intake: triage, duplicates, feedback and photos only need "may this person
+see this report, and what do they see", not the ~13 collaborators that filing one takes.
+Whoever may not see a report gets the same 404 as for one that does not exist, so ids
+reveal nothing.
+"""
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from fastapi import Depends
+
+from api.auth import CurrentPrincipal, Principal
+from api.deps import DatabaseDep
+from api.domain import CITY_WIDE_ROLES, TRIAGE_ROLES, Role
+from api.errors import NotFound
+from api.reports.repository import ReportRepository
+from api.reports.schemas import (
+    InternalNoteOut, Location, PhotoOut, ReplyOut, ReportOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut,
+    WardOut,
+)
+
+
+class ReportNotFound(NotFound, key="report_not_found"):
+    """Also for a report the caller may not see."""
+
+
+def parse_report_id(raw: str) -> ObjectId:
+    try:
+        return ObjectId(raw)
+    except (InvalidId, TypeError) as exc:
+        raise ReportNotFound() from exc
+
+
+def can_see(principal: Principal, report: Mapping[str, Any]) -> bool:
+    """City-wide roles see everything; agency staff their agency's reports; residents their own."""
+    if principal.role in CITY_WIDE_ROLES:
+        return True
+    if principal.role == Role.AGENCY_STAFF:
+        return report.get("agency") == principal.agency
+    return report["resident_uid"] == principal.uid
+
+
+async def load_visible(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+    """The report if this caller may see it; otherwise 404."""
+    report = await repo.get(report_id)
+    if report is None or not can_see(principal, report):
+        raise ReportNotFound()
+    return report
+
+
+async def load_own(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+    """The report if this caller filed it (rating, reopening: the author's acts, whatever their role)."""
+    report = await repo.get(report_id)
+    if report is None or report["resident_uid"] != principal.uid:
+        raise ReportNotFound()
+    return report
+
+
+async def visible_report(report_id: str, principal: CurrentPrincipal, db: DatabaseDep) -> dict[str, Any]:
+    return await load_visible(ReportRepository(db), principal, parse_report_id(report_id))
+
+
+VisibleReport = Annotated[dict[str, Any], Depends(visible_report)]
+"""The ``{report_id}`` of the path, loaded, if the caller may see it; 404 otherwise."""
+
+
+def etag(report: Mapping[str, Any]) -> str:
+    return f'"v{report.get("version", 1)}"'
+
+
+def photo_urls(photo_id: str) -> tuple[str, str]:
+    return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
+
+
+def view(report: Mapping[str, Any], principal: Principal) -> ReportOut:
+    """The report as this caller may see it: staff get the working view, residents the public one."""
+    public = public_view(report)
+    return staff_view(public, report, principal) if principal.is_staff else public
+
+
+def public_view(report: Mapping[str, Any]) -> ReportOut:
+    """The author's view: their exact location, the public history, no staff identities."""
+    lng, lat = report["location"]["coordinates"]
+    return ReportOut(
+        id=str(report["_id"]), code=report["code"], status=report["status"],
+        description=report["description"], category=report.get("category_hint"),
+        location=Location(lat=lat, lng=lng, accuracy_m=report.get("accuracy_m")),
+        address=report.get("address"),
+        ward=WardOut(**report["ward"]) if report.get("ward") else None,
+        photos=[_photo_out(p) for p in report.get("photos", [])],
+        status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"))
+                        for e in report.get("status_history", [])],
+        routing=report.get("routing"),
+        replies=[ReplyOut(at=n["at"], text=n["text"]) for n in report.get("notes", []) if n["visibility"] == "public"],
+        rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
+        created_at=report["created_at"], updated_at=report["updated_at"],
+    )
+
+
+def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principal) -> StaffReportOut:
+    """Like Huế's Hue-S: the handling agency never learns who reported; triage officers do."""
+    sees_resident = principal.role in TRIAGE_ROLES
+    history = [StaffStatusEntryOut(
+        status=e["status"], at=e["at"], note=e.get("public_note"), by_role=e.get("by_role"),
+        by_uid=e.get("by_uid") if (e.get("by_role") != Role.RESIDENT or sees_resident) else None,
+        internal_note=e.get("internal_note")) for e in report.get("status_history", [])]
+    return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
+                          resident_uid=report["resident_uid"] if sees_resident else None,
+                          agency=report.get("agency"), classification=report.get("classification"),
+                          priority=report.get("priority"), due_acknowledge_at=report.get("due_acknowledge_at"),
+                          due_resolve_at=report.get("due_resolve_at"), overdue=report.get("overdue", False),
+                          internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
+                                                          text=n["text"])
+                                          for n in report.get("notes", []) if n["visibility"] == "internal"],
+                          version=report.get("version", 1))
+
+
+def _photo_out(ref: Mapping[str, Any]) -> PhotoOut:
+    url, thumbnail_url = photo_urls(ref["id"])
+    return PhotoOut(id=ref["id"], url=url, thumbnail_url=thumbnail_url, width=ref["width"], height=ref["height"])

@@ -1,0 +1,41 @@
+"""The reports feature's request-scoped collaborators, built from what the lifespan keeps.
+
+Apart from ``api.deps`` (infrastructure) so that ``api.reports.access`` can use it without
+an import cycle through intake.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.audit.repository import AuditRepository
+from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep
+from api.duplicates.finder import DuplicateFinder, DuplicateRules
+from api.idempotency.repository import IdempotencyRepository
+from api.reports.repository import ReportRepository
+from api.reports.service import ReportService
+from api.reports.writer import ReportWriter
+
+
+async def get_report_writer(request: Request, db: DatabaseDep) -> ReportWriter:
+    return ReportWriter(request.app.state.client, ReportRepository(db), AuditRepository(db),
+                        request.app.state.report_changes)
+
+
+ReportWriterDep = Annotated[ReportWriter, Depends(get_report_writer)]
+
+
+async def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
+                             rate_limiter: RateLimiterDep, writer: ReportWriterDep) -> ReportService:
+    state = request.app.state
+    return ReportService(
+        writer=writer, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
+        photos=photos, rate_limiter=rate_limiter, taxonomy=state.taxonomy,
+        wards=state.wards, settings=settings, codes=state.report_codes,
+        classifier=state.report_classifier, sla=state.sla,
+        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules(
+            settings.duplicate_radius_m, settings.duplicate_window_days, settings.duplicate_min_similarity)),
+    )
+
+
+ReportServiceDep = Annotated[ReportService, Depends(get_report_service)]

@@ -1,0 +1,141 @@
+"""The one way a report is written: intake's insert and every later versioned change.
+
+A report change is more than its update. In one transaction it is: a compare-and-set on
+the report's version (so two staff members never both win), the audit record of who did
+what, the caller's own records that must exist exactly when the change does (a correction,
+moved followers), and exactly one published ``ReportChange`` (the outbox and the change log
+listen to it). Written out in every feature, one of those steps was bound to be forgotten
+in the next; here each feature says *what* changes and the writer does the rest the same way.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from api.audit.repository import AuditRepository
+from api.changes import ChangeKind, ReportChange, ReportChanges
+from api.db import run_in_transaction
+from api.errors import AppError, PreconditionFailed
+from api.reports.repository import ReportRepository
+from api.triage.workflow import SYSTEM
+
+AlsoWrite = Callable[[dict[str, Any], AsyncClientSession], Awaitable[None]]
+AuditDetails = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+class Actor(Protocol):
+    """Who made a change, as the audit log records it (a ``Principal``, or the system)."""
+
+    @property
+    def uid(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The service itself (periodic jobs): it has no uid, the audit log names it ``system``."""
+
+    uid: str = SYSTEM
+    role: str = SYSTEM
+
+
+@dataclass(frozen=True)
+class Audited:
+    """The audit record a change leaves. ``details`` may be computed from the report before
+    the change, for jobs that only see the report once they have claimed it."""
+
+    action: str
+    details: AuditDetails
+
+
+@dataclass(frozen=True)
+class ReportEdit:
+    """What one change does to a report and what it leaves behind in the same transaction.
+
+    ``kind`` None publishes nothing: only an internal note, which nobody outside the staff
+    hears of and no statistic counts.
+    """
+
+    kind: ChangeKind | None
+    fields: dict[str, Any]
+    push: dict[str, Any] | None = None
+    audit: Audited | None = None
+    public_note: str | None = None
+    also: AlsoWrite | None = None
+
+
+def require_version(report: Mapping[str, Any], expected_version: int) -> None:
+    """Preconditions first (RFC 9110): a stale view is 412 before any rule is checked (409, 403)."""
+    if report["version"] != expected_version:
+        raise PreconditionFailed()
+
+
+class ReportWriter:
+    def __init__(self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository,
+                 changes: ReportChanges) -> None:
+        self._client = client
+        self._repo = repo
+        self._audit = audit
+        self._changes = changes
+
+    async def create(self, report: dict[str, Any], at: datetime, also: AlsoWrite | None = None) -> None:
+        """Intake: the new report, its ``received`` change and the caller's records, all or nothing.
+
+        ``DuplicateKeyError`` (a replayed idempotency key, a code taken) reaches the caller.
+        """
+        async def write(session: AsyncClientSession) -> None:
+            await self._repo.insert(report, session)
+            await self._changes.publish(ReportChange("received", None, report, at), session)
+            if also is not None:
+                await also(report, session)
+
+        await run_in_transaction(self._client, write)
+
+    async def update(self, report: dict[str, Any], edit: ReportEdit, *, actor: Actor, at: datetime,
+                     expected_version: int | None, condition: dict[str, Any] | None = None,
+                     lost: Callable[[], AppError] = PreconditionFailed) -> dict[str, Any]:
+        """Apply ``edit`` to ``report`` (as the caller read it) if its version is still
+        ``expected_version`` (None: additive changes that cannot lose anyone's update) and
+        ``condition`` holds; otherwise raise ``lost()``: by default 412, someone else changed it
+        between our read and our write. Returns the report after the change."""
+        async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+            updated = await self._repo.update_versioned(report["_id"], expected_version, edit.fields, edit.push,
+                                                        session, condition)
+            if updated is not None:
+                await self._follow_up(report, updated, edit, actor, at, session)
+            return updated
+
+        updated = await run_in_transaction(self._client, write)
+        if updated is None:
+            raise lost()
+        return updated
+
+    async def claim(self, query: dict[str, Any], edit: ReportEdit, at: datetime) -> dict[str, Any] | None:
+        """Jobs: apply ``edit`` to one report still matching ``query``, as the system; None when
+        none does. The claim is atomic, so any number of workers never change a report twice."""
+        async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+            changed = await self._repo.claim_one_before(query, edit.fields, edit.push, session)
+            if changed is None:
+                return None
+            before, after = changed
+            await self._follow_up(before, after, edit, SystemActor(), at, session)
+            return after
+
+        return await run_in_transaction(self._client, write)
+
+    async def _follow_up(self, before: dict[str, Any], after: dict[str, Any], edit: ReportEdit, actor: Actor,
+                         at: datetime, session: AsyncClientSession) -> None:
+        if edit.also is not None:
+            await edit.also(after, session)
+        if edit.audit is not None:
+            details = edit.audit.details(before) if callable(edit.audit.details) else edit.audit.details
+            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, dict(details),
+                                     session)
+        if edit.kind is not None:
+            await self._changes.publish(ReportChange(edit.kind, before, after, at, edit.public_note), session)
