@@ -67,7 +67,7 @@ def test_a_database_that_keeps_failing_commits_gets_a_503_within_the_time_limit(
             admin.admin.command("configureFailPoint", "failCommand", mode="off")
         db = admin[settings.database_name]
         assert response.status_code == 503, response.text
-        assert elapsed < TRANSACTION_TIME_LIMIT_S + 3
+        assert elapsed < TRANSACTION_TIME_LIMIT_S + 5  # the photo pipeline and the classifier come first
         assert db.reports.count_documents({}) == 0
         assert db.idempotency_keys.count_documents({}) == 0
         assert db["photos.files"].count_documents({}) == 0 and db["photos.chunks"].count_documents({}) == 0

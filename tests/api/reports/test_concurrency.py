@@ -7,6 +7,7 @@ counters and some answered 503; each request here must succeed the first time.
 import asyncio
 
 import httpx
+import pytest
 
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
 from tests.factories import apply_statistics, auth_headers, new_uid, report_form, staff_headers
@@ -20,6 +21,7 @@ async def burst(base: str, requests) -> list[httpx.Response]:  # noqa: ANN001
         return list(await asyncio.gather(*(request(http) for request in requests)))
 
 
+@pytest.mark.slow  # a served app under a burst
 def test_thirty_concurrent_intakes_all_succeed_and_are_counted_once(client, settings, sync_db):
     def intake(n: int):
         form = report_form(description=f"{FLOOD} ({n})", lat=21.0031 + n * 1e-6, lng=105.8201)
