@@ -77,10 +77,8 @@ def _log_delivery(delivery: _Delivery) -> None:
 class OutboxDispatcher:
     def __init__(self, outbox: OutboxRepository, devices: DeviceRepository, followers: FollowerRepository,
                  sender: PushSender, *, batch_size: int = 500, lease: timedelta = timedelta(seconds=60),
-                 retry: RetryPolicy = RetryPolicy(), retention: timedelta = timedelta(days=7),
-                 concurrency: int = 1) -> None:
+                 retry: RetryPolicy = RetryPolicy(), retention: timedelta = timedelta(days=7)) -> None:
         self._outbox = outbox
-        self._concurrency = concurrency
         self._devices = devices
         self._followers = followers
         self._sender = sender
@@ -109,29 +107,14 @@ class OutboxDispatcher:
         return len(events)
 
     async def run_forever(self, poll_s: float) -> None:
-        """``concurrency`` loops of batches: back to back while batches come full, else a ``poll_s`` pause.
-
-        The pause after a partial batch lets the next one fill: under a burst, many small
-        rounds would each pay the fixed reads of a claim (measured on SecantusDB: the database,
-        not the API, was the storm's bottleneck), for at most ``poll_s`` more latency per push.
-
-        One loop alternates database work (claim, devices, settle) and FCM calls, so each waits
-        for the other; with two, one loop's database work overlaps the other's sends. Each batch
-        is leased to its own owner, so loops never share an event, and a report's events still
-        go one at a time (only the undelivered head of each order key is claimable).
-        """
-        async with asyncio.TaskGroup() as loops:
-            for _ in range(self._concurrency):
-                loops.create_task(self._loop(poll_s))
-
-    async def _loop(self, poll_s: float) -> None:
+        """Back-to-back batches while there is work; a short sleep when the outbox is empty."""
         while True:
             try:
                 handled = await self.run_once()
             except Exception:  # the database away, a sender bug: log, wait, try again
                 log.exception("outbox round failed")
                 handled = 0
-            if handled < self._batch_size:
+            if not handled:
                 await asyncio.sleep(poll_s)
 
     async def _prepare(self, events: list[dict[str, Any]]) -> list[_Delivery]:

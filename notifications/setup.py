@@ -26,4 +26,4 @@ def build_dispatcher(db: AsyncDatabase, settings: Settings, sender: PushSender) 
         OutboxRepository(db), DeviceRepository(db), FollowerRepository(db), sender,
         batch_size=settings.outbox_batch_size, lease=timedelta(seconds=settings.outbox_lease_s),
         retry=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s, settings.outbox_backoff_cap_s),
-        retention=timedelta(days=settings.outbox_retention_days), concurrency=settings.outbox_concurrency)
+        retention=timedelta(days=settings.outbox_retention_days))
