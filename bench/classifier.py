@@ -1,6 +1,6 @@
 """Benchmark report classifiers against the serving and quality targets of issue 15, in one run.
 
-    python bench/classifier.py [--model DIR ...] [--n 200] [--json OUT]
+    python bench/classifier.py [--model DIR ...] [--n 200] [--threads N] [--json OUT]
 
 Every ``--model`` directory (default: the shipped one) and a char TF-IDF + LR baseline
 (trained here in seconds on train + the training voices, calibrated on the style-shifted dev
@@ -72,6 +72,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", action="append", default=None, help="model directory (repeatable; default: shipped)")
     p.add_argument("--n", type=int, default=200, help="texts for the single-report latency")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (default: torch's choice, one per core); 1 is far faster when other "
+                        "processes share the cores (measured 23 ms vs 353 ms p50 at load average 7 on 2 cores)")
     p.add_argument("--json", default=None, help="also write the results here")
     args = p.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -79,6 +82,9 @@ def main() -> None:
     texts = [r["text"] for r in shifted]
 
     import torch  # imported before the RSS baseline: the library itself is not the model's cost
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     from classifiers.loader import DEFAULT_MODEL_DIR, load_classifier
 
