@@ -7,7 +7,7 @@ the result, so nothing is tuned to dev) beats either alone, for well under a mil
 more per report. The n-gram head lives in ``<model_dir>/ngram/`` and is switched on by
 ``<model_dir>/ensemble.json``, which also holds the mixture's auto-routing threshold.
 
-    python -m classifiers.ensemble --data train.jsonl --dev dev.jsonl --model DIR
+    python -m classifiers.ensemble --data train.jsonl [voices.jsonl ...] --dev dev.jsonl [...] --model DIR
 
 adds (or refits) the head of an existing model directory; ``classifiers.train --ngram-head``
 does the same at the end of training.
@@ -69,7 +69,8 @@ def load_ensemble(model_dir: Path, transformer) -> EnsembleClassifier:
                               f"{transformer.model_version}+{ngram.model_version}", spec["temperature"])
 
 
-def attach_ngram_head(model_dir: Path, train_rows: list[dict], dev_rows: list[dict], seed: int = 13) -> dict:
+def attach_ngram_head(model_dir: Path, train_rows: list[dict], dev_rows: list[dict], seed: int = 13,
+                      fitted_on: str = "dev") -> dict:
     """Fit the n-gram head, save it, fit the mixture's threshold on dev; returns the dev report."""
     from classifiers.transformer import TransformerClassifier
 
@@ -86,7 +87,7 @@ def attach_ngram_head(model_dir: Path, train_rows: list[dict], dev_rows: list[di
     threshold = pick_threshold(probabilities.max(1), (probabilities.argmax(1) == y).astype(float), target_precision=0.95)
     (model_dir / ENSEMBLE_FILE).write_text(json.dumps(
         {"members": ["transformer", NGRAM_DIR], "weights": [0.5, 0.5], "temperature": temperature,
-         "threshold": threshold, "target_precision": 0.95, "fitted_on": "dev"}, indent=2) + "\n")
+         "threshold": threshold, "target_precision": 0.95, "fitted_on": fitted_on}, indent=2) + "\n")
     return report(dev_categories, predictions_from_probabilities(probabilities, ensemble.labels), threshold,
                   variants_of(dev_rows))
 
@@ -105,13 +106,15 @@ def update_card(model_dir: Path, dev_report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, help="training JSONL (text, category)")
-    p.add_argument("--dev", required=True, help="dev JSONL: calibration and threshold")
+    p.add_argument("--data", required=True, nargs="+", help="training JSONL files (text, category), concatenated")
+    p.add_argument("--dev", required=True, nargs="+", help="dev JSONL files: calibration and threshold (the style-shifted dev)")
     p.add_argument("--model", required=True, help="a transformers model directory written by classifiers.train")
     p.add_argument("--seed", type=int, default=13)
     args = p.parse_args(argv)
     model_dir = Path(args.model)
-    update_card(model_dir, attach_ngram_head(model_dir, read_jsonl(args.data), read_jsonl(args.dev), args.seed))
+    update_card(model_dir, attach_ngram_head(model_dir, [row for path in args.data for row in read_jsonl(path)],
+                                             [row for path in args.dev for row in read_jsonl(path)], args.seed,
+                                             fitted_on=" + ".join(Path(path).name for path in args.dev)))
 
 
 if __name__ == "__main__":

