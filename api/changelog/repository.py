@@ -11,7 +11,7 @@ per consumer on that field serves the polling (as the outbox's ``claimable_at`` 
 field's value (the change's time) orders the polling and measures the lag.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -22,7 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 REPORT_CHANGES = "report_changes"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONSUMERS = ("stats",)
-RETENTION_S = 30 * 24 * 3600  # applied records are kept a month for audits and replays, then expire
+RETENTION = timedelta(days=30)  # applied records are kept a month for audits and replays, then expire
 
 
 class ChangesTakenElsewhere(Exception):
@@ -69,7 +69,7 @@ class ChangeLogRepository:
         race sees fewer matches and aborts (``ChangesTakenElsewhere``) instead of counting twice.
         """
         field = due_field(consumer)
-        expires_at = datetime.fromtimestamp(now.timestamp() + RETENTION_S, UTC)
+        expires_at = now + RETENTION
         result = await self._changes.bulk_write(
             [UpdateOne({"_id": change_id, field: {"$gte": EPOCH}},
                        {"$unset": {field: ""}, "$set": {f"{consumer}_applied_at": now, "expires_at": expires_at}})

@@ -37,7 +37,6 @@ class StatsApplier:
         self._changes = ChangeLogRepository(db)
         self._stats = StatsRepository(db)
         self._batch_size = batch_size
-        self.applied_lags_s: list[float] = []  # change → applied, of the last batch (benchmarks read it)
 
     async def apply_once(self) -> int:
         """Apply the oldest pending records, up to one batch, in one transaction; returns how many."""
@@ -58,7 +57,6 @@ class StatsApplier:
             await run_in_transaction(self._client, write)
         except ChangesTakenElsewhere:  # another applier won some of them; re-read on the next round
             return 0
-        self.applied_lags_s = [(now - record["at"]).total_seconds() for record in records]
         return len(records)
 
     async def drain(self) -> int:
