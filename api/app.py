@@ -27,7 +27,7 @@ from api.duplicates.router import router as duplicates_router
 from api.feedback.router import router as feedback_router
 from api.devices.repository import DeviceRepository
 from api.devices.router import router as devices_router
-from api.errors import install_error_handlers
+from api.errors import declare_problem_schemas, install_error_handlers
 from api.health.router import router as health_router
 from api.idempotency.repository import IdempotencyRepository
 from api.input_guard import reject_operator_keys
@@ -155,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics(settings.metrics_cache_s)  # no I/O; the middleware needs it now
     install_error_handlers(app)
+    declare_problem_schemas(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
     for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,

@@ -14,13 +14,55 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pydantic import BaseModel, Field
+
 from api.i18n import has_message, negotiate_locale, translate
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-_PROBLEM_DOC = {"description": "Problem details (RFC 9457), translated", "content": {PROBLEM_JSON: {}}}
+_PROBLEM_DOC = {"description": "Problem details (RFC 9457), translated",
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 ERRORS: dict[int | str, dict[str, Any]] = {code: _PROBLEM_DOC for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)}
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The bad field, dotted for nested ones (e.g. lat, photos.0)")
+    code: str = Field(description="Stable message key of this field's error")
+    message: str = Field(description="Translated message")
+
+
+class Problem(BaseModel):
+    """The body of every error (mobile_contracts/problem.schema.json says the same as JSON
+    Schema). Declared in the OpenAPI so a generated client parses ``code`` and field errors
+    instead of treating every 4xx as an unknown body."""
+
+    type: str = Field(description="urn:phananh:problem:<code>")
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable message key the app switches on, e.g. report_not_found")
+    instance: str = Field(description="The request path")
+    errors: list[FieldProblem] | None = Field(None, description="Only for validation_failed: one per bad field")
+
+
+def problem_schemas() -> dict[str, Any]:
+    """``Problem`` and ``FieldProblem`` as OpenAPI components (the error responses refer to them)."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs"), "Problem": schema}
+
+
+def declare_problem_schemas(app: FastAPI) -> None:
+    """Adds the problem components to the app's generated OpenAPI (FastAPI only registers
+    models it sees as a route's JSON response, and errors are application/problem+json)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            generate().setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class AppError(Exception):
