@@ -69,11 +69,15 @@ def _multiprocess_metrics_dir(workers: int) -> "tempfile.TemporaryDirectory[str]
 
 
 def _database(settings: Settings):
+    """PHANANH_MONGODB_URI, or the embedded database of a `phananh serve` running on the same data directory."""
     from api.db import make_client
+    from api.embedded import running_uri
 
-    if settings.mongodb_uri is None:
-        raise SystemExit("PHANANH_MONGODB_URI is not set (the embedded database lives inside `phananh serve`)")
-    client = make_client(settings.mongodb_uri)
+    uri = settings.mongodb_uri or running_uri(settings.data_dir)
+    if uri is None:
+        raise SystemExit(f"no database: PHANANH_MONGODB_URI is not set and no `phananh serve` is running on "
+                         f"{settings.data_dir.resolve()} (start it, or set PHANANH_DATA_DIR to its data directory)")
+    client = make_client(uri)
     return client, client[settings.database_name]
 
 

@@ -38,6 +38,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+URI_RECORD = "embedded.uri"
+
+
+def running_uri(data_dir: Path) -> str | None:
+    """The URI of the embedded database a running ``phananh serve`` recorded in ``data_dir``.
+
+    Commands that need the database (``apikey``, ``stats rebuild``, ``worker``) find it here,
+    so a newcomer does not restart the service on a fixed port and export a URI. A record
+    left by a crashed server is ignored when nothing answers at its address.
+    """
+    record = Path(data_dir) / URI_RECORD
+    try:
+        uri = record.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    try:
+        with MongoClient(uri, serverSelectionTimeoutMS=1000) as client:
+            client.admin.command("ping")
+    except PyMongoError:
+        return None
+    return uri
+
+
 class EmbeddedMongo:
     """Start, await and stop one SecantusDB server over a data directory."""
 
@@ -76,6 +99,7 @@ class EmbeddedMongo:
                                         preexec_fn=_die_with_parent if os.name == "posix" else None)
         log_file.close()
         self._wait_ready(timeout_s)
+        (self.data_dir / URI_RECORD).write_text(self.uri, encoding="utf-8")
         log.info("embedded SecantusDB ready at %s (data in %s)", self.uri, self.data_dir)
         return self.uri
 
@@ -95,6 +119,7 @@ class EmbeddedMongo:
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM lets WiredTiger checkpoint and close cleanly; SIGKILL only as a last resort."""
+        (self.data_dir / URI_RECORD).unlink(missing_ok=True)
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()

@@ -26,6 +26,11 @@ def _start(tmp_path, port):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
+def _cli(tmp_path, *args):
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=120)
+
+
 def _wait_ready(base, process, timeout_s=90):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -58,9 +63,14 @@ def test_serve_starts_embedded_db_keeps_data_across_restart(tmp_path):
         _wait_ready(base, process)
         created = httpx.post(f"{base}/v1/reports", data=report_form(), headers=headers, timeout=30)
         assert created.status_code == 201, created.text
+        # a second command finds the running server's database through the data directory alone
+        issued = _cli(tmp_path, "apikey", "create", "--name", "Civic App")
+        assert issued.returncode == 0 and "API key" in issued.stdout, issued.stdout + issued.stderr
     finally:
         _stop(process)
     assert (tmp_path / "db").is_dir()
+    stopped = _cli(tmp_path, "apikey", "list")
+    assert stopped.returncode != 0 and "phananh serve" in stopped.stderr
 
     process = _start(tmp_path, port)
     try:
