@@ -8,7 +8,12 @@ COPY api ./api
 COPY classifiers ./classifiers
 COPY notifications ./notifications
 COPY mobile_contracts ./mobile_contracts
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 phananh
+# torch first, from PyTorch's CPU index: PyPI's torch==2.13.0 for Linux x86_64 is the CUDA build
+# (several GB of GPU libraries this service never uses). 2.13.0+cpu satisfies the project's
+# torch==2.13.0 pin, so the second install keeps it.
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN pip install --no-cache-dir --index-url "$TORCH_INDEX" torch==2.13.0 \
+    && pip install --no-cache-dir . && useradd --system --uid 10001 phananh
 USER phananh
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
