@@ -41,6 +41,7 @@ from api.open311.catalogue import ServiceCatalogue
 from api.open311.repository import Open311Repository
 from api.open311.router import router as open311_router
 from api.photos.router import router as photos_router
+from api.photos.processing import PhotoLimits
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
 from api.reports.classification import ReportClassifier
@@ -48,6 +49,7 @@ from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
 from api.settings import Settings, get_settings
+from api.state import AppState, state_of
 from api.stats.dashboard import router as dashboard_router
 from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
@@ -83,12 +85,12 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    settings = state_of(app).settings
     if settings.mongodb_uri is None:
         raise RuntimeError("PHANANH_MONGODB_URI is not set: run `phananh serve`, which starts the embedded database")
     if settings.is_dev:
         log.warning("DEV MODE: unsigned Firebase emulator tokens are accepted. Never expose this instance.")
-    state = app.state
+    state = state_of(app)
     state.client = database.make_client(settings.mongodb_uri, server_selection_timeout_ms=settings.database_timeout_ms)
     state.db = state.client[settings.database_name]
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
@@ -105,6 +107,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                                max_batch=settings.classifier_max_batch,
                                                max_wait_s=settings.classifier_batch_wait_ms / 1000)
     state.photo_store = GridFSPhotoStore(state.db)
+    state.photo_limits = PhotoLimits.from_settings(settings)
     state.photo_limiter = anyio.CapacityLimiter(settings.photo_workers)
     state.report_changes = build_report_changes(state.db)
     state.public_stats_cache = {}  # (day, locale) -> (expires, answer) of GET /v1/public/stats
@@ -152,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(reject_operator_keys)],
     )
+    app.state = AppState()  # typed: api/state.py lists what is built where
     app.state.settings = settings
     app.state.metrics = Metrics(settings.metrics_cache_s)  # no I/O; the middleware needs it now
     install_error_handlers(app)

@@ -29,6 +29,7 @@ from api.ratelimit.client_ip import client_ip
 from api.ratelimit.repository import RateLimitRepository
 from api.ratelimit.service import RateLimiter
 from api.settings import Settings
+from api.state import state_of
 
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 EMULATOR_HOST = "127.0.0.1:9099"
@@ -174,19 +175,18 @@ async def current_principal(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("unauthenticated", headers={"WWW-Authenticate": "Bearer"})
-    settings: Settings = request.app.state.settings
-    limiter = RateLimiter(RateLimitRepository(request.app.state.db))
+    state = state_of(request.app)
+    settings, suspects = state.settings, state.auth_suspects
+    limiter = RateLimiter(RateLimitRepository(state.db))
     address = client_ip(request)
-    suspects: SuspectAddresses = request.app.state.auth_suspects
     # Refused before verification: a client guessing tokens gets no more answers, and no more CPU.
     # Only addresses this process has seen fail are looked up: the others cost no database call
     # (one per request before; a storm's residents never fail), and an address guessing across
     # processes gets at most one verification more per process before each of them checks it too.
     if suspects.contains(address):
         await limiter.check("auth_failure", address, settings.auth_failure_limit, settings.auth_failure_window_s)
-    verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        principal = await verifier.verify(token.strip())
+        principal = await state.token_verifier.verify(token.strip())
     except AppError as exc:
         if exc.key == "token_invalid":  # an expired token is a real one; the app refreshes it
             suspects.add(address, settings.auth_failure_window_s)

@@ -7,43 +7,66 @@ pool, a thread hop per dependency per request for what is only an attribute look
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changes import ReportChanges
-from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
 from api.ratelimit.repository import RateLimitRepository
 from api.ratelimit.service import RateLimiter
 from api.settings import Settings
+from api.state import AppState, state_of
+from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
+from classifiers.routing.wards import WardIndex
 
 
-async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+async def get_state(request: Request) -> AppState:
+    return state_of(request.app)
 
 
-async def get_db(request: Request) -> AsyncDatabase:
-    return request.app.state.db
+StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_taxonomy(request: Request) -> Taxonomy:
-    return request.app.state.taxonomy
+async def get_settings(state: StateDep) -> Settings:
+    return state.settings
 
 
-async def get_report_changes(request: Request) -> ReportChanges:
-    return request.app.state.report_changes
+async def get_client(state: StateDep) -> AsyncMongoClient:
+    return state.client
+
+
+async def get_db(state: StateDep) -> AsyncDatabase:
+    return state.db
+
+
+async def get_taxonomy(state: StateDep) -> Taxonomy:
+    return state.taxonomy
+
+
+async def get_wards(state: StateDep) -> WardIndex:
+    return state.wards
+
+
+async def get_sla(state: StateDep) -> SlaPolicy:
+    return state.sla
+
+
+async def get_report_changes(state: StateDep) -> ReportChanges:
+    return state.report_changes
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+MongoClientDep = Annotated[AsyncMongoClient, Depends(get_client)]
 ReportChangesDep = Annotated[ReportChanges, Depends(get_report_changes)]
 DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
 TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
+WardsDep = Annotated[WardIndex, Depends(get_wards)]
+SlaDep = Annotated[SlaPolicy, Depends(get_sla)]
 
 
-async def get_photo_service(request: Request, settings: SettingsDep) -> PhotoService:
-    limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
-                         display_long_side=settings.display_long_side, thumbnail_long_side=settings.thumbnail_long_side)
-    return PhotoService(request.app.state.photo_store, limits, request.app.state.photo_limiter)
+async def get_photo_service(state: StateDep) -> PhotoService:
+    return PhotoService(state.photo_store, state.photo_limits, state.photo_limiter)
 
 
 PhotoServiceDep = Annotated[PhotoService, Depends(get_photo_service)]

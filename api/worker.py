@@ -44,8 +44,7 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     """
     stats = stats or StatsApplier(client, db, settings.stats_apply_batch)
     reports = ReportRepository(db)
-    limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
-    photos = PhotoService(GridFSPhotoStore(db), limits, anyio.CapacityLimiter(1))
+    photos = PhotoService(GridFSPhotoStore(db), PhotoLimits.from_settings(settings), anyio.CapacityLimiter(1))
     triage = TriageJobs(ReportWriter(client, reports, AuditRepository(db), build_report_changes(db)),
                         settings.reopen_window_days)
 

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import CurrentPrincipal, Principal, require_roles
 from api.broadcasts.repository import BroadcastRepository
 from api.broadcasts.schemas import BroadcastIn, BroadcastOut, BroadcastPage
 from api.broadcasts.service import BroadcastService
-from api.deps import DatabaseDep
+from api.deps import DatabaseDep, MongoClientDep, WardsDep
 from api.domain import Role
 from api.errors import ERRORS
 from notifications.outbox import OutboxRepository
@@ -16,9 +16,8 @@ from notifications.outbox import OutboxRepository
 router = APIRouter(prefix="/v1/broadcasts", tags=["broadcasts"])
 
 
-async def get_broadcast_service(request: Request, db: DatabaseDep) -> BroadcastService:
-    return BroadcastService(request.app.state.client, BroadcastRepository(db), OutboxRepository(db),
-                            request.app.state.wards)
+async def get_broadcast_service(client: MongoClientDep, db: DatabaseDep, wards: WardsDep) -> BroadcastService:
+    return BroadcastService(client, BroadcastRepository(db), OutboxRepository(db), wards)
 
 
 BroadcastServiceDep = Annotated[BroadcastService, Depends(get_broadcast_service)]

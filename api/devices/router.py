@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from api.auth import CurrentPrincipal
-from api.deps import DatabaseDep
+from api.deps import DatabaseDep, MongoClientDep
 from api.devices.repository import DeviceRepository
 from api.devices.schemas import DeviceOut, DeviceRegistration
 from api.devices.service import DeviceService
@@ -16,8 +16,8 @@ from notifications.topics import TopicSubscriptions
 router = APIRouter(prefix="/v1", tags=["devices"])
 
 
-async def get_device_service(request: Request, db: DatabaseDep) -> DeviceService:
-    return DeviceService(request.app.state.client, DeviceRepository(db), TopicSubscriptions(OutboxRepository(db)))
+async def get_device_service(client: MongoClientDep, db: DatabaseDep) -> DeviceService:
+    return DeviceService(client, DeviceRepository(db), TopicSubscriptions(OutboxRepository(db)))
 
 
 DeviceServiceDep = Annotated[DeviceService, Depends(get_device_service)]

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentPrincipal
-from api.deps import DatabaseDep, SettingsDep
+from api.deps import DatabaseDep, SettingsDep, SlaDep
 from api.errors import ERRORS
 from api.feedback.service import FeedbackService
 from api.reports.access import parse_report_id, view
@@ -26,9 +26,9 @@ class ReopenIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-async def get_feedback_service(request: Request, db: DatabaseDep, settings: SettingsDep,
+async def get_feedback_service(db: DatabaseDep, settings: SettingsDep, sla: SlaDep,
                                writer: ReportWriterDep) -> FeedbackService:
-    return FeedbackService(ReportRepository(db), writer, request.app.state.sla, settings.reopen_window_days)
+    return FeedbackService(ReportRepository(db), writer, sla, settings.reopen_window_days)
 
 
 FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]

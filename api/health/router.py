@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 
 from api.errors import problem_response
+from api.state import state_of
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Readiness: database reachable and indexes ensured")
 async def readyz(request: Request) -> JSONResponse:
-    state = request.app.state
+    state = state_of(request.app)
     try:
         await state.db.command("ping")
         if not state.indexes_ready:

@@ -7,12 +7,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.errors import ERRORS, Forbidden
 from api.ratelimit.client_ip import client_ip, is_loopback
+from api.state import state_of
 
 router = APIRouter(tags=["health"])
 
 
 def _authorised(request: Request) -> bool:
-    token = request.app.state.settings.metrics_token
+    token = state_of(request.app).settings.metrics_token
     if token is not None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
@@ -25,4 +26,4 @@ def _authorised(request: Request) -> bool:
 async def metrics(request: Request) -> Response:
     if not _authorised(request):
         raise Forbidden()
-    return Response(await request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(await state_of(request.app).metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

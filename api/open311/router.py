@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep
+from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep, StateDep
 from api.i18n import negotiate_locale
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.discovery import discovery
@@ -29,8 +29,8 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Ro
 PREFIX = router.prefix
 
 
-async def get_catalogue(request: Request) -> ServiceCatalogue:
-    return request.app.state.open311_catalogue
+async def get_catalogue(state: StateDep) -> ServiceCatalogue:
+    return state.open311_catalogue
 
 
 CatalogueDep = Annotated[ServiceCatalogue, Depends(get_catalogue)]

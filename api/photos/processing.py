@@ -11,8 +11,12 @@ import io
 import warnings
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 OUTPUT_CONTENT_TYPE = "image/jpeg"
@@ -24,6 +28,12 @@ class PhotoLimits:
     max_pixels: int
     display_long_side: int = 1280
     thumbnail_long_side: int = 400
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "PhotoLimits":
+        """The one place the limits are read from settings (the API's photo service and the worker's)."""
+        return cls(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
+                   display_long_side=settings.display_long_side, thumbnail_long_side=settings.thumbnail_long_side)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from starlette.requests import HTTPConnection
 
+from api.state import state_of
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -52,6 +54,6 @@ def is_loopback(host: str) -> bool:
 
 
 def client_ip(connection: HTTPConnection) -> str:
-    settings = connection.app.state.settings
+    settings = state_of(connection.app).settings
     peer = connection.client.host if connection.client else None
     return resolve_client_ip(peer, connection.headers.get("x-forwarded-for"), tuple(settings.trusted_proxies))

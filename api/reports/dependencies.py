@@ -6,10 +6,10 @@ an import cycle through intake.
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from api.audit.repository import AuditRepository
-from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep
+from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep, StateDep
 from api.duplicates.finder import DuplicateFinder, DuplicateRules
 from api.idempotency.repository import IdempotencyRepository
 from api.reports.repository import ReportRepository
@@ -17,17 +17,15 @@ from api.reports.service import ReportService
 from api.reports.writer import ReportWriter
 
 
-async def get_report_writer(request: Request, db: DatabaseDep) -> ReportWriter:
-    return ReportWriter(request.app.state.client, ReportRepository(db), AuditRepository(db),
-                        request.app.state.report_changes)
+async def get_report_writer(state: StateDep) -> ReportWriter:
+    return ReportWriter(state.client, ReportRepository(state.db), AuditRepository(state.db), state.report_changes)
 
 
 ReportWriterDep = Annotated[ReportWriter, Depends(get_report_writer)]
 
 
-async def get_report_service(request: Request, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
+async def get_report_service(state: StateDep, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
                              rate_limiter: RateLimiterDep, writer: ReportWriterDep) -> ReportService:
-    state = request.app.state
     return ReportService(
         writer=writer, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
         photos=photos, rate_limiter=rate_limiter, taxonomy=state.taxonomy,

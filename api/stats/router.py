@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Principal, require_roles
-from api.deps import DatabaseDep, SettingsDep
+from api.deps import DatabaseDep, SettingsDep, StateDep
 from api.domain import CITY_WIDE_ROLES, STAFF_ROLES
 from api.errors import ERRORS, FieldError, Forbidden
 from api.i18n import negotiate_locale
@@ -43,8 +43,7 @@ async def date_range(settings: SettingsDep, from_: Annotated[date | None, Query(
     return DateRange(first, last)
 
 
-async def stats_service(request: Request, db: DatabaseDep) -> StatsService:
-    state = request.app.state
+async def stats_service(request: Request, db: DatabaseDep, state: StateDep) -> StatsService:
     names = Names(state.taxonomy, state.wards, negotiate_locale(request.headers.get("accept-language")))
     return StatsService(StatsRepository(db), names)
 
@@ -96,8 +95,8 @@ async def ranking(principal: Reader, period: Range, service: Service, format: Fo
 
 @router.get("/v1/public/stats", response_model=PublicStats, responses=ERRORS,
             summary="City transparency: headline figures and the agency ranking, no sign-in, cached")
-async def public_stats(request: Request, settings: SettingsDep, service: Service, format: Format = "json") -> Response:
-    cache = request.app.state.public_stats_cache
+async def public_stats(request: Request, state: StateDep, service: Service, format: Format = "json") -> Response:
+    settings, cache = state.settings, state.public_stats_cache
     key = (today(), negotiate_locale(request.headers.get("accept-language")))
     cached = cache.get(key)
     if cached is None or cached[0] < time.monotonic():

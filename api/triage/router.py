@@ -3,13 +3,13 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 
 from api.corrections.repository import CorrectionRepository
 from api.auth import Principal, require_roles
 from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, STATUSES, WORKING_ROLES
-from api.deps import DatabaseDep
+from api.deps import DatabaseDep, StateDep
 from api.errors import ERRORS
 from api.reports.access import etag, parse_report_id, view
 from api.reports.dependencies import ReportWriterDep
@@ -35,8 +35,7 @@ async def get_triage_service(db: DatabaseDep, writer: ReportWriterDep) -> Triage
     return TriageService(ReportRepository(db), writer)
 
 
-async def get_triage_actions(request: Request, db: DatabaseDep, writer: ReportWriterDep) -> TriageActions:
-    state = request.app.state
+async def get_triage_actions(state: StateDep, db: DatabaseDep, writer: ReportWriterDep) -> TriageActions:
     return TriageActions(ReportRepository(db), writer, CorrectionRepository(db), state.taxonomy, state.wards, state.sla)
 
 
