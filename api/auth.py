@@ -51,7 +51,7 @@ class Principal:
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
-    role = claims.get("role") if claims.get("role") in ROLES else "resident"
+    role = str(claims["role"]) if claims.get("role") in ROLES else "resident"
     agency = claims.get("agency") if role == "agency_staff" and isinstance(claims.get("agency"), str) else None
     if role == "agency_staff" and not agency:
         role = "resident"  # a staff claim without an agency grants nothing beyond a resident's rights

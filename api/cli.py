@@ -93,6 +93,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         # Cancel the work on SIGINT/SIGTERM (not SystemExit from a signal handler, which can land
         # anywhere in the event loop): the finally below then closes the sender and the client.
         main = asyncio.current_task()
+        assert main is not None  # asyncio.run's own task
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, main.cancel)
         client, db = _database(settings)

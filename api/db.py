@@ -41,7 +41,7 @@ async def ensure_indexes(db: AsyncDatabase, setups: list[IndexSetup]) -> None:
     log.info("indexes ensured on %s", db.name)
 
 
-async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., Awaitable[object]]) -> object:
+async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., Awaitable[T]]) -> T:
     """Run ``callback(session)`` in one multi-document transaction, retried on transient errors.
 
     Majority write concern: on a real replica set an acknowledged report survives the loss

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -54,7 +55,7 @@ def running_uri(data_dir: Path) -> str | None:
     except FileNotFoundError:
         return None
     try:
-        with MongoClient(uri, serverSelectionTimeoutMS=1000) as client:
+        with MongoClient[dict[str, Any]](uri, serverSelectionTimeoutMS=1000) as client:
             client.admin.command("ping")
     except PyMongoError:
         return None
@@ -109,7 +110,7 @@ class EmbeddedMongo:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"embedded SecantusDB exited with {self.process.returncode}; see {self.data_dir / 'secantus.log'}")
             try:
-                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                with MongoClient[dict[str, Any]](self.uri, serverSelectionTimeoutMS=500) as client:
                     client.admin.command("ping")
                     return
             except PyMongoError:

@@ -110,7 +110,7 @@ def _vietnamese_letter(c: str) -> bool:
 
 
 def kept_piece_ids(pieces: list[str], scores: np.ndarray, special: dict, ascii_pieces: int = ASCII_PIECES,
-                   corpus_pieces: set[str] = frozenset()) -> list[int]:
+                   corpus_pieces: frozenset[str] | set[str] = frozenset()) -> list[int]:
     """Which pieces survive pruning (all of them when ``ascii_pieces`` < 0).
 
     Specials; the lowest-scored piece (Unigram prices ``<unk>`` from it); single characters below
@@ -221,7 +221,7 @@ def build_model(e5: dict, ids: list[int], layers: int):
 
 
 def convert(out: Path, layers: int = 12, max_length: int = 128, source: Path | None = None,
-            ascii_pieces: int = ASCII_PIECES, corpus: list[Path] = ()) -> dict:
+            ascii_pieces: int = ASCII_PIECES, corpus: tuple[Path, ...] | list[Path] = ()) -> dict:
     """Write model + tokenizer to ``out``; returns a summary (pieces kept, parameters)."""
     from transformers import PreTrainedTokenizerFast
 

@@ -21,6 +21,8 @@ class MeanPoolBert(BertPreTrainedModel):
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
         self.dropout = torch.nn.Dropout(config.hidden_dropout_prob)
+        if config.num_labels is None:
+            raise ValueError("MeanPoolBert needs config.num_labels")
         self.classifier = torch.nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 

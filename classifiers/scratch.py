@@ -6,9 +6,12 @@ without diacritics) as tokens, and a 2-4 layer model is far cheaper to run; the 
 that every weight is learnt from ~4k labelled reports.
 """
 
+from typing import Any
+
 from tokenizers import BertWordPieceTokenizer
-from transformers import (BertConfig, BertForSequenceClassification, BertTokenizerFast, ModernBertConfig,
+from transformers import (BertConfig, BertForSequenceClassification, ModernBertConfig,
                           ModernBertForSequenceClassification, PreTrainedModel)
+from transformers import BertTokenizerFast  # type: ignore[attr-defined]  # lazily exported, absent from the stubs
 
 from classifiers.text import strip_diacritics
 
@@ -35,7 +38,7 @@ def small_encoder(arch: str, vocab_size: int, labels: list[str], layers: int, hi
     which does not have to learn first to gather the sentence into one token.
     Special-token ids follow train_tokenizer's vocabulary: [PAD]=0, [UNK]=1, [CLS]=2, [SEP]=3.
     """
-    common = dict(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers,
+    common: dict[str, Any] = dict(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers,
                   num_attention_heads=max(1, hidden // 64), max_position_embeddings=max_length,
                   num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={c: i for i, c in enumerate(labels)},
                   pad_token_id=0)
@@ -43,9 +46,11 @@ def small_encoder(arch: str, vocab_size: int, labels: list[str], layers: int, hi
         return BertForSequenceClassification(BertConfig(intermediate_size=4 * hidden, hidden_dropout_prob=dropout,
                                                         attention_probs_dropout_prob=dropout, **common))
     if arch == "modernbert":
+        # global_attn_every_n_layers: accepted and turned into layer_types, though not in the signature
         config = ModernBertConfig(intermediate_size=2 * hidden, classifier_pooling="mean", cls_token_id=2,
                                   sep_token_id=3, bos_token_id=2, eos_token_id=3, local_attention=max_length,
                                   global_attn_every_n_layers=1, embedding_dropout=dropout, mlp_dropout=dropout,
-                                  attention_dropout=dropout, classifier_dropout=dropout, **common)
+                                  attention_dropout=dropout, classifier_dropout=dropout,
+                                  **common)  # type: ignore[call-arg]
         return ModernBertForSequenceClassification(config)
     raise ValueError(f"unknown architecture {arch!r}")

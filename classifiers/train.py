@@ -18,6 +18,7 @@ import random
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -91,9 +92,10 @@ def build_model(args: argparse.Namespace, texts: list[str], labels: list[str]):
     name = Path(base).name if Path(base).exists() else base
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.model_max_length = args.max_length
-    model_class = AutoModelForSequenceClassification
+    model_class: Any = AutoModelForSequenceClassification  # or MeanPoolBert: both load with from_pretrained
     if args.mean_pool:
-        from classifiers.meanpool import MeanPoolBert as model_class
+        from classifiers.meanpool import MeanPoolBert
+        model_class = MeanPoolBert
     model = model_class.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={c: i for i, c in enumerate(labels)}
     )
@@ -115,14 +117,14 @@ def length_bucketed_batches(lengths: list[int], batch_size: int, rng: np.random.
     """Shuffled batches of similar length: little padding, so each CPU step is cheaper."""
     order = rng.permutation(len(lengths))
     pool = batch_size * 16
-    batches = []
+    batches: list[np.ndarray] = []
     for start in range(0, len(order), pool):
         chunk = sorted(order[start:start + pool], key=lambda i: lengths[i])
         batches.extend(np.array(chunk[b:b + batch_size]) for b in range(0, len(chunk), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def fit(args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_texts, dev_y) -> tuple[list[dict], int]:
+def fit(args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_texts, dev_y) -> tuple[list[dict[str, float]], int]:
     """Plain torch loop with per-epoch re-augmentation; leaves the best epoch's weights in ``model``."""
     augmenter = Augmenter(args.seed, word_dropout=args.word_dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -158,7 +160,7 @@ def fit(args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_te
             if stale >= args.patience:
                 break
     model.load_state_dict(best_state)
-    return history, max(history, key=lambda h: h["dev_macro_f1"])["epoch"]
+    return history, int(max(history, key=lambda h: h["dev_macro_f1"])["epoch"])
 
 
 def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool) -> dict:

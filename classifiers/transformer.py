@@ -11,6 +11,7 @@ so describes exactly the model that serves.
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,9 +41,10 @@ class TransformerClassifier:
         self.batch_size = batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        model_class = AutoModelForSequenceClassification
+        model_class: Any = AutoModelForSequenceClassification  # or MeanPoolBert: both load with from_pretrained
         if "MeanPoolBert" in config.get("architectures", []):  # a fine-tuned e5 encoder (classifiers/meanpool.py)
-            from classifiers.meanpool import MeanPoolBert as model_class
+            from classifiers.meanpool import MeanPoolBert
+            model_class = MeanPoolBert
         model = model_class.from_pretrained(model_dir, local_files_only=True, dtype=torch.float32).eval()
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)

@@ -168,10 +168,9 @@ class _Diff:
         return param if "$ref" not in param else self._resolve(self.old, param)
 
     def _body(self, old: dict[str, Any] | None, new: dict[str, Any] | None, where: str) -> None:
-        if old is None and new is None:
-            return
         if old is None:
-            self.add(bool(new.get("required")), where, "request body added")
+            if new is not None:
+                self.add(bool(new.get("required")), where, "request body added")
             return
         if new is None:
             self.add(False, where, "request body removed")

@@ -19,6 +19,7 @@ NOTE_LIMIT = 300  # a push is a glance; the app shows the whole note
 def report_event(change: ReportChange) -> dict[str, Any] | None:
     """The outbox event for a change, or None when the resident need not hear about it."""
     after = change.after
+    event: str | None
     if change.kind == "received":
         event = "received"
     elif change.kind == "status":

@@ -98,8 +98,8 @@ class FcmSender:
         except exceptions.FirebaseError as error:
             return [_outcome(error)] * len(tokens)
         outcomes = [SendOutcome()] * len(tokens)
-        for error in response.errors:
-            outcomes[error.index] = SendOutcome(error=str(error.reason).upper())
+        for failed in response.errors:
+            outcomes[failed.index] = SendOutcome(error=str(failed.reason).upper())
         return outcomes
 
     async def close(self) -> None:

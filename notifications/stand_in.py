@@ -215,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.arrivals += 1
         if self.owner.hang_s:
             time.sleep(self.owner.hang_s)
+        assert message is not None  # message_problems refuses a request without one
         failure = self.owner.next_failure(message.get("token") or message.get("topic"))
         if failure is not None:
             self._error(failure)

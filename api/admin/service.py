@@ -36,7 +36,8 @@ class OutboxAdmin:
 
     async def redrive(self, event_id: str) -> OutboxEventOut:
         """A dead event is queued again with a fresh attempt budget (e.g. after fixing credentials)."""
-        doc = await self._outbox.redrive(_object_id(event_id, "outbox_event_not_found", 404), utc_now())
+        event = _object_id(event_id, "outbox_event_not_found", 404)
+        doc = await self._outbox.redrive(event, utc_now()) if event is not None else None
         if doc is None:
             raise NotFound("outbox_event_not_found")
         return _view(doc)

@@ -127,7 +127,8 @@ class Open311Service:
             raise Open311Error(400, "open311.media_url_invalid")
         contact = {name: request.get(name) for name in _CONTACT_LIMITS}
         for name, limit in _CONTACT_LIMITS.items():
-            if contact[name] is not None and len(contact[name]) > limit:
+            value = contact[name]
+            if value is not None and len(value) > limit:
                 raise Open311Error(400, "open311.field_too_long", field=name, limit=limit)
         try:
             fields = {"description": request.get("description"), "lat": request.get("lat"),
@@ -165,6 +166,7 @@ class Open311Service:
             if not self._catalogue.exists(code):
                 raise Open311Error(400, "open311.service_code_unknown", code=code[:64])
         wanted = set(service_codes)
+        filters: list[dict[str, Any]]
         if wanted:  # a report awaiting triage has no category yet: it is listed under the requester's pick
             filters = [{"category": c, "status": s} for c in sorted(wanted) for s in statuses]
             filters += [{"category": None, "status": s} for s in statuses]
@@ -194,7 +196,7 @@ class Open311Service:
         """A report's display photo for anyone (media_url); not for rejected reports, nor pending uploads."""
         stored = await photos.get(photo_id, "display") if re.fullmatch(r"[0-9a-f]{24}", photo_id) else None
         report = await self._report_repo.get(ObjectId(stored.report_id)) if stored is not None else None
-        if report is None or report["status"] == "rejected":
+        if stored is None or report is None or report["status"] == "rejected":
             raise Open311Error(404, "open311.media_not_found")
         return stored
 

@@ -11,7 +11,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -48,7 +48,7 @@ class ProcessedPhoto:
 class PhotoRejected(Exception):
     """An upload we will not store; ``key`` names the catalogue message."""
 
-    def __init__(self, status: int, key: str, **params: object) -> None:
+    def __init__(self, status: int, key: str, **params: Any) -> None:
         super().__init__(key)
         self.status = status
         self.key = key

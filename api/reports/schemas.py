@@ -1,6 +1,7 @@
 """Request and response shapes of the reports API (a leaf module: no project imports)."""
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -114,7 +115,7 @@ class ReportOut(BaseModel):
     address: str | None = None
     ward: WardOut | None = None
     photos: list[PhotoOut] = []
-    status_history: list[StatusEntryOut] = []
+    status_history: Sequence[StatusEntryOut] = []  # staff views hold the richer StaffStatusEntryOut
     routing: RoutingOut | None = None
     replies: list[ReplyOut] = Field([], description="Public replies from the handling agency")
     rating: RatingOut | None = None
@@ -156,7 +157,7 @@ class StaffReportOut(ReportOut):
     due_acknowledge_at: datetime | None = None
     due_resolve_at: datetime | None = None
     overdue: bool = False
-    status_history: list[StaffStatusEntryOut] = []
+    status_history: Sequence[StaffStatusEntryOut] = []
     internal_notes: list[InternalNoteOut] = []
     version: int
 

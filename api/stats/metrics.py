@@ -20,6 +20,7 @@ Definitions (README "Statistics"):
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -93,12 +94,12 @@ def bucket_value(index: int) -> float:
     return 60 * BUCKET_RATIO ** (index - 1) * math.sqrt(BUCKET_RATIO)
 
 
-def cell_of(report: dict[str, Any]) -> Cell:
+def cell_of(report: Mapping[str, Any]) -> Cell:
     ward = report.get("ward") or {}
     return Cell(report.get("agency") or NONE, report.get("category") or NONE, ward.get("code") or NONE)
 
 
-def state_of(report: dict[str, Any]) -> State:
+def state_of(report: Mapping[str, Any]) -> State:
     """The state of a stored report document (the listener's before/after)."""
     return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
                  acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
@@ -118,7 +119,7 @@ def _state_from_document(doc: dict[str, Any]) -> State:
                  due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"))
 
 
-def change_record(kind: str, before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
     """What the counters need to know of one change, kept in its change-log record.
 
     The states are taken from the reports as the transaction saw them, so applying the record

@@ -152,7 +152,7 @@ class PeriodReader:
 
     async def _prefix(self, dim: str, day: date) -> Groups:
         first, through = await self._watermark()
-        if through is None:  # nothing sealed yet: the live rollups from the start
+        if first is None or through is None:  # nothing sealed yet: the live rollups from the start
             return await self._live(dim, date.min, day)
         if day < first:
             return {}

@@ -122,7 +122,7 @@ class TriageActions:
         report = await load_visible(self._repo, principal, report_id)
         if not text.strip():
             raise Unprocessable("note_empty")
-        note = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
+        note: dict[str, Any] = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
                 "visibility": "public" if public else "internal"}
         # the author hears about replies, not internal notes: those publish no change
         edit = ReportEdit("reply", {"updated_at": note["at"]}, {"notes": note}, public_note=note["text"]) if public \

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from api.corrections.repository import CorrectionRepository
 from api.auth import Principal, require_roles
-from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, STATUSES, WORKING_ROLES
+from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, WORKING_ROLES, Status
 from api.deps import DatabaseDep, StateDep
 from api.errors import ERRORS
 from api.reports.access import etag, parse_report_id, view
@@ -53,7 +53,7 @@ async def get_queue(
     principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
     service: Annotated[TriageService, Depends(get_triage_service)],
     agency: Annotated[str | None, Query(max_length=64)] = None,
-    status: Annotated[Literal[STATUSES] | None, Query()] = None,
+    status: Annotated[Status | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     ward: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     overdue: bool | None = None,

@@ -22,7 +22,7 @@ COUNTS_BLOCK = re.compile(r"(<!-- counts:start -->\n).*?(<!-- counts:end -->)", 
 
 
 def read_batches(batch_dir: Path) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     for path in sorted(batch_dir.glob("*.jsonl")):
         with path.open(encoding="utf-8") as lines:
             rows.extend(json.loads(line) for line in lines if line.strip())
