@@ -53,7 +53,7 @@ from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
-from api.worker import build_worker
+from api.worker import build_worker, load_escalation
 from classifiers.loader import load_classifier
 from classifiers.threads import limit_threads
 from notifications.outbox import OutboxRepository
@@ -94,6 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
     state.sla = SlaPolicy.load(settings.sla_file)
+    state.escalation = load_escalation(settings)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
     state.auth_suspects = SuspectAddresses()
