@@ -18,6 +18,7 @@ from pymongo.errors import PyMongoError
 from api import db as database
 from api.auth import SuspectAddresses, TokenVerifier
 from api.admin.router import router as admin_router
+from api.appeals.router import router as appeals_router
 from api.audit.repository import AuditRepository
 from api.broadcasts.router import router as broadcasts_router
 from api.categories.router import router as categories_router
@@ -159,7 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
     for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router, open311_router,
+                   triage_router, duplicates_router, feedback_router, appeals_router, broadcasts_router, admin_router, open311_router,
                    stats_router, dashboard_router):
         app.include_router(router)
     return app
