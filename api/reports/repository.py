@@ -144,7 +144,7 @@ class ReportRepository:
         Callers walk history window by window: short cursors, bounded server memory.
         """
         projection = {"status": 1, "status_history": 1, "created_at": 1, "agency": 1, "category": 1, "ward": 1,
-                      "rating": 1, "overdue_marks": 1}
+                      "rating": 1, "overdue_marks": 1, "escalations": 1, "appeal": 1}
         return self._reports.find({"created_at": {"$gte": filed_from, "$lt": filed_before}}, projection).batch_size(1000)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
