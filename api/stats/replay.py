@@ -3,8 +3,9 @@
 The report carries its own history: ``status_history`` (each status change with the
 deadlines in force, each reroute with the agency and category it moved from and to, each
 merge, an overturned appeal's hand-over), ``overdue_marks`` (every deadline-job flag),
-``rating``, ``escalations`` (each step up the chain) and ``appeal`` (filed, then decided). Replaying them through
-``change_increments`` gives the same increments the live listener produced.
+``rating``, ``escalations`` (each step up the chain) and ``appeal`` (filed, then decided).
+Replaying them through ``change_increments`` gives the same increments the live listener
+produced.
 """
 
 from collections.abc import Iterator
