@@ -18,6 +18,7 @@ from pymongo.errors import PyMongoError
 from api import db as database
 from api.auth import SuspectAddresses, TokenVerifier
 from api.admin.router import router as admin_router
+from api.appeals.router import router as appeals_router
 from api.audit.repository import AuditRepository
 from api.broadcasts.router import router as broadcasts_router
 from api.categories.router import router as categories_router
@@ -55,7 +56,7 @@ from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
-from api.worker import build_worker
+from api.worker import build_worker, load_escalation
 from classifiers.loader import load_classifier
 from classifiers.threads import limit_threads
 from notifications.outbox import OutboxRepository
@@ -96,6 +97,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
     state.sla = SlaPolicy.load(settings.sla_file)
+    state.escalation = load_escalation(settings)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
     state.auth_suspects = SuspectAddresses()
@@ -163,7 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
     for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router, broadcasts_router, admin_router, open311_router,
+                   triage_router, duplicates_router, feedback_router, appeals_router, broadcasts_router, admin_router, open311_router,
                    stats_router, dashboard_router):
         app.include_router(router)
     return app

@@ -23,6 +23,8 @@ ChangeKind = Literal[
     "rating",     # the author rated the handling
     "overdue",    # the current deadline passed
     "priority",   # priority and due dates changed
+    "escalation",  # a missed deadline sent the report one level up the supervision chain
+    "appeal",     # the author appealed, or the supervising body decided the appeal
 ]
 
 

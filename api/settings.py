@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     taxonomy_file: Path = ROUTING_DATA / "taxonomy.json"
     wards_file: Path = ROUTING_DATA / "hanoi_wards_2025.geojson"
     sla_file: Path = ROUTING_DATA / "sla.json"
+    supervision_file: Path = ROUTING_DATA / "supervision.json"
     ward_snap_m: float = Field(
         default=150.0,
         description="A point outside every simplified ward polygon but this close to one still counts.",
@@ -70,6 +71,8 @@ class Settings(BaseSettings):
 
     reopen_window_days: int = Field(
         default=7, ge=1, description="A resolved report may be reopened (by its author) this long; then it closes itself.")
+    appeal_window_days: int = Field(
+        default=7, ge=1, description="After a rejection or a 1-2 star rating, the author may appeal (once) this long.")
     duplicate_radius_m: float = Field(default=50.0, gt=0, description="Open reports this close may be duplicates.")
     duplicate_window_days: int = Field(default=14, ge=1, description="... if filed within this many days.")
     duplicate_min_similarity: float = Field(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from api.reports.classification import ReportClassifier
     from api.reports.codes import CodeAllocator
     from api.settings import Settings
+    from api.triage.escalation import Escalation
     from api.triage.sla import SlaPolicy
     from api.worker import Worker
     from classifiers.routing.taxonomy import Taxonomy
@@ -46,6 +47,7 @@ class AppState(State):
     taxonomy: Taxonomy
     wards: WardIndex
     sla: SlaPolicy
+    escalation: Escalation
     open311_catalogue: ServiceCatalogue
     token_verifier: TokenVerifier
     auth_suspects: SuspectAddresses

@@ -27,13 +27,24 @@ from api.settings import Settings
 from api.stats.applier import StatsApplier
 from api.stats.periods import checkpoint_live_days, seal_closed_days
 from api.stats.repository import StatsRepository
+from api.triage.escalation import Escalation
 from api.triage.jobs import TriageJobs
+from api.triage.sla import SlaPolicy
+from api.triage.supervision import SupervisionChain
+from classifiers.routing.taxonomy import Taxonomy
 from notifications.dispatcher import OutboxDispatcher
 from notifications.senders import PushSender
 from notifications.setup import build_dispatcher, build_sender
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[int]]
+
+
+def load_escalation(settings: Settings) -> Escalation:
+    """The escalation rules from the data files (a worker process loads them itself: no app state)."""
+    taxonomy = Taxonomy.load(settings.taxonomy_file)
+    return Escalation(SlaPolicy.load(settings.sla_file), SupervisionChain.load(settings.supervision_file, taxonomy),
+                      taxonomy.triage_agency)
 
 
 def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings,
@@ -46,7 +57,7 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     reports = ReportRepository(db)
     photos = PhotoService(GridFSPhotoStore(db), PhotoLimits.from_settings(settings), anyio.CapacityLimiter(1))
     triage = TriageJobs(ReportWriter(client, reports, AuditRepository(db), build_report_changes(db)),
-                        settings.reopen_window_days)
+                        settings.reopen_window_days, load_escalation(settings))
 
     async def report_exists(report_id: str) -> bool:
         try:
@@ -70,8 +81,8 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         await checkpoint_live_days(repo, settings.stats_checkpoint_grace_s)
         return sealed
 
-    return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "auto_close": triage.close_resolved,
-            "stats_seal": seal_statistics}
+    return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "escalate": triage.escalate,
+            "auto_close": triage.close_resolved, "stats_seal": seal_statistics}
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":

@@ -1,7 +1,7 @@
 """Which report changes residents hear about, as outbox events (the outbox's report listener).
 
 Residents hear that their report was received (and where it was sent), routed, taken up,
-resolved, rejected or merged, and of public replies. Internal moves (priority, overdue
+resolved, rejected or merged, of public replies, and of the decision on their appeal. Internal moves (priority, overdue
 flags, notes, ratings, the system closing a resolved report) make no push.
 """
 
@@ -26,6 +26,9 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
         event = STATUS_EVENTS.get(after["status"])
     elif change.kind == "reroute":
         event = "routed"
+    elif change.kind == "appeal":  # filing one is the author's own act: only the decision is news
+        outcome = (after.get("appeal") or {}).get("outcome")
+        event = f"appeal_{outcome}" if outcome else None
     else:
         event = {"merge": "merged", "reply": "reply"}.get(change.kind)
     if event is None:

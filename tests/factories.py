@@ -207,3 +207,24 @@ def dead_outbox_event(client) -> str:
     event = {"kind": "broadcast", "severity": "warning", "state": "dead", "claimable_at": None, "attempts": 8,
              "died_at": now, "last_error": "QUOTA_EXCEEDED"}
     return str(client.portal.call(OutboxRepository(client.app.state.db).enqueue, event, now, None))
+
+
+def reject(client, report_id: str, agency: str, note: str = "Không thuộc thẩm quyền") -> dict[str, str]:
+    """Reject a report as its agency's staff; returns their headers."""
+    staff = staff_headers("agency_staff", agency)
+    assert move_status(client, report_id, "rejected", staff, public_note=note).status_code == 200
+    return staff
+
+
+def appeal(client, report: dict[str, Any], uid: str | None = None, reason: str = "Kết quả không đúng thực tế"):
+    """The author (or ``uid``) appeals ``report`` (a ``file_report`` answer)."""
+    return client.post(f"/v1/reports/{report['id']}/appeal", json={"reason": reason},
+                       headers=auth_headers(uid or report["_author"]))
+
+
+def decide_appeal(client, report_id: str, headers: dict[str, str], outcome: str, note: str = "Đã xem xét lại",
+                  **extra: Any):
+    """A supervising body's decision on a pending appeal, with the report's current ETag."""
+    etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers.get("etag", '"v0"')
+    return client.post(f"/v1/triage/reports/{report_id}/appeal/decision",
+                       json={"outcome": outcome, "note": note, **extra}, headers={**headers, "If-Match": etag})

@@ -14,7 +14,7 @@ from api.db import utc_now
 from api.domain import OPEN_STATUSES
 from api.duplicates.repository import FollowerRepository
 from api.errors import Conflict, Unprocessable
-from api.reports.access import ReportNotFound, load_visible
+from api.reports.access import ReportNotFound, load_handled, load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 
@@ -51,7 +51,7 @@ class FollowService:
                     public_note: str | None) -> dict[str, Any]:
         if source_id == target_id:
             raise Unprocessable("merge_into_self")
-        source = await load_visible(self._repo, principal, source_id)
+        source = await load_handled(self._repo, principal, source_id)
         target = await load_visible(self._repo, principal, target_id)
         require_version(source, expected_version)
         if source["status"] not in OPEN_STATUSES or target["status"] not in OPEN_STATUSES:

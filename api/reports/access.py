@@ -15,11 +15,11 @@ from fastapi import Depends
 
 from api.auth import CurrentPrincipal, Principal
 from api.deps import DatabaseDep
-from api.domain import CITY_WIDE_ROLES, TRIAGE_ROLES, Role
-from api.errors import NotFound
+from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, TRIAGE_ROLES, Role
+from api.errors import Forbidden, NotFound
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
-    InternalNoteOut, Location, PhotoOut, ReplyOut, ReportOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut,
+    AppealOut, EscalationOut, InternalNoteOut, Location, PhotoOut, ReplyOut, ReportOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut,
     WardOut,
 )
 
@@ -35,12 +35,22 @@ def parse_report_id(raw: str) -> ObjectId:
         raise ReportNotFound() from exc
 
 
+def can_handle(principal: Principal, report: Mapping[str, Any]) -> bool:
+    """City-wide roles and the staff of the agency handling it (its workflow is theirs)."""
+    return principal.role in CITY_WIDE_ROLES or (
+        principal.role == Role.AGENCY_STAFF and report.get("agency") == principal.agency)
+
+
+def supervises(principal: Principal, report: Mapping[str, Any]) -> bool:
+    """Staff of a body the report was escalated or appealed to (``supervisors``)."""
+    return principal.role == Role.AGENCY_STAFF and principal.agency in report.get("supervisors", ())
+
+
 def can_see(principal: Principal, report: Mapping[str, Any]) -> bool:
-    """City-wide roles see everything; agency staff their agency's reports; residents their own."""
-    if principal.role in CITY_WIDE_ROLES:
-        return True
-    if principal.role == Role.AGENCY_STAFF:
-        return report.get("agency") == principal.agency
+    """City-wide roles see everything; agency staff their agency's reports and those escalated or
+    appealed to them; residents their own."""
+    if principal.role in STAFF_ROLES:
+        return can_handle(principal, report) or supervises(principal, report)
     return report["resident_uid"] == principal.uid
 
 
@@ -49,6 +59,15 @@ async def load_visible(repo: ReportRepository, principal: Principal, report_id: 
     report = await repo.get(report_id)
     if report is None or not can_see(principal, report):
         raise ReportNotFound()
+    return report
+
+
+async def load_handled(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+    """The report if this caller handles it. A supervising body may reassign, reprioritise and
+    write notes (``load_visible``) but not move the handling agency's workflow: 403."""
+    report = await load_visible(repo, principal, report_id)
+    if not can_handle(principal, report):
+        raise Forbidden()
     return report
 
 
@@ -97,6 +116,7 @@ def public_view(report: Mapping[str, Any]) -> ReportOut:
         routing=report.get("routing"),
         replies=[ReplyOut(at=n["at"], text=n["text"]) for n in report.get("notes", []) if n["visibility"] == "public"],
         rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
+        appeal=AppealOut(**report["appeal"]) if report.get("appeal") else None,
         created_at=report["created_at"], updated_at=report["updated_at"],
     )
 
@@ -113,6 +133,8 @@ def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principa
                           agency=report.get("agency"), classification=report.get("classification"),
                           priority=report.get("priority"), due_acknowledge_at=report.get("due_acknowledge_at"),
                           due_resolve_at=report.get("due_resolve_at"), overdue=report.get("overdue", False),
+                          escalation_level=report.get("escalation_level", 0),
+                          escalations=[EscalationOut(**e) for e in report.get("escalations", [])],
                           internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
                                                           text=n["text"])
                                           for n in report.get("notes", []) if n["visibility"] == "internal"],

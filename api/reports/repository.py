@@ -32,6 +32,10 @@ class ReportRepository:
                                        name=f"queue_{name}_due")
             await reports.create_index([*scope, ("status", ASCENDING), ("_id", ASCENDING)], name=f"queue_{name}_age")
         await reports.create_index([("overdue", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)], name="queue_overdue")
+        # escalation job: overdue reports whose next escalation is due (the clock stops with the flag)
+        await reports.create_index([("overdue", ASCENDING), ("escalate_at", ASCENDING)], name="escalation_due")
+        # a supervising body's list: reports escalated or appealed to it (multikey), oldest first
+        await reports.create_index([("supervisors", ASCENDING), ("_id", ASCENDING)], name="supervised")
         # No 2dsphere index on ``location``: no query uses one (duplicates and maps go by grid
         # cell, since SecantusDB's geo queries scan), and it cost every intake ~1.5 ms of a
         # ~5.7 ms insert on SecantusDB. Dropped where an earlier version created it.
@@ -78,6 +82,10 @@ class ReportRepository:
         """Atomically change one report still matching ``query`` (jobs: two workers never both win)."""
         changed = await self.claim_one_before(query, fields, push, session)
         return None if changed is None else changed[1]
+
+    async def first_matching(self, query: dict[str, Any], session: AsyncClientSession) -> dict[str, Any] | None:
+        """One report matching an index-served job query (jobs that compute the change from the report)."""
+        return await self._reports.find_one(query, session=session)
 
     async def claim_one_before(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
                                session: AsyncClientSession | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -136,7 +144,7 @@ class ReportRepository:
         Callers walk history window by window: short cursors, bounded server memory.
         """
         projection = {"status": 1, "status_history": 1, "created_at": 1, "agency": 1, "category": 1, "ward": 1,
-                      "rating": 1, "overdue_marks": 1}
+                      "rating": 1, "overdue_marks": 1, "escalations": 1, "appeal": 1}
         return self._reports.find({"created_at": {"$gte": filed_from, "$lt": filed_before}}, projection).batch_size(1000)
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -88,6 +88,26 @@ class RatingOut(BaseModel):
     at: datetime
 
 
+class AppealOut(BaseModel):
+    """The author's appeal (after a rejection or a 1-2 star rating) and, once decided, its outcome."""
+
+    reason: str
+    at: datetime
+    to: str = Field(description="The supervising body deciding it (agency code)")
+    due_at: datetime = Field(description="When the supervising body should have decided")
+    outcome: Literal["upheld", "overturned"] | None = Field(None, description="null while pending")
+    note: str | None = Field(None, description="The supervising body's answer to the author")
+    decided_at: datetime | None = None
+
+
+class EscalationOut(BaseModel):
+    level: int
+    to: str = Field(description="The supervising body it went up to (agency code)")
+    at: datetime
+    stage: Literal["acknowledge", "resolve"] = Field(description="Which deadline was missed")
+    due_at: datetime | None = None
+
+
 class MergedIntoOut(BaseModel):
     id: str
     code: str
@@ -121,6 +141,7 @@ class ReportOut(BaseModel):
     rating: RatingOut | None = None
     merged_into: MergedIntoOut | None = Field(None, description="Closed as a duplicate of this report")
     resolved_at: datetime | None = None
+    appeal: AppealOut | None = None
     possible_duplicates: list[PossibleDuplicateOut] | None = Field(
         None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
     created_at: datetime
@@ -157,6 +178,8 @@ class StaffReportOut(ReportOut):
     due_acknowledge_at: datetime | None = None
     due_resolve_at: datetime | None = None
     overdue: bool = False
+    escalation_level: int = Field(0, description="How many levels up the supervision chain it went (0: none)")
+    escalations: list[EscalationOut] = []
     status_history: Sequence[StaffStatusEntryOut] = []
     internal_notes: list[InternalNoteOut] = []
     version: int

@@ -24,6 +24,7 @@ from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
 
 AlsoWrite = Callable[[dict[str, Any], AsyncClientSession], Awaitable[None]]
+CLAIM_RETRIES = 5
 AuditDetails = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 
@@ -68,6 +69,14 @@ class ReportEdit:
     audit: Audited | None = None
     public_note: str | None = None
     also: AlsoWrite | None = None
+
+
+EditOf = Callable[[dict[str, Any]], ReportEdit]
+"""A job's change that depends on the report it claims (the next escalation level and body)."""
+
+
+class _ClaimLost(Exception):
+    """Another worker changed the report between our read and our write: claim another one."""
 
 
 def require_version(report: Mapping[str, Any], expected_version: int) -> None:
@@ -128,6 +137,29 @@ class ReportWriter:
             return after
 
         return await run_in_transaction(self._client, write)
+
+    async def claim_computed(self, query: dict[str, Any], edit_of: EditOf, at: datetime) -> dict[str, Any] | None:
+        """Like ``claim``, for a change computed from the claimed report: read one report
+        matching ``query``, compute its edit, and write it only if the report is unchanged
+        (its version) and still matches; a worker that lost the race claims again."""
+        async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+            before = await self._repo.first_matching(query, session)
+            if before is None:
+                return None
+            edit = edit_of(before)
+            after = await self._repo.update_versioned(before["_id"], before["version"], edit.fields, edit.push,
+                                                      session, condition=query)
+            if after is None:
+                raise _ClaimLost()
+            await self._follow_up(before, after, edit, SystemActor(), at, session)
+            return after
+
+        for _ in range(CLAIM_RETRIES):
+            try:
+                return await run_in_transaction(self._client, write)
+            except _ClaimLost:
+                continue
+        return None
 
     async def _follow_up(self, before: dict[str, Any], after: dict[str, Any], edit: ReportEdit, actor: Actor,
                          at: datetime, session: AsyncClientSession) -> None:

@@ -16,6 +16,9 @@ Definitions (README "Statistics"):
 - overdue: a flag raised by the deadline job (at most once per deadline).
 - backlog: open reports (received, assigned, in_progress, reopened) in a cell; stored as
   deltas, so the backlog at the end of a day is the sum of all deltas up to that day.
+- escalated: each step up the supervision chain (the report's ``escalation_level`` rising).
+- appealed, appeal_upheld, appeal_overturned: an appeal filed, then decided; counted in the
+  cell the appeal contests (before an overturned report moves to another agency).
 """
 
 import math
@@ -31,7 +34,8 @@ from api.domain import OPEN_STATUSES
 CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NONE = "none"  # a report not yet categorised or routed
 COUNTERS = ("received", "acknowledged", "acknowledged_on_time", "resolved", "resolved_on_time", "rejected",
-            "reopened", "overdue", "merged", "rerouted", "backlog", "rating_sum", "rating_count")
+            "reopened", "overdue", "merged", "rerouted", "backlog", "rating_sum", "rating_count",
+            *("escalated", "appealed", "appeal_upheld", "appeal_overturned"))  # supervision (issue 20)
 HISTOGRAMS = ("ack_h", "resolve_h")
 DIMS = ("total", "agency", "category", "ward", "agency_category", "agency_ward", "cell")
 ACKNOWLEDGING = ("in_progress", "rejected")
@@ -66,6 +70,8 @@ class State:
     acknowledged: bool = False
     due_acknowledge_at: datetime | None = None
     due_resolve_at: datetime | None = None
+    escalation_level: int = 0
+    appeal: str | None = None  # None, "filed", or the decision's outcome
 
 
 def aware(moment: datetime) -> datetime:
@@ -103,20 +109,27 @@ def state_of(report: Mapping[str, Any]) -> State:
     """The state of a stored report document (the listener's before/after)."""
     return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
                  acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
-                 due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"))
+                 due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"),
+                 escalation_level=report.get("escalation_level", 0), appeal=appeal_stage(report.get("appeal")))
+
+
+def appeal_stage(appeal: dict[str, Any] | None) -> str | None:
+    return None if not appeal else appeal.get("outcome") or "filed"
 
 
 def _state_document(state: State) -> dict[str, Any]:
     cell = state.cell
     return {"status": state.status, "agency": cell.agency, "category": cell.category, "ward": cell.ward,
             "created_at": state.created_at, "acknowledged": state.acknowledged,
-            "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at}
+            "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at,
+            "escalation_level": state.escalation_level, "appeal": state.appeal}
 
 
 def _state_from_document(doc: dict[str, Any]) -> State:
     return State(status=doc["status"], cell=Cell(doc["agency"], doc["category"], doc["ward"]),
                  created_at=doc["created_at"], acknowledged=doc["acknowledged"],
-                 due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"))
+                 due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"),
+                 escalation_level=doc.get("escalation_level", 0), appeal=doc.get("appeal"))
 
 
 def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,10 +179,23 @@ def change_increments(kind: str, before: State | None, after: State, at: datetim
         out.append((cell, "overdue", 1))
     elif kind == "rating" and stars is not None:
         out += [(cell, "rating_sum", int(stars)), (cell, "rating_count", 1)]
+    if before is not None:
+        out += _supervision_increments(before, after)
     if before is not None and before.status in OPEN_STATUSES:
         out.append((before.cell, "backlog", -1))
     if after.status in OPEN_STATUSES:
         out.append((cell, "backlog", 1))
+    return out
+
+
+APPEAL_COUNTERS = {"filed": "appealed", "upheld": "appeal_upheld", "overturned": "appeal_overturned"}
+
+
+def _supervision_increments(before: State, after: State) -> list[tuple[Cell, str, int]]:
+    """Escalations and appeals, from the states alone (so a replay counts them the same way)."""
+    out = [(after.cell, "escalated", 1)] * max(0, after.escalation_level - before.escalation_level)
+    if after.appeal != before.appeal and after.appeal is not None:
+        out.append((before.cell, APPEAL_COUNTERS[after.appeal], 1))
     return out
 
 

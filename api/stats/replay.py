@@ -2,8 +2,10 @@
 
 The report carries its own history: ``status_history`` (each status change with the
 deadlines in force, each reroute with the agency and category it moved from and to, each
-merge), ``overdue_marks`` (every deadline-job flag) and ``rating``. Replaying them through
-``change_increments`` gives the same increments the live listener produced.
+merge, an overturned appeal's hand-over), ``overdue_marks`` (every deadline-job flag),
+``rating``, ``escalations`` (each step up the chain) and ``appeal`` (filed, then decided).
+Replaying them through ``change_increments`` gives the same increments the live listener
+produced.
 """
 
 from collections.abc import Iterator
@@ -33,6 +35,19 @@ def _intake_length(history: list[dict[str, Any]], created_at: datetime) -> int:
     return 1
 
 
+def _supervision_events(report: dict[str, Any], order: int) -> list[tuple[datetime, int, str, dict[str, Any]]]:
+    """Escalations and the appeal's filing and (upheld) decision, as state changes; an overturned
+    decision is replayed from its status-history entry, since it also moves the report."""
+    events = [(aware(e["at"]), order, "escalation", {"escalation_level": e["level"]})
+              for e in report.get("escalations", [])]
+    appeal = report.get("appeal")
+    if appeal:
+        events.append((aware(appeal["at"]), order, "appeal", {"appeal": "filed"}))
+        if appeal.get("outcome") == "upheld":
+            events.append((aware(appeal["decided_at"]), order, "appeal", {"appeal": "upheld"}))
+    return events
+
+
 def replay(report: dict[str, Any]) -> Iterator[Replayed]:
     history = report.get("status_history", [])
     created_at = aware(report["created_at"])
@@ -44,6 +59,7 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
     events += [(aware(at), len(history), "overdue", {}) for at in report.get("overdue_marks", [])]
     if report.get("rating"):
         events.append((aware(report["rating"]["at"]), len(history) + 1, "rating", report["rating"]))
+    events += _supervision_events(report, len(history) + 2)
     yield "received", None, state, created_at, None
     for at, _, source, entry in sorted(events, key=lambda e: (e[0], e[1])):
         if source == "overdue":
@@ -52,15 +68,23 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
         if source == "rating":
             yield "rating", state, state, at, int(entry["stars"])
             continue
+        if source in ("escalation", "appeal"):
+            after = replace(state, **entry)
+            yield source, state, after, at, None
+            state = after
+            continue
         kind, before = "status", replace(state, due_acknowledge_at=entry.get("due_acknowledge_at"),
                                          due_resolve_at=entry.get("due_resolve_at"))
-        cell = state.cell
-        if "from_agency" in entry or ("agency" in entry and entry.get("status") == "assigned"):
+        cell, appeal = state.cell, state.appeal
+        if entry.get("appeal"):  # overturned: handed to an agency again
+            kind, appeal = "appeal", entry["appeal"]
+            cell = Cell(entry["agency"] or NONE, entry.get("category", state.cell.category) or NONE, state.cell.ward)
+        elif "from_agency" in entry or ("agency" in entry and entry.get("status") == "assigned"):
             kind = "reroute"
             cell = Cell(entry["agency"] or NONE, entry.get("category", state.cell.category) or NONE, state.cell.ward)
         elif entry.get("merged_into"):
             kind = "merge"
-        after = replace(state, status=entry["status"], cell=cell,
+        after = replace(state, status=entry["status"], cell=cell, appeal=appeal,
                         acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING)
         yield kind, before, after, at, None
         state = after

@@ -26,12 +26,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.stats.metrics import Increments, nested
 from api.stats.spans import month_key
-from api.stats.vectors import Groups, Vector, add_into, from_document, pack, pack_groups, unpack, unpack_groups
+from api.stats.vectors import WIDTH, Groups, Vector, add_into, from_document, pack, pack_groups, unpack, unpack_groups
 
 ROLLUPS = "stats_rollups"
 SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
-LAYOUT = 4  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
+# of the sealed documents; a watermark of another layout is ignored and everything sealed again. The
+# vectors' width is part of it, so a new counter re-seals by itself (packed vectors of another width are unreadable).
+LAYOUT = f"5-{WIDTH}"
 BATCH = 2000
 LIVE_BATCH = 1000
 TOTAL_SHARDS = 8

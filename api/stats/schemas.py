@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Dimension = Literal["agency", "category", "ward"]
 Interval = Literal["day", "week", "month"]
 SortKey = Literal["received", "resolved", "backlog", "overdue", "acknowledge_on_time_rate", "resolve_on_time_rate",
-                  "resolve_median_s", "average_rating", "reopen_rate", "name"]
+                  "resolve_median_s", "average_rating", "reopen_rate", "name", "escalated", "appealed", "overturn_rate"]
 
 
 class Figures(BaseModel):
@@ -30,6 +30,10 @@ class Figures(BaseModel):
     average_rating: float | None
     ratings: int
     reopen_rate: float | None
+    escalated: int = Field(0, description="Steps up the supervision chain after a missed deadline")
+    appealed: int = Field(0, description="Appeals filed (after a rejection or a 1-2 star rating)")
+    appeals_overturned: int = 0
+    overturn_rate: float | None = Field(None, description="Appeals overturned / appeals decided")
 
 
 class Period(BaseModel):

@@ -25,6 +25,17 @@ from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 
 
+def agency_name(agency: str, taxonomy: Taxonomy, wards: WardIndex) -> str:
+    """The Vietnamese name of an agency a report may be handed to; 422 for an unknown code."""
+    if agency.startswith(WARD_AGENCY_PREFIX):
+        ward = wards.by_code(agency.removeprefix(WARD_AGENCY_PREFIX))
+        if ward is not None:
+            return f"UBND {ward.kind.lower()} {ward.name}"
+    elif agency in taxonomy.agencies:
+        return taxonomy.agencies[agency].name_vi
+    raise Unprocessable("agency_unknown")
+
+
 class TriageActions:
     def __init__(self, repo: ReportRepository, writer: ReportWriter, corrections: CorrectionRepository,
                  taxonomy: Taxonomy, wards: WardIndex, sla: SlaPolicy) -> None:
@@ -42,19 +53,10 @@ class TriageActions:
             raise Conflict("report_not_open")
         return report
 
-    def _agency_name(self, agency: str) -> str:
-        if agency.startswith(WARD_AGENCY_PREFIX):
-            ward = self._wards.by_code(agency.removeprefix(WARD_AGENCY_PREFIX))
-            if ward is not None:
-                return f"UBND {ward.kind.lower()} {ward.name}"
-        elif agency in self._taxonomy.agencies:
-            return self._taxonomy.agencies[agency].name_vi
-        raise Unprocessable("agency_unknown")
-
     async def reassign(self, principal: Principal, report_id: ObjectId, agency: str, reason: str,
                        expected_version: int) -> dict[str, Any]:
         report = await self._open_report(principal, report_id, expected_version)
-        name = self._agency_name(agency)
+        name = agency_name(agency, self._taxonomy, self._wards)
         if agency == report.get("agency"):
             raise Conflict("reassign_same_agency")
         category = report.get("category")

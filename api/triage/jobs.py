@@ -1,6 +1,6 @@
-"""Periodic triage jobs: flag overdue reports, close resolved ones nobody reopened.
+"""Periodic triage jobs: flag overdue reports, escalate them, close resolved ones nobody reopened.
 
-Both are safe with any number of workers: each report is claimed by one atomic
+All are safe with any number of workers: each report is claimed by one atomic
 find-one-and-update whose filter no longer matches once done, and the audit record is
 written in the same transaction, so two workers never flag (or close) a report twice and a
 crash never leaves a flag without its record. Running them again changes nothing.
@@ -12,15 +12,17 @@ from typing import Any
 from api.changes import ChangeKind
 from api.db import utc_now
 from api.reports.writer import Audited, ReportEdit, ReportWriter
+from api.triage.escalation import OVERDUE_TO_ESCALATE, Escalation
 from api.triage.workflow import SYSTEM
 
 BATCH = 500  # per run; the next run picks up the rest
 
 
 class TriageJobs:
-    def __init__(self, writer: ReportWriter, reopen_window_days: int) -> None:
+    def __init__(self, writer: ReportWriter, reopen_window_days: int, escalation: Escalation) -> None:
         self._writer = writer
         self._reopen_window = timedelta(days=reopen_window_days)
+        self._escalation = escalation
 
     async def _claim_each(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
                           action: str, kind: ChangeKind, now: datetime) -> int:
@@ -34,8 +36,23 @@ class TriageJobs:
         """Open reports past their current due date (index ``queue_overdue``); closed ones have none."""
         now = now or utc_now()
         return await self._claim_each({"overdue": False, "due_at": {"$lt": now}},
-                                       {"overdue": True, "overdue_marked_at": now}, {"overdue_marks": now}, "overdue",
+                                       {"overdue": True, "overdue_marked_at": now, "escalate_at": now},
+                                       {"overdue_marks": now}, "overdue",
                                        "overdue", now)  # every mark kept: statistics are replayed from them
+
+    async def escalate(self, now: datetime | None = None) -> int:
+        """Overdue reports whose escalation clock ran out go one level up (index ``escalation_due``).
+
+        The change depends on the report (its level, its body), so each is read, computed and
+        written only if still unchanged: ``claim_computed``, exactly once with any number of workers.
+        """
+        now = now or utc_now()
+        query = {**OVERDUE_TO_ESCALATE, "escalate_at": {"$lte": now}}
+        done = 0
+        while done < BATCH and await self._writer.claim_computed(
+                query, lambda report: self._escalation.edit(report, now), now) is not None:
+            done += 1
+        return done
 
     async def close_resolved(self, now: datetime | None = None) -> int:
         """Resolved longer ago than the reopen window (index ``auto_close`` on a field only resolved reports have)."""

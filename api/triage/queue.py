@@ -81,6 +81,19 @@ def _first_id_of(day: date) -> ObjectId:
     return ObjectId.from_datetime(min(max(datetime.combine(day, time(0), UTC), low), high))
 
 
+def awaits_supervisor(report: dict[str, Any]) -> bool:
+    """Still on a supervising body's list: open, or an appeal not yet decided."""
+    return report["status"] in OPEN_STATUSES or (report.get("appeal") or {}).get("outcome", "") is None
+
+
+def supervised_query(agency: str, cursor: str | None) -> dict[str, Any]:
+    """Reports escalated or appealed to ``agency``, oldest first (index ``supervised``)."""
+    query: dict[str, Any] = {"supervisors": agency}
+    if cursor:
+        query["_id"] = {"$gt": decode_cursor(cursor)[0]}
+    return query
+
+
 def build_query(filters: QueueFilters, cursor: str | None) -> QueuePlan:
     query: dict[str, Any] = {}
     refine: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from api.corrections.repository import CorrectionRepository
 from api.auth import Principal, require_roles
-from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, WORKING_ROLES, Status
+from api.domain import STAFF_ROLES, WORKING_ROLES, Status
 from api.deps import DatabaseDep, StateDep
 from api.errors import ERRORS
 from api.reports.access import etag, parse_report_id, view
@@ -83,14 +83,15 @@ async def change_status(
 
 
 @router.get("/escalations", response_model=QueuePage, responses=ERRORS,
-            summary="Overdue open reports city-wide, most overdue first (triage officers, leadership)")
+            summary="City-wide roles: overdue open reports, most overdue first. Agency staff: reports escalated or "
+                    "appealed to their body")
 async def get_escalations(
-    principal: Annotated[Principal, Depends(require_roles(*CITY_WIDE_ROLES))],
+    principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
     service: Annotated[TriageService, Depends(get_triage_service)],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> QueuePage:
-    return await service.queue(principal, QueueFilters(overdue=True, sort="due"), cursor, limit)
+    return await service.escalations(principal, cursor, limit)
 
 
 @router.post("/reports/{report_id}/assign", response_model=StaffReportOut, responses=ERRORS,

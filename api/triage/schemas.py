@@ -45,6 +45,9 @@ class QueueItem(BaseModel):
     overdue: bool
     overdue_by_s: int | None = Field(None, description="How long past its due date, when overdue")
     created_at: datetime
+    escalation_level: int = Field(0, description="Levels up the supervision chain (0: not escalated)")
+    escalated_to: str | None = Field(None, description="The body it was last escalated to")
+    appeal_due_at: datetime | None = Field(None, description="An appeal waiting for the supervising body's decision")
     suggestions: list[dict[str, Any]] = Field(default_factory=list, description="The model's top categories (triage queue)")
 
 

@@ -1,5 +1,6 @@
 """Triage rules: status changes validated by the workflow table, versioned, audited, atomic."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -7,11 +8,12 @@ from bson import ObjectId
 
 from api.auth import Principal
 from api.db import utc_now
+from api.domain import CITY_WIDE_ROLES
 from api.errors import AppError, Forbidden, PreconditionFailed, PreconditionRequired
-from api.reports.access import load_visible
+from api.reports.access import load_handled
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
-from api.triage.queue import QueueFilters, build_query, encode_cursor
+from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encode_cursor, supervised_query
 from api.triage.schemas import QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
 
@@ -34,12 +36,15 @@ def overdue_by_s(report: dict[str, Any]) -> int | None:
 
 def _queue_item(report: dict[str, Any]) -> QueueItem:
     routing = report.get("routing") or {}
+    appeal = report.get("appeal") or {}
     return QueueItem(id=str(report["_id"]), code=report["code"], status=report["status"],
                      description=report["description"][:280], category=report.get("category"),
                      agency=report.get("agency"), ward=report.get("ward"), priority=report.get("priority"),
                      due_at=report.get("due_at"), overdue=report.get("overdue", False),
                      overdue_by_s=overdue_by_s(report),
-                     created_at=report["created_at"], suggestions=routing.get("suggestions", []))
+                     created_at=report["created_at"], suggestions=routing.get("suggestions", []),
+                     escalation_level=report.get("escalation_level", 0), escalated_to=report.get("escalated_to"),
+                     appeal_due_at=appeal.get("due_at") if appeal and appeal.get("outcome") is None else None)
 
 
 class TriageService:
@@ -54,14 +59,26 @@ class TriageService:
                 raise Forbidden()
             filters = replace(filters, agency=principal.agency)
         plan = build_query(filters, cursor)
-        reports = await self._repo.queue(plan.query, plan.sort, plan.keep, limit + 1)
+        return await self._page(plan.query, plan.sort, plan.keep, filters.sort, limit)
+
+    async def escalations(self, principal: Principal, cursor: str | None, limit: int) -> QueuePage:
+        """City-wide roles: every overdue open report, most overdue first. Agency staff: what was
+        escalated or appealed to their body and still waits (open, or an appeal undecided)."""
+        if principal.role in CITY_WIDE_ROLES:
+            return await self.queue(principal, QueueFilters(overdue=True, sort="due"), cursor, limit)
+        return await self._page(supervised_query(principal.agency or "", cursor), [("_id", 1)], awaits_supervisor,
+                                "age", limit)
+
+    async def _page(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
+                    order: str, limit: int) -> QueuePage:
+        reports = await self._repo.queue(query, sort, keep, limit + 1)
         page = reports[:limit]
-        next_cursor = encode_cursor(page[-1], filters.sort) if len(reports) > limit else None
+        next_cursor = encode_cursor(page[-1], order) if len(reports) > limit else None
         return QueuePage(items=[_queue_item(r) for r in page], next_cursor=next_cursor)
 
     async def change_status(self, principal: Principal, report_id: ObjectId, change: StatusChange,
                             expected_version: int) -> dict[str, Any]:
-        report = await load_visible(self._repo, principal, report_id)
+        report = await load_handled(self._repo, principal, report_id)
         require_version(report, expected_version)
         try:
             check_transition(report["status"], change.status, principal.role,

@@ -2,14 +2,22 @@
 
 Working time is Mon–Fri 08:00–17:00 Asia/Ho_Chi_Minh minus public holidays; targets are per
 category and priority, in working hours or calendar days, all read from ``sla.json``.
+
+Public holidays come from the ``holidays`` package, which computes the lunar ones (Tết, the
+Hùng Kings' day) and the statutory observed days for any year, so the calendar never runs
+out. Only what the Government announces year by year on top (bridge days off, compensatory
+working Saturdays) is data, in ``sla.json``'s ``calendar``.
 """
 
+import functools
 import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import holidays
 
 Target = dict[str, float]  # {"working_hours": n} or {"calendar_days": n}
 
@@ -20,10 +28,17 @@ class WorkingCalendar:
     working_days: frozenset[int]
     start: time
     end: time
-    holidays: frozenset[date]
+    country: str = "VN"
+    days_off: frozenset[date] = frozenset()  # announced on top of the package: bridge days
+    working_weekend_days: frozenset[date] = frozenset()  # announced compensatory working Saturdays
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() in self.working_days and day not in self.holidays
+        if day in self.working_weekend_days:
+            return True
+        if day in self.days_off:
+            return False
+        public_holidays, weekend_workdays = _public_calendar(self.country, day.year)
+        return day in weekend_workdays or (day.weekday() in self.working_days and day not in public_holidays)
 
     def add_working_hours(self, moment: datetime, hours: float) -> datetime:
         """The instant ``hours`` of working time after ``moment`` (which may be outside hours)."""
@@ -57,6 +72,17 @@ class WorkingCalendar:
         return total.total_seconds() / 3600
 
 
+@functools.cache
+def _public_calendar(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """One year's public holidays and the swapped working weekend days the package knows of."""
+    calendar = holidays.country_holidays(country, years=year)
+    return frozenset(calendar), frozenset(d for d in calendar.weekend_workdays if d.year == year)
+
+
+def _dates(values: list[str]) -> frozenset[date]:
+    return frozenset(date.fromisoformat(value) for value in values)
+
+
 def _fold(text: str) -> str:
     """Lowercase without diacritics, so 'Cây ĐỔ' and 'cay do' match the same cue."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
@@ -74,11 +100,12 @@ class SlaPolicy:
     @classmethod
     def load(cls, path: Path) -> "SlaPolicy":
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        hours = raw["working_hours"]
+        hours, announced = raw["working_hours"], raw["calendar"]
         calendar = WorkingCalendar(
             tz=ZoneInfo(raw["timezone"]), working_days=frozenset(raw["working_days"]),
             start=time.fromisoformat(hours["start"]), end=time.fromisoformat(hours["end"]),
-            holidays=frozenset(date.fromisoformat(d) for d in raw["holidays"]),
+            country=announced["country"], days_off=_dates(announced["days_off"]),
+            working_weekend_days=_dates(announced["working_weekend_days"]),
         )
         return cls(calendar=calendar, default=raw["default"], categories=raw.get("categories", {}),
                    urgent_categories=frozenset(raw.get("urgent_categories", [])),

@@ -11,8 +11,8 @@ from pymongo import AsyncMongoClient
 from api.db import make_client
 from notifications.setup import build_dispatcher, build_sender
 from notifications.stand_in import Failure
-from tests.factories import (auth_headers, drain_outbox, file_report, move_status, new_uid, register_device, resolve,
-                             staff_headers)
+from tests.factories import (appeal, auth_headers, decide_appeal, drain_outbox, file_report, move_status, new_uid,
+                             register_device, reject, resolve, staff_headers)
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 AGENCY = "construction_dept"
@@ -284,3 +284,21 @@ def test_a_service_account_the_oauth_endpoint_does_not_trust_gets_no_push_throug
     assert fcm.token_requests == 0 and not any(fcm.subscriptions.values()) and not fcm.received
     event = sync_db.outbox.find_one({"kind": "topics"})
     assert event["state"] == "pending" and event["last_error"]
+
+
+def test_the_author_hears_the_decision_on_their_appeal(push_client, fcm, sync_db):
+    uid = new_uid()
+    phone = register_device(push_client, uid, locale="en")
+    report = file_report(push_client, POTHOLE, uid=uid)
+    reject(push_client, report["id"], AGENCY)
+    assert appeal(push_client, report).status_code == 201
+    drain_outbox(push_client)
+    assert [m["data"]["event"] for m in to_token(fcm, phone)] == ["received", "rejected"]  # filing: no push
+    decided = decide_appeal(push_client, report["id"], staff_headers("triage_officer"), "overturned", "Sẽ xử lý lại")
+    assert decided.status_code == 200
+    drain_outbox(push_client)
+    last = to_token(fcm, phone)[-1]
+    jsonschema.validate(last, schema("report_update"))
+    assert (last["data"]["event"], last["data"]["status"]) == ("appeal_overturned", "assigned")
+    assert last["notification"] == {"title": f"Your appeal on report {report['code']} was accepted",
+                                    "body": "The report was handed again to Sở Xây dựng Hà Nội: Sẽ xử lý lại"}

@@ -12,6 +12,8 @@ const TEXT = {
     resolveOnTime: "Giải quyết đúng hạn", ackMedian: "Trung vị thời gian tiếp nhận", resolveMedian: "Trung vị thời gian giải quyết",
     resolveP90: "P90 thời gian giải quyết", rating: "Đánh giá trung bình", reopenRate: "Tỷ lệ mở lại",
     category: "Lĩnh vực", ward: "Phường, xã", ackP90: "P90 tiếp nhận", none: "—", noToken: "Hãy dán mã đăng nhập.",
+    supervision: "Chuyển cấp trên và khiếu nại theo đơn vị", agency: "Đơn vị", escalated: "Chuyển cấp trên",
+    appealed: "Khiếu nại", overturnRate: "Tỷ lệ khiếu nại được chấp nhận",
   },
   en: {
     title: "Report statistics", switch: "Tiếng Việt", token: "Sign-in token (Firebase ID token)", from: "From",
@@ -22,6 +24,8 @@ const TEXT = {
     resolveOnTime: "Resolved on time", ackMedian: "Median time to acknowledge", resolveMedian: "Median time to resolve",
     resolveP90: "P90 time to resolve", rating: "Average rating", reopenRate: "Reopen rate",
     category: "Category", ward: "Ward", ackP90: "P90 acknowledge", none: "—", noToken: "Paste a sign-in token first.",
+    supervision: "Escalations and appeals per agency", agency: "Agency", escalated: "Escalated",
+    appealed: "Appealed", overturnRate: "Appeals overturned",
   },
 };
 let language = sessionStorage.getItem("phananh.language") || "vi";
@@ -87,7 +91,8 @@ function renderHeadline(figures) {
     ["ackMedian", duration(figures.acknowledge_median_s)], ["resolveMedian", duration(figures.resolve_median_s)],
     ["resolveP90", duration(figures.resolve_p90_s)],
     ["rating", figures.average_rating === null ? t("none") : figures.average_rating.toFixed(2)],
-    ["reopenRate", percent(figures.reopen_rate)]];
+    ["reopenRate", percent(figures.reopen_rate)], ["escalated", figures.escalated], ["appealed", figures.appealed],
+    ["overturnRate", percent(figures.overturn_rate)]];
   for (const [key, value] of items) {
     const wrapper = document.createElement("div");
     const term = document.createElement("dt");
@@ -134,6 +139,9 @@ function render({ overview, trend, agencies, categories, wards }) {
   fillTable(byId("ward-table"), [t("ward"), t("backlog"), t("received"), t("resolveOnTime")],
     wards.rows.filter(r => r.figures.backlog > 0 || r.figures.received > 0)
       .map(r => ({ key: r.group, cells: [r.name, r.figures.backlog, r.figures.received, percent(r.figures.resolve_on_time_rate)] })));
+  fillTable(byId("supervision-table"), [t("agency"), t("escalated"), t("appealed"), t("overturnRate")],
+    agencies.rows.filter(r => r.figures.escalated > 0 || r.figures.appealed > 0)
+      .map(r => ({ key: r.group, cells: [r.name, r.figures.escalated, r.figures.appealed, percent(r.figures.overturn_rate)] })));
   byId("content").dataset.loaded = "true";
 }
 

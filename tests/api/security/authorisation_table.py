@@ -16,8 +16,9 @@ Adding a route (e.g. the stats endpoints):
   3. ``call``: ``lambda s: Call(path, json=..., data=..., headers=...)`` building the request from
      the scene ``s``: ``s.report`` (the seeded report: filed by ``s.author``, routed to
      construction_dept, one photo ``s.photo_id``), ``s.fresh_report()`` /
-     ``s.fresh_resolved_report()`` (a new report of the same author for this cell only: use them
-     for anything that changes a report), ``s.if_match(report)``, ``s.fresh_device()``,
+     ``s.fresh_resolved_report()``, ``s.fresh_rejected_report()``, ``s.fresh_appealed_report()``
+     (handled by OTHER_AGENCY, rejected, appealed to AGENCY, its supervisor) (a new report of the
+     same author for this cell only: use them for anything that changes a report), ``s.if_match(report)``, ``s.fresh_device()``,
      ``s.dead_event_id()``, ``s.caller.api_key`` (Open311), ``s.nearby_form()`` (a report form a
      few metres from the seeded one). A plain GET is ``get("/v1/reports/{s.report[id]}")`` (the
      path is ``str.format``-ed with the scene).
@@ -91,6 +92,11 @@ def merge(s) -> Call:
                 headers=s.if_match(source))
 
 
+def appeal_decision(report: dict[str, Any], s) -> Call:
+    return Call(f"/v1/triage/reports/{report['id']}/appeal/decision", json={"outcome": "upheld", "note": "Giữ nguyên"},
+                headers=s.if_match(report))
+
+
 def on_fresh_report(suffix: str, body: dict[str, Any] | None = None, resolved: bool = False) -> Callable[[Any], Call]:
     def call(s) -> Call:
         report = s.fresh_resolved_report() if resolved else s.fresh_report()
@@ -129,8 +135,12 @@ ROUTES: dict[tuple[str, str], Row] = {
 
     ("GET", "/v1/triage/queue"): Row(signed_in(200, author=403, resident=403), get("/v1/triage/queue?limit=100"),
                                      check=lambda s, r: s.assert_queue_scoped(r.json())),
-    ("GET", "/v1/triage/escalations"): Row(signed_in(403, triage=200, leadership=200, admin=200),
-                                           get("/v1/triage/escalations")),
+    # city-wide roles: every overdue report; agency staff: what was escalated or appealed to their body
+    ("GET", "/v1/triage/escalations"): Row(signed_in(200, author=403, resident=403), get("/v1/triage/escalations"),
+                                           check=lambda s, r: s.assert_escalations_scoped(r.json())),
+    # the supervising body (AGENCY over OTHER_AGENCY) and the triage desk decide; the handler does not
+    ("POST", "/v1/triage/reports/{report_id}/appeal/decision"): Row(
+        signed_in(403, agency=200, triage=200, admin=200), lambda s: appeal_decision(s.fresh_appealed_report(), s)),
     ("POST", "/v1/triage/reports/{report_id}/status"): triage_action("status", {"status": "in_progress"}),
     ("POST", "/v1/triage/reports/{report_id}/assign"): triage_action("assign", {"agency": THIRD_AGENCY,
                                                                                 "reason": REASON}),
@@ -146,6 +156,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/v1/reports/{report_id}/rating"): Row(AUTHOR_ONLY, on_fresh_report("rating", {"stars": 4}, True)),
     ("POST", "/v1/reports/{report_id}/reopen"): Row(AUTHOR_ONLY,
                                                     on_fresh_report("reopen", {"reason": "Vẫn còn"}, True)),
+    ("POST", "/v1/reports/{report_id}/appeal"): Row(
+        signed_in(404, author=201),
+        lambda s: Call(f"/v1/reports/{s.fresh_rejected_report()['id']}/appeal", json={"reason": "Thuộc thẩm quyền"})),
 
     ("POST", "/v1/broadcasts"): Row(signed_in(403, leadership=201, admin=201),
                                     lambda s: Call("/v1/broadcasts", json=BROADCAST)),

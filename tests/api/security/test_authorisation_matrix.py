@@ -11,6 +11,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,8 +25,8 @@ from api.open311.keys import ApiKeys
 from api.open311.repository import Open311Repository
 from tests.api.security.authorisation_table import AGENCY, OTHER_AGENCY, PRINCIPALS, ROUTES
 from tests.factories import (
-    auth_headers, dead_outbox_event, dev_token, file_report, image_bytes, issue_api_key, open311_form, photo_files,
-    register_device, report_form, resolve, staff_headers,
+    appeal, auth_headers, dead_outbox_event, dev_token, file_report, image_bytes, issue_api_key, open311_form,
+    photo_files, register_device, reject, report_form, resolve, staff_headers,
 )
 
 EXACT = (21.028517, 105.854203)  # the author's GPS fix: off the public grid, so rounding shows
@@ -58,6 +59,7 @@ class World:
     author: str
     report: dict[str, Any]
     callers: dict[str, Caller]
+    escalated: dict[str, Any]  # handled by OTHER_AGENCY, overdue, escalated to AGENCY
 
 
 def _callers(client: TestClient, author: str) -> dict[str, Caller]:
@@ -106,7 +108,20 @@ def world(module_settings):
         resolve(client, reopened["id"], AGENCY)
         assert client.post(f"/v1/reports/{reopened['id']}/reopen", json={"reason": REOPEN_REASON},
                            headers=auth_headers(author)).status_code == 200
-        yield World(client, author, report, callers)
+        escalated = file_report(client, POTHOLE, uid=author, lat=lat, lng=lng, address=ADDRESS)
+        hand_to_other_agency(client, escalated, callers["admin"].headers)
+        client.portal.call(client.app.state.db.reports.update_one, {"code": escalated["code"]},
+                           {"$set": {"due_at": datetime(2026, 1, 5, tzinfo=UTC)}})
+        for job in ("overdue", "escalate"):
+            assert client.portal.call(client.app.state.worker.jobs[job]) >= 1
+        yield World(client, author, report, callers, escalated)
+
+
+def hand_to_other_agency(client: TestClient, report: dict[str, Any], admin: dict[str, str]) -> None:
+    etag = client.get(f"/v1/reports/{report['id']}", headers=admin).headers["etag"]
+    moved = client.post(f"/v1/triage/reports/{report['id']}/assign", json={"agency": OTHER_AGENCY, "reason": "rác"},
+                        headers={**admin, "If-Match": etag})
+    assert moved.status_code == 200, moved.text
 
 
 class Scene:
@@ -129,6 +144,19 @@ class Scene:
     def fresh_resolved_report(self) -> dict[str, Any]:
         report = self.fresh_report()
         resolve(self.client, report["id"], AGENCY)
+        return report
+
+    def fresh_rejected_report(self) -> dict[str, Any]:
+        report = self.fresh_report()
+        reject(self.client, report["id"], AGENCY)
+        return report
+
+    def fresh_appealed_report(self) -> dict[str, Any]:
+        """Handled by OTHER_AGENCY, rejected there, appealed by the author to its supervisor AGENCY."""
+        report = self.fresh_report()
+        hand_to_other_agency(self.client, report, self.world.callers["admin"].headers)
+        reject(self.client, report["id"], OTHER_AGENCY)
+        assert appeal(self.client, report).json()["appeal"]["to"] == AGENCY
         return report
 
     def if_match(self, report: dict[str, Any]) -> dict[str, str]:
@@ -172,6 +200,14 @@ class Scene:
             assert agencies == {AGENCY}
         elif self.caller.name == "other_agency":
             assert agencies <= {OTHER_AGENCY}
+
+    def assert_escalations_scoped(self, body: dict[str, Any]) -> None:
+        """The supervising body sees what was escalated to it; the handler's staff do not get it as escalated."""
+        listed = {item["code"] for item in body["items"]}
+        if self.caller.name in ("agency", "triage", "leadership", "admin"):
+            assert self.world.escalated["code"] in listed
+        else:
+            assert self.world.escalated["code"] not in listed
 
     def assert_public_positions(self, items: list[dict[str, Any]]) -> None:
         for item in items:

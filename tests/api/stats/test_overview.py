@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from api.stats.metrics import CITY_TZ
-from tests.factories import apply_statistics, auth_headers, file_report, move_status, new_uid, resolve, staff_headers
+from tests.factories import (apply_statistics, appeal, auth_headers, decide_appeal, file_report, move_status, new_uid,
+                             reject, resolve, staff_headers)
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # construction_dept
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"  # urenco
@@ -108,3 +109,25 @@ def test_public_stats_need_no_sign_in_and_are_cached(client):
     assert apply_statistics(client) == 1
     assert client.get("/v1/public/stats").json()["figures"]["received"] == 1  # cached
     assert [r["agency"] for r in first.json()["ranking"]] == ["construction_dept"]
+
+
+def test_escalations_appeals_and_the_overturn_rate_per_agency(client, sync_db):
+    late, rejected, kept = (file_report(client, POTHOLE) for _ in range(3))
+    due = sync_db.reports.find_one({"code": late["code"]})["due_at"]
+    sync_db.reports.update_one({"code": late["code"]}, {"$set": {"due_at": due - timedelta(days=60)}})
+    client.portal.call(client.app.state.worker.jobs["overdue"])
+    assert client.portal.call(client.app.state.worker.jobs["escalate"]) == 1
+    triage = staff_headers("triage_officer")
+    for report, outcome in ((rejected, "overturned"), (kept, "upheld")):
+        reject(client, report["id"], "construction_dept")
+        assert appeal(client, report).status_code == 201
+        assert decide_appeal(client, report["id"], triage, outcome, agency="urenco").status_code == 200
+    figures = overview(client, agency="construction_dept")
+    assert (figures["escalated"], figures["appealed"], figures["appeals_overturned"]) == (1, 2, 1)
+    assert figures["overturn_rate"] == 0.5
+    assert overview(client, agency="urenco")["appealed"] == 0  # counted against the agency whose decision was contested
+    csv_text = client.get("/v1/stats/breakdown?by=agency&format=csv", headers=LEADER).content.decode("utf-8-sig")
+    header, *rows = csv_text.splitlines()
+    assert {"escalated", "appealed", "appeals_overturned", "overturn_rate"} <= set(header.split(","))
+    row = next(dict(zip(header.split(","), r.split(","))) for r in rows if ",construction_dept," in r)
+    assert (row["escalated"], row["appealed"], row["overturn_rate"]) == ("1", "2", "0.5")

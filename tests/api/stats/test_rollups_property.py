@@ -1,7 +1,7 @@
 """Property: whatever staff and residents do, the live rollups equal a from-scratch recomputation.
 
 Random workloads (intake, status moves, reassignments, recategorisations, merges, reopenings,
-ratings, overdue flags) go through the real API on SecantusDB; every action may be refused
+ratings, overdue flags, escalations, appeals and their decisions) go through the real API on SecantusDB; every action may be refused
 (the workflow decides), and the invariant must hold either way.
 """
 
@@ -11,17 +11,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
-from tests.factories import apply_statistics, auth_headers, file_report, move_status, staff_headers
+from api.db import utc_now
+from tests.factories import (apply_statistics, appeal, auth_headers, decide_appeal, file_report, move_status,
+                             staff_headers)
 
 TEXTS = ["Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục",
          "Rác sinh hoạt chất đống ven đường không ai thu gom",
          "Đèn đường hỏng cả tuần nay, buổi tối rất tối"]
 TRIAGE = staff_headers("triage_officer", uid="triage-property")
 ACTIONS = ["create", "advance", "advance", "advance", "advance", "reject", "close", "reassign", "recategorise", "merge",
-           "reopen", "rate", "overdue"]
+           "reopen", "rate", "overdue", "escalate", "appeal", "decide"]
 # after the random steps, one report through a full life, so every counter is exercised
 FULL_LIFE = [("create", 0, 0), ("overdue", 0, 0), ("advance", 0, 0), ("advance", 0, 0), ("advance", 0, 0),
-             ("rate", 0, 4), ("reopen", 0, 0), ("advance", 0, 0), ("reassign", 0, 0)]
+             ("rate", 0, 4), ("reopen", 0, 0), ("advance", 0, 0), ("reassign", 0, 0),
+             ("create", 0, 0), ("overdue", 0, 0), ("escalate", 0, 0), ("reject", 0, 0), ("appeal", 0, 0),
+             ("decide", 0, 1)]
 NEXT = {"received": "assigned", "assigned": "in_progress", "reopened": "in_progress", "in_progress": "resolved"}
 
 
@@ -60,6 +64,16 @@ def act(client, sync_db, reports, action, pick, other):
         if stored.get("due_at") is not None:
             sync_db.reports.update_one({"code": report["code"]}, {"$set": {"due_at": stored["due_at"] - timedelta(days=60)}})
         client.portal.call(client.app.state.worker.jobs["overdue"])
+        client.portal.call(client.app.state.worker.jobs["escalate"])
+    elif action == "escalate":  # the supervising body's time ran out too
+        sync_db.reports.update_one({"code": report["code"], "escalate_at": {"$ne": None}},
+                                   {"$set": {"escalate_at": utc_now() - timedelta(minutes=1)}})
+        client.portal.call(client.app.state.worker.jobs["escalate"])
+    elif action == "appeal":
+        appeal(client, report)
+    elif action == "decide":
+        outcome, agency = ["upheld", "overturned"][other % 2], ["urenco", None, "lighting_co"][other % 3]
+        decide_appeal(client, rid, TRIAGE, outcome, **({"agency": agency} if agency else {}))
 
 
 @pytest.mark.slow  # property test, ~40 s
@@ -78,4 +92,5 @@ def test_rollups_always_equal_a_recomputation(client, sync_db):
     totals = [doc["c"] for doc in sync_db.stats_rollups.find({"dim": "total"})]
     reached = {field for counters in totals for field, value in counters.items() if value}
     print(sorted(reached))
-    assert {"received", "acknowledged", "resolved", "rerouted", "backlog", "overdue", "rating_count"} <= reached
+    assert {"received", "acknowledged", "resolved", "rerouted", "backlog", "overdue", "rating_count", "escalated",
+            "appealed", "appeal_overturned"} <= reached

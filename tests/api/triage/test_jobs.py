@@ -71,7 +71,8 @@ def test_resolved_reports_close_themselves_after_the_reopen_window(client, sync_
 
 def test_jobs_are_served_by_indexes(client, sync_db):
     now = utc_now()
-    for query in ({"overdue": False, "due_at": {"$lt": now}}, {"resolved_open_since": {"$lt": now}}):
+    for query in ({"overdue": False, "due_at": {"$lt": now}}, {"resolved_open_since": {"$lt": now}},
+                  {"overdue": True, "escalate_at": {"$lte": now}}):
         plan = str(sync_db.reports.find(query).explain()["queryPlanner"]["winningPlan"])
         assert "IXSCAN" in plan and "COLLSCAN" not in plan
 
@@ -85,8 +86,9 @@ def test_worker_command_runs_one_round(client, settings, sync_db):
     done = subprocess.run([sys.executable, "-m", "api.cli", "worker", "--once"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "overdue": 1, "auto_close": 0,
-                                                                "stats_seal": 0, "stats": 2,  # received, overdue
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "overdue": 1, "escalate": 1,
+                                                                "auto_close": 0, "stats_seal": 0,
+                                                                "stats": 3,  # received, overdue, escalation
                                                                 "outbox": 1}  # the "received" push
 
 
@@ -96,7 +98,7 @@ def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_c
     time.sleep(0.5)
     assert sync_db.reports.find_one({"code": late["code"]})["overdue"] is False  # the test client runs no worker
     worker: Worker = make_client(run_worker=True, worker_interval_s=3600).app.state.worker
-    assert set(worker.jobs) == {"orphan_photos", "overdue", "auto_close", "stats_seal"}
+    assert set(worker.jobs) == {"orphan_photos", "overdue", "escalate", "auto_close", "stats_seal"}
     deadline = time.monotonic() + 10
     while not sync_db.reports.find_one({"code": late["code"]})["overdue"]:
         assert time.monotonic() < deadline, "the background worker never ran"

@@ -1,6 +1,7 @@
 """Deadlines across nights, weekends and Tết, and urgency from category and text cues."""
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,3 +66,27 @@ def test_working_hours_between_is_the_inverse_of_adding_them(policy):
 ])
 def test_priority_from_category_and_cues(policy, category, text, expected):
     assert policy.priority(category, text) == expected
+
+
+@pytest.mark.parametrize("day", [(2028, 1, 24), (2028, 1, 26), (2028, 1, 28), (2030, 2, 1), (2030, 2, 4), (2030, 2, 6)])
+def test_tet_of_any_year_is_not_a_working_day(policy, day):
+    """Past the last year anyone typed in: Tết 2028 (26 Jan) and 2030 (3 Feb) from the lunar calendar."""
+    assert not policy.calendar.is_working_day(date(*day))
+
+
+def test_working_days_around_tet_2028_still_count(policy):
+    assert policy.calendar.is_working_day(date(2028, 1, 21)) and policy.calendar.is_working_day(date(2028, 1, 31))
+
+
+def test_deadline_across_a_weekend_and_a_holiday(policy):
+    friday = at(2028, 4, 28, 16, 0)  # then the weekend, Labour Day (Mon 1 May) and 30 April observed (Tue 2 May)
+    assert policy.due(friday, "road_damage", "normal", "acknowledge") == at(2028, 5, 3, 15, 0)
+
+
+def test_announced_swaps_come_from_the_data(policy):
+    """A bridge day off paid for by a working Saturday, as the Government announces them each year."""
+    bridge, saturday = date(2030, 9, 4), date(2030, 9, 14)
+    calendar = replace(policy.calendar, days_off=frozenset({bridge}), working_weekend_days=frozenset({saturday}))
+    assert policy.calendar.is_working_day(bridge) and not calendar.is_working_day(bridge)
+    assert not policy.calendar.is_working_day(saturday) and calendar.is_working_day(saturday)
+    assert calendar.add_working_hours(at(2030, 8, 30, 16, 0), 2) == at(2030, 9, 5, 9, 0)  # past 2-3 Sept too
