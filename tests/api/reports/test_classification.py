@@ -1,6 +1,7 @@
 """Micro-batched classification gives each report its own prediction (real shipped model)."""
 
 import asyncio
+import threading
 
 import pytest
 
@@ -55,10 +56,9 @@ class Recording:
         return [Prediction("other", 1.0, [("other", 1.0)]) for _ in texts]
 
 
-@pytest.mark.parametrize(("max_batch", "expected"), [(32, [[0, 1, 2, 3, 4]]), (2, [[0, 1], [2, 3], [4]])])
-def test_texts_arriving_within_the_wait_share_forward_passes(max_batch, expected):
+def test_texts_arriving_within_the_wait_share_one_forward_pass():
     model = Recording()
-    batcher = MicroBatcher(model, max_batch=max_batch, max_wait_s=0.2)
+    batcher = MicroBatcher(model, max_batch=32, max_wait_s=0.2)
 
     async def staggered():
         async def one(i):
@@ -67,7 +67,30 @@ def test_texts_arriving_within_the_wait_share_forward_passes(max_batch, expected
         return await asyncio.gather(*[one(i) for i in range(5)])
 
     asyncio.run(staggered())
-    assert model.batches == [[str(i) for i in batch] for batch in expected]
+    assert model.batches == [["0", "1", "2", "3", "4"]]
+
+
+def test_a_full_batch_runs_without_waiting_and_the_queue_follows_in_batches():
+    """max_batch 2, five texts queued while the first pass runs: [0, 1], then [2, 3], then [4].
+    The first pass is held until all five are queued, so a loaded machine cannot reorder them."""
+    queued = threading.Event()
+
+    class Held(Recording):
+        def predict(self, texts):
+            queued.wait(10)
+            return super().predict(texts)
+
+    model = Held()
+    batcher = MicroBatcher(model, max_batch=2, max_wait_s=0.2)
+
+    async def five():
+        tasks = [asyncio.create_task(batcher.predict(str(i))) for i in range(5)]
+        await asyncio.sleep(0)  # every task has queued its text
+        queued.set()
+        return await asyncio.gather(*tasks)
+
+    asyncio.run(five())
+    assert model.batches == [["0", "1"], ["2", "3"], ["4"]]
 
 
 def test_without_a_wait_a_lone_text_runs_at_once():
