@@ -45,9 +45,16 @@ class QueueItem(BaseModel):
     overdue: bool
     overdue_by_s: int | None = Field(None, description="How long past its due date, when overdue")
     created_at: datetime
+    location: dict[str, float] | None = Field(None, description="lat and lng, for staff maps")
     suggestions: list[dict[str, Any]] = Field(default_factory=list, description="The model's top categories (triage queue)")
 
 
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: str | None
+
+
+class QueueCounts(BaseModel):
+    agency: str | None = Field(description="The agency counted; null: the whole city")
+    statuses: dict[str, int] = Field(description="Open reports per status")
+    overdue: int = Field(description="Open reports past their due date")
