@@ -9,7 +9,7 @@ export const SHARED_TEXT = {
     badCredentials: "E-mail hoặc mật khẩu không đúng.", signinUnavailable: "Chưa cấu hình đăng nhập.",
     sessionExpired: "Phiên đăng nhập đã hết hạn, hãy đăng nhập lại.", none: "—",
     role_agency_staff: "Cán bộ đơn vị", role_triage_officer: "Cán bộ tiếp nhận", role_leadership: "Lãnh đạo",
-    role_admin: "Quản trị", role_resident: "Người dân",
+    role_admin: "Quản trị", role_resident: "Người dân", role_system: "Hệ thống",
   },
   en: {
     switch: "Tiếng Việt", email: "E-mail", password: "Password", signin: "Sign in", signout: "Sign out",
@@ -17,7 +17,7 @@ export const SHARED_TEXT = {
     badCredentials: "Wrong e-mail or password.", signinUnavailable: "Sign-in is not configured.",
     sessionExpired: "Your session expired; please sign in again.", none: "—",
     role_agency_staff: "Agency staff", role_triage_officer: "Triage officer", role_leadership: "Leadership",
-    role_admin: "Administrator", role_resident: "Resident",
+    role_admin: "Administrator", role_resident: "Resident", role_system: "System",
   },
 };
 

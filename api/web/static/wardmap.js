@@ -89,9 +89,10 @@ export class WardMap {
   render() {
     const { x, y, width, height } = this.view;
     this.svg.setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
-    const scale = width / this.outlines.width;  // markers keep their screen size
-    this.markerLayer.querySelectorAll("circle").forEach(dot => dot.setAttribute("r", (8 * scale).toFixed(2)));
-    this.svg.style.setProperty("--stroke", (1.2 * scale).toFixed(3));
+    // map units per screen pixel (the viewBox is fitted whole): markers and lines keep their screen size
+    const unit = Math.max(width / (this.svg.clientWidth || 800), height / (this.svg.clientHeight || 600));
+    this.markerLayer.querySelectorAll("circle").forEach(dot => dot.setAttribute("r", (7 * unit).toFixed(2)));
+    this.svg.style.setProperty("--stroke", (0.8 * unit).toFixed(3));
     if (this.tileUrl) this.drawTiles();
   }
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser import chromium
-from tests.factories import file_report, new_uid
+from tests.factories import apply_statistics, file_report, new_uid
 from tests.live_server import live_server
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
@@ -104,6 +104,7 @@ def test_agency_staff_work_their_report_and_a_conflict_keeps_what_they_typed(cli
     wait(browser, lambda d: queue_codes(d) == {pothole["code"]: "in_progress"})
     wait(browser, lambda d: count(d, "in_progress") == "1" and count(d, "assigned") == "0")
     assert "NỘI BỘ" in browser.find_element(By.CSS_SELECTOR, "[data-section=history]").text
+    browser.execute_script("document.getElementById('detail').scrollTop = 0")
     browser.save_screenshot(str(DOCS / "console-report.png"))
 
     second = chromium()  # a colleague moves the same report first
@@ -153,6 +154,7 @@ def test_a_triage_officer_sees_every_agency_on_the_map(client, console, auth_emu
 def test_leadership_read_the_console_and_the_dashboard_with_one_sign_in(client, console, auth_emulator, browser,
                                                                       monkeypatch):
     report = file_report(client, POTHOLE)
+    apply_statistics(client)
     auth_emulator.staff(monkeypatch, "lanh.dao@hanoi.gov.vn", "leadership")
 
     sign_in(browser, console, "lanh.dao@hanoi.gov.vn")
