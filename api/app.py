@@ -22,6 +22,7 @@ from api.appeals.router import router as appeals_router
 from api.audit.repository import AuditRepository
 from api.broadcasts.router import router as broadcasts_router
 from api.categories.router import router as categories_router
+from api.console.router import router as console_router
 from api.corrections.repository import CorrectionRepository
 from api.duplicates.repository import FollowerRepository
 from api.duplicates.router import router as duplicates_router
@@ -56,6 +57,7 @@ from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
+from api.web.router import router as web_router
 from api.worker import build_worker, load_escalation
 from classifiers.loader import load_classifier
 from classifiers.threads import limit_threads
@@ -96,6 +98,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.db = state.client[settings.database_name]
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
+    state.ward_outlines = None  # the pages' ward map, projected at its first request
     state.sla = SlaPolicy.load(settings.sla_file)
     state.escalation = load_escalation(settings)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
@@ -165,7 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
     for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router, appeals_router, broadcasts_router, admin_router, open311_router,
-                   stats_router, dashboard_router):
+                   triage_router, duplicates_router, feedback_router, appeals_router, broadcasts_router, admin_router,
+                   open311_router, stats_router, dashboard_router, console_router, web_router):
         app.include_router(router)
     return app

@@ -32,7 +32,6 @@ from api.settings import Settings
 from api.state import state_of
 
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
-EMULATOR_HOST = "127.0.0.1:9099"
 ROLES = tuple(Role)
 
 
@@ -95,7 +94,7 @@ class TokenVerifier:
         self._set_emulator_env = False
         if self._dev:
             if os.environ.get(EMULATOR_ENV) is None:
-                os.environ[EMULATOR_ENV] = EMULATOR_HOST
+                os.environ[EMULATOR_ENV] = settings.auth_emulator_host
                 self._set_emulator_env = True
         elif os.environ.get(EMULATOR_ENV):
             raise RuntimeError(f"{EMULATOR_ENV} is set but PHANANH_ENV=prod: refusing to accept unsigned tokens")

@@ -40,6 +40,15 @@ class Settings(BaseSettings):
         description="Overrides Google's ID-token certificate URL (private deployments, tests).",
     )
     dev_token_lifetime_s: int = 24 * 3600
+    firebase_web_api_key: str | None = Field(
+        default=None, description="The Firebase project's Web API key (public): the staff console signs in with it. "
+        "Unset in dev: any key the auth emulator accepts.")
+    auth_emulator_host: str = Field(
+        default="127.0.0.1:9099", description="host:port of the Firebase Auth emulator that dev mode signs in "
+        "against (the console) and grants roles through (`phananh staff grant`).")
+    map_tile_url: str | None = Field(
+        default=None, description="Raster tile URL template ({z}/{x}/{y}) under the console's ward map; unset: "
+        "the wards alone (works offline).")
 
     classifier_model: str | None = Field(
         default=None, description="Directory of a transformers classifier; unset: the shipped default model.")

@@ -58,6 +58,7 @@ class AppState(State):
     report_changes: ReportChanges
     public_stats_cache: dict[tuple[date, str], tuple[float, Any]]  # GET /v1/public/stats, per (day, locale)
     report_codes: CodeAllocator
+    ward_outlines: dict[str, Any] | None  # GET /web/wards.json, projected on first use
     indexes_ready: bool
     ensure_indexes: Callable[[], Awaitable[None]]
     worker: Worker

@@ -20,6 +20,7 @@ from api.observability.commands import CommandLog, install_command_log
 from api.observability.logs import JsonFormatter, RedactingFilter
 from api.settings import Settings
 from notifications.stand_in import FcmStandIn
+from tests.auth_emulator import AuthEmulator, start_emulator, stop_emulator
 from tests.factories import PROJECT_ID
 
 
@@ -145,3 +146,11 @@ def push_settings(settings: Settings, fcm: FcmStandIn, tmp_path) -> Settings:
 @pytest.fixture
 def push_client(make_client, push_settings: Settings) -> TestClient:
     return make_client(push_settings)
+
+
+@pytest.fixture(scope="session")
+def auth_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthEmulator]:
+    """The Firebase Auth emulator for the session (started by the first test that asks, ~20-60 s)."""
+    process, emulator = start_emulator(tmp_path_factory.mktemp("auth-emulator"), PROJECT_ID)
+    yield emulator
+    stop_emulator(process)

@@ -12,12 +12,14 @@ identity or exact position.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from api.domain import OPEN_STATUSES
 from api.reports.repository import ReportRepository
+from api.settings import Settings
 from classifiers.text import normalize, strip_diacritics
 
 MAX_CANDIDATES = 50  # the newest reports of the category around the spot
@@ -65,19 +67,25 @@ class DuplicateRules:
     window_days: int
     min_similarity: float
 
+    @classmethod
+    def of(cls, settings: Settings) -> "DuplicateRules":
+        return cls(settings.duplicate_radius_m, settings.duplicate_window_days, settings.duplicate_min_similarity)
+
 
 class DuplicateFinder:
     def __init__(self, reports: ReportRepository, rules: DuplicateRules) -> None:
         self._reports = reports
         self._rules = rules
 
-    async def possible_duplicates(self, category: str | None, lng: float, lat: float, text: str,
-                                  now: datetime) -> list[dict[str, Any]]:
+    async def possible_duplicates(self, category: str | None, lng: float, lat: float, text: str, now: datetime,
+                                  keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """``keep``: staff asking about a filed report drop it and what they may not see."""
         if category is None:
             return []
         since = now - timedelta(days=self._rules.window_days)
         found = await self._reports.in_cells(category, cells_within(lat, lng, self._rules.radius_m), MAX_CANDIDATES)
         candidates = [c for c in found if c["status"] in OPEN_STATUSES and c["created_at"] >= since
+                      and (keep is None or keep(c))
                       and distance_m(lat, lng, *reversed(c["location"]["coordinates"])) <= self._rules.radius_m]
         scored = [(similarity(text, c["description"]), c) for c in candidates]
         kept = sorted((pair for pair in scored if pair[0] >= self._rules.min_similarity), key=lambda p: -p[0])

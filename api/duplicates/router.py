@@ -6,15 +6,17 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.auth import CurrentPrincipal, Principal
-from api.deps import DatabaseDep
+from api.auth import CurrentPrincipal, Principal, require_roles
+from api.deps import DatabaseDep, SettingsDep
+from api.domain import STAFF_ROLES
+from api.duplicates.finder import DuplicateFinder, DuplicateRules
 from api.duplicates.repository import FollowerRepository
-from api.duplicates.service import FollowService
+from api.duplicates.service import FollowService, duplicates_of
 from api.errors import ERRORS, Forbidden
-from api.reports.access import parse_report_id
+from api.reports.access import load_visible, parse_report_id
 from api.reports.dependencies import ReportWriterDep
 from api.reports.repository import ReportRepository
-from api.reports.schemas import StaffReportOut
+from api.reports.schemas import PossibleDuplicateOut, StaffReportOut
 from api.triage.router import ExpectedVersion, WorkingStaff, versioned_response
 
 router = APIRouter(tags=["duplicates"])
@@ -67,3 +69,13 @@ async def merge(report_id: str, request_body: MergeRequest, principal: WorkingSt
     updated = await service.merge(principal, parse_report_id(report_id), parse_report_id(request_body.into),
                                   version, request_body.public_note)
     return versioned_response(updated, principal)
+
+
+@router.get("/v1/triage/reports/{report_id}/duplicates", response_model=list[PossibleDuplicateOut], responses=ERRORS,
+            summary="Open reports nearby this one may repeat (candidates to merge into), most similar first")
+async def possible_duplicates(report_id: str, principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
+                              db: DatabaseDep, settings: SettingsDep) -> list[dict]:
+    repo = ReportRepository(db)
+    report = await load_visible(repo, principal, parse_report_id(report_id))
+    finder = DuplicateFinder(repo, DuplicateRules.of(settings))
+    return await duplicates_of(finder, principal, report)

@@ -12,9 +12,10 @@ from bson import ObjectId
 from api.auth import Principal
 from api.db import utc_now
 from api.domain import OPEN_STATUSES
+from api.duplicates.finder import DuplicateFinder
 from api.duplicates.repository import FollowerRepository
 from api.errors import Conflict, Unprocessable
-from api.reports.access import ReportNotFound, load_handled, load_visible
+from api.reports.access import ReportNotFound, can_see, load_handled, load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 
@@ -70,3 +71,14 @@ class FollowService:
         edit = ReportEdit("merge", fields, {"status_history": entry}, public_note=public_note, also=move_followers,
                           audit=Audited("merge", {"from": source["status"], "to": "closed", "into": target_id}))
         return await self._writer.update(source, edit, actor=principal, at=now, expected_version=expected_version)
+
+
+async def duplicates_of(finder: DuplicateFinder, principal: Principal, report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Open reports a filed one may repeat (what the triage screen offers to merge into): the
+    intake rules, without the report itself and without what this caller may not see."""
+    lng, lat = report["location"]["coordinates"]
+
+    def keep(candidate: dict[str, Any]) -> bool:
+        return candidate["_id"] != report["_id"] and can_see(principal, candidate)
+
+    return await finder.possible_duplicates(report.get("category"), lng, lat, report["description"], utc_now(), keep)

@@ -31,8 +31,7 @@ async def get_report_service(state: StateDep, db: DatabaseDep, settings: Setting
         photos=photos, rate_limiter=rate_limiter, taxonomy=state.taxonomy,
         wards=state.wards, settings=settings, codes=state.report_codes,
         classifier=state.report_classifier, sla=state.sla,
-        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules(
-            settings.duplicate_radius_m, settings.duplicate_window_days, settings.duplicate_min_similarity)),
+        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules.of(settings)),
     )
 
 

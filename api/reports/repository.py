@@ -110,7 +110,8 @@ class ReportRepository:
         ``$in``, so recency, status and exact distance are checked by the caller. MongoDB
         serves the sort by merging the per-cell index ranges.
         """
-        projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1}
+        projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1,
+                      "agency": 1}
         cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
         return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
 
@@ -128,10 +129,19 @@ class ReportRepository:
     async def explain_queue(self, query: dict[str, Any], sort: list[tuple[str, int]]) -> dict[str, Any]:
         return await self._reports.find(query).sort(sort).explain()
 
-    async def count_overdue(self) -> int:
-        """Open reports flagged past their due date (a prefix of the ``queue_overdue`` index)."""
-        return await self._reports.count_documents({"overdue": True})
+    async def count_overdue(self, agency: str | None = None, open_statuses: tuple[str, ...] = ()) -> int:
+        """Open reports flagged past their due date: city-wide a prefix of the ``queue_overdue``
+        index; one agency's from its open reports in ``queue_agency_age`` (then the flag is read)."""
+        if agency is None:
+            return await self._reports.count_documents({"overdue": True})
+        return await self._reports.count_documents(
+            {"agency": agency, "status": {"$in": list(open_statuses)}, "overdue": True})
 
+    async def count_by_status(self, agency: str | None, statuses: tuple[str, ...]) -> dict[str, int]:
+        """Reports per status, one count per status on an index prefix (``queue_agency_age`` or
+        ``queue_city_age``): counted in the index, no document read."""
+        scope = {"agency": agency} if agency is not None else {}
+        return {status: await self._reports.count_documents({**scope, "status": status}) for status in statuses}
 
     async def first_filed(self) -> datetime | None:
         """When the oldest report was filed (index ``filed``)."""

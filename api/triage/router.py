@@ -17,7 +17,7 @@ from api.reports.repository import ReportRepository
 from api.reports.schemas import StaffReportOut
 from api.triage.queue import QueueFilters
 from api.triage.actions import TriageActions
-from api.triage.schemas import NoteIn, PriorityChange, QueuePage, Reassignment, Recategorisation, StatusChange
+from api.triage.schemas import NoteIn, PriorityChange, QueueCounts, QueuePage, Reassignment, Recategorisation, StatusChange
 from api.triage.service import TriageService, parse_if_match
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
@@ -67,6 +67,16 @@ async def get_queue(
     filters = QueueFilters(agency=agency, status=status, category=category, ward=ward, overdue=overdue,
                            created_from=created_from, created_to=created_to, q=q, sort=sort)
     return await service.queue(principal, filters, cursor, limit)
+
+
+@router.get("/counts", response_model=QueueCounts, responses=ERRORS,
+            summary="Open reports per status and overdue (an agency's for agency staff; any agency or the city for others)")
+async def get_counts(
+    principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
+    service: Annotated[TriageService, Depends(get_triage_service)],
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+) -> QueueCounts:
+    return await service.counts(principal, agency)
 
 
 @router.post("/reports/{report_id}/status", response_model=StaffReportOut, responses=ERRORS,

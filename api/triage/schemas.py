@@ -48,9 +48,16 @@ class QueueItem(BaseModel):
     escalation_level: int = Field(0, description="Levels up the supervision chain (0: not escalated)")
     escalated_to: str | None = Field(None, description="The body it was last escalated to")
     appeal_due_at: datetime | None = Field(None, description="An appeal waiting for the supervising body's decision")
+    location: dict[str, float] | None = Field(None, description="lat and lng, for staff maps")
     suggestions: list[dict[str, Any]] = Field(default_factory=list, description="The model's top categories (triage queue)")
 
 
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: str | None
+
+
+class QueueCounts(BaseModel):
+    agency: str | None = Field(description="The agency counted; null: the whole city")
+    statuses: dict[str, int] = Field(description="Open reports per status")
+    overdue: int = Field(description="Open reports past their due date")

@@ -8,13 +8,13 @@ from bson import ObjectId
 
 from api.auth import Principal
 from api.db import utc_now
-from api.domain import CITY_WIDE_ROLES
+from api.domain import CITY_WIDE_ROLES, OPEN_STATUSES
 from api.errors import AppError, Forbidden, PreconditionFailed, PreconditionRequired
 from api.reports.access import load_handled
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encode_cursor, supervised_query
-from api.triage.schemas import QueueItem, QueuePage, StatusChange
+from api.triage.schemas import QueueCounts, QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
 
 
@@ -37,12 +37,14 @@ def overdue_by_s(report: dict[str, Any]) -> int | None:
 def _queue_item(report: dict[str, Any]) -> QueueItem:
     routing = report.get("routing") or {}
     appeal = report.get("appeal") or {}
+    lng, lat = report["location"]["coordinates"]
     return QueueItem(id=str(report["_id"]), code=report["code"], status=report["status"],
                      description=report["description"][:280], category=report.get("category"),
                      agency=report.get("agency"), ward=report.get("ward"), priority=report.get("priority"),
                      due_at=report.get("due_at"), overdue=report.get("overdue", False),
                      overdue_by_s=overdue_by_s(report),
-                     created_at=report["created_at"], suggestions=routing.get("suggestions", []),
+                     created_at=report["created_at"], location={"lat": lat, "lng": lng},
+                     suggestions=routing.get("suggestions", []),
                      escalation_level=report.get("escalation_level", 0), escalated_to=report.get("escalated_to"),
                      appeal_due_at=appeal.get("due_at") if appeal and appeal.get("outcome") is None else None)
 
@@ -52,12 +54,18 @@ class TriageService:
         self._repo = repo
         self._writer = writer
 
+    @staticmethod
+    def _scope(principal: Principal, agency: str | None) -> str | None:
+        """Agency staff work their own agency's reports only; city-wide roles pick any or none."""
+        if principal.role == "agency_staff":
+            if agency not in (None, principal.agency):
+                raise Forbidden()
+            return principal.agency
+        return agency
+
     async def queue(self, principal: Principal, filters: QueueFilters, cursor: str | None, limit: int) -> QueuePage:
         """Agency staff see their own agency's queue only; city-wide roles may pick any agency."""
-        if principal.role == "agency_staff":
-            if filters.agency not in (None, principal.agency):
-                raise Forbidden()
-            filters = replace(filters, agency=principal.agency)
+        filters = replace(filters, agency=self._scope(principal, filters.agency))
         plan = build_query(filters, cursor)
         return await self._page(plan.query, plan.sort, plan.keep, filters.sort, limit)
 
@@ -75,6 +83,12 @@ class TriageService:
         page = reports[:limit]
         next_cursor = encode_cursor(page[-1], order) if len(reports) > limit else None
         return QueuePage(items=[_queue_item(r) for r in page], next_cursor=next_cursor)
+
+    async def counts(self, principal: Principal, agency: str | None) -> QueueCounts:
+        """The queue's tabs: open reports per status and overdue, for one agency or the city."""
+        agency = self._scope(principal, agency)
+        return QueueCounts(agency=agency, statuses=await self._repo.count_by_status(agency, OPEN_STATUSES),
+                           overdue=await self._repo.count_overdue(agency, OPEN_STATUSES))
 
     async def change_status(self, principal: Principal, report_id: ObjectId, change: StatusChange,
                             expected_version: int) -> dict[str, Any]:

@@ -67,3 +67,7 @@ class WardIndex:
 
     def by_code(self, code: str) -> Ward | None:
         return self._by_code.get(code)
+
+    def outlines(self) -> list[tuple[Ward, shapely.Geometry]]:
+        """Every ward with its (repaired) polygon: the maps draw these."""
+        return list(zip(self._wards, self._polygons, strict=True))

@@ -1,23 +1,9 @@
 // Two small SVG charts drawn with DOM calls only (textContent, never markup), so no text can
 // become HTML. Every mark carries its figure in a data-* attribute (tests and screen readers).
-"use strict";
-const SVG = "http://www.w3.org/2000/svg";
-
-function svgElement(name, attributes, parent) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes || {})) node.setAttribute(key, String(value));
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function svgText(parent, x, y, text, anchor) {
-  const node = svgElement("text", { x, y, "text-anchor": anchor || "start" }, parent);
-  node.textContent = text;
-  return node;
-}
+import { svgElement, svgText } from "/web/static/svg.js";
 
 // Bars (e.g. reports received) and a line (e.g. backlog) over the same time axis.
-function barLineChart(container, points, labels) {
+export function barLineChart(container, points, labels) {
   container.replaceChildren();
   const width = 900, height = 280, left = 44, bottom = 40, top = 24;
   const svg = svgElement("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "data-chart": "trend" }, container);
@@ -43,7 +29,7 @@ function barLineChart(container, points, labels) {
 }
 
 // Horizontal bars of a rate between 0 and 1, one per row.
-function rateBarChart(container, rows, missingLabel) {
+export function rateBarChart(container, rows, missingLabel) {
   container.replaceChildren();
   const rowHeight = 22, labelWidth = 330, width = 900;
   const height = Math.max(1, rows.length) * rowHeight + 10;
@@ -58,5 +44,3 @@ function rateBarChart(container, rows, missingLabel) {
     svgText(svg, width - 60, y + 15, row.value === null ? missingLabel : `${(rate * 100).toFixed(1)}%`);
   });
 }
-
-window.PhananhCharts = { barLineChart, rateBarChart };

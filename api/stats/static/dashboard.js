@@ -1,81 +1,65 @@
-// The leadership dashboard: reads /v1/stats with the pasted Firebase ID token (sessionStorage,
-// sent as Bearer) and renders every text through textContent, so nothing becomes markup.
-"use strict";
-const TOKEN_KEY = "phananh.token";
+// The leadership dashboard: signs in like the staff console (shared modules), reads /v1/stats
+// with the ID token and renders every text through textContent, so nothing becomes markup.
+import { createApi } from "/web/static/http.js";
+import { createI18n } from "/web/static/i18n.js";
+import { Session, loadConfig } from "/web/static/session.js";
+import { mountSignIn } from "/web/static/signin.js";
+import { element } from "/web/static/svg.js";
+import { WardMap, loadWards, step } from "/web/static/wardmap.js";
+import { barLineChart, rateBarChart } from "./charts.js";
+
 const TEXT = {
   vi: {
-    title: "Thống kê phản ánh", switch: "English", token: "Mã đăng nhập (Firebase ID token)", from: "Từ ngày",
-    to: "Đến ngày", load: "Xem thống kê", signout: "Đăng xuất", headline: "Tổng quan",
+    title: "Thống kê phản ánh", from: "Từ ngày", to: "Đến ngày", load: "Xem thống kê", headline: "Tổng quan",
     trend: "Tiếp nhận và tồn đọng theo tuần", ontime: "Tỷ lệ giải quyết đúng hạn theo đơn vị",
     categories: "Thời gian xử lý theo lĩnh vực", wards: "Phường, xã theo số phản ánh tồn đọng",
     received: "Tiếp nhận", resolved: "Đã giải quyết", backlog: "Tồn đọng", ackOnTime: "Tiếp nhận đúng hạn",
     resolveOnTime: "Giải quyết đúng hạn", ackMedian: "Trung vị thời gian tiếp nhận", resolveMedian: "Trung vị thời gian giải quyết",
     resolveP90: "P90 thời gian giải quyết", rating: "Đánh giá trung bình", reopenRate: "Tỷ lệ mở lại",
-    category: "Lĩnh vực", ward: "Phường, xã", ackP90: "P90 tiếp nhận", none: "—", noToken: "Hãy dán mã đăng nhập.",
+    category: "Lĩnh vực", ward: "Phường, xã", ackP90: "P90 tiếp nhận", wardMap: "Bản đồ phường, xã", measure: "Chỉ số",
+    overdueShare: "Tỷ lệ quá hạn", low: "thấp", high: "cao", mapLabel: "Bản đồ 126 phường, xã theo chỉ số đã chọn",
+    overdueShareHint: "Tỷ lệ quá hạn: số lần quá hạn trong kỳ trên số phản ánh tiếp nhận.",
     supervision: "Chuyển cấp trên và khiếu nại theo đơn vị", agency: "Đơn vị", escalated: "Chuyển cấp trên",
     appealed: "Khiếu nại", overturnRate: "Tỷ lệ khiếu nại được chấp nhận",
   },
   en: {
-    title: "Report statistics", switch: "Tiếng Việt", token: "Sign-in token (Firebase ID token)", from: "From",
-    to: "To", load: "Show statistics", signout: "Sign out", headline: "Overview",
+    title: "Report statistics", from: "From", to: "To", load: "Show statistics", headline: "Overview",
     trend: "Received and backlog per week", ontime: "On-time resolution rate per agency",
     categories: "Response times per category", wards: "Wards and communes by open backlog",
     received: "Received", resolved: "Resolved", backlog: "Open backlog", ackOnTime: "Acknowledged on time",
     resolveOnTime: "Resolved on time", ackMedian: "Median time to acknowledge", resolveMedian: "Median time to resolve",
     resolveP90: "P90 time to resolve", rating: "Average rating", reopenRate: "Reopen rate",
-    category: "Category", ward: "Ward", ackP90: "P90 acknowledge", none: "—", noToken: "Paste a sign-in token first.",
+    category: "Category", ward: "Ward", ackP90: "P90 acknowledge", wardMap: "Ward map", measure: "Measure",
+    overdueShare: "Overdue share", low: "low", high: "high", mapLabel: "Map of the 126 wards by the chosen measure",
+    overdueShareHint: "Overdue share: deadlines missed in the period per report received.",
     supervision: "Escalations and appeals per agency", agency: "Agency", escalated: "Escalated",
     appealed: "Appealed", overturnRate: "Appeals overturned",
   },
 };
-let language = sessionStorage.getItem("phananh.language") || "vi";
-let lastData = null;
-const t = key => TEXT[language][key];
+const i18n = createI18n(TEXT);
 const byId = id => document.getElementById(id);
-
-function percent(value) { return value === null ? t("none") : `${(value * 100).toFixed(1)}%`; }
-function duration(seconds) {
-  if (seconds === null) return t("none");
-  if (seconds < 3600) return `${Math.round(seconds / 60)} ${language === "vi" ? "phút" : "min"}`;
-  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} ${language === "vi" ? "giờ" : "h"}`;
-  return `${(seconds / 86400).toFixed(1)} ${language === "vi" ? "ngày" : "days"}`;
-}
-
-function applyLanguage() {
-  document.documentElement.lang = language;
-  document.title = t("title");
-  document.querySelectorAll("[data-i18n]").forEach(node => { node.textContent = t(node.dataset.i18n); });
-  if (lastData) load();  // group names come from the server in the chosen language
-}
-
-async function getJson(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
-                                                   "Accept-Language": language } });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.detail || body.title || String(response.status));
-  return body;
-}
+let api = null;
+let lastData = null;
+let wardMap = null;
 
 async function load() {
   const error = byId("error");
   error.hidden = true;
-  const token = byId("token").value.trim() || sessionStorage.getItem(TOKEN_KEY);
-  if (!token) { error.textContent = t("noToken"); error.hidden = false; return; }
-  sessionStorage.setItem(TOKEN_KEY, token);
-  byId("token").value = "";
   const range = new URLSearchParams();
   if (byId("from").value) range.set("from", byId("from").value);
   if (byId("to").value) range.set("to", byId("to").value);
   const query = range.toString();
+  const get = async path => (await api.json(path)).data;
   try {
-    const [overview, trend, agencies, categories, wards] = await Promise.all([
-      getJson(`/v1/stats/overview?${query}`),
-      getJson(`/v1/stats/trend?interval=week&${query}`),
-      getJson(`/v1/stats/breakdown?by=agency&sort=resolve_on_time_rate&order=desc&${query}`),
-      getJson(`/v1/stats/breakdown?by=category&sort=received&order=desc&${query}`),
-      getJson(`/v1/stats/breakdown?by=ward&sort=backlog&order=desc&${query}`),
+    const [overview, trend, agencies, categories, wards, outlines] = await Promise.all([
+      get(`/v1/stats/overview?${query}`),
+      get(`/v1/stats/trend?interval=week&${query}`),
+      get(`/v1/stats/breakdown?by=agency&sort=resolve_on_time_rate&order=desc&${query}`),
+      get(`/v1/stats/breakdown?by=category&sort=received&order=desc&${query}`),
+      get(`/v1/stats/breakdown?by=ward&sort=backlog&order=desc&${query}`),
+      wardMap ? wardMap.outlines : loadWards(),
     ]);
-    lastData = { overview, trend, agencies, categories, wards };
+    lastData = { overview, trend, agencies, categories, wards, outlines };
     render(lastData);
   } catch (failure) {
     error.textContent = failure.message;
@@ -85,74 +69,89 @@ async function load() {
 
 function renderHeadline(figures) {
   const list = document.querySelector("#headline .figures");
-  list.replaceChildren();
   const items = [["received", figures.received], ["resolved", figures.resolved], ["backlog", figures.backlog],
-    ["ackOnTime", percent(figures.acknowledge_on_time_rate)], ["resolveOnTime", percent(figures.resolve_on_time_rate)],
-    ["ackMedian", duration(figures.acknowledge_median_s)], ["resolveMedian", duration(figures.resolve_median_s)],
-    ["resolveP90", duration(figures.resolve_p90_s)],
-    ["rating", figures.average_rating === null ? t("none") : figures.average_rating.toFixed(2)],
-    ["reopenRate", percent(figures.reopen_rate)], ["escalated", figures.escalated], ["appealed", figures.appealed],
-    ["overturnRate", percent(figures.overturn_rate)]];
-  for (const [key, value] of items) {
-    const wrapper = document.createElement("div");
-    const term = document.createElement("dt");
-    const detail = document.createElement("dd");
-    term.textContent = t(key);
-    detail.textContent = String(value);
-    detail.dataset.figure = key;
-    wrapper.append(term, detail);
-    list.appendChild(wrapper);
-  }
+    ["ackOnTime", i18n.percent(figures.acknowledge_on_time_rate)], ["resolveOnTime", i18n.percent(figures.resolve_on_time_rate)],
+    ["ackMedian", i18n.duration(figures.acknowledge_median_s)], ["resolveMedian", i18n.duration(figures.resolve_median_s)],
+    ["resolveP90", i18n.duration(figures.resolve_p90_s)],
+    ["rating", figures.average_rating === null ? i18n.t("none") : figures.average_rating.toFixed(2)],
+    ["reopenRate", i18n.percent(figures.reopen_rate)], ["escalated", figures.escalated], ["appealed", figures.appealed],
+    ["overturnRate", i18n.percent(figures.overturn_rate)]];
+  list.replaceChildren(...items.map(([key, value]) => {
+    const wrapper = element("div");
+    wrapper.append(element("dt", {}, i18n.t(key)), element("dd", { "data-figure": key }, value));
+    return wrapper;
+  }));
 }
 
 function fillTable(table, headers, rows) {
-  const headRow = document.createElement("tr");
-  for (const header of headers) {
-    const cell = document.createElement("th");
-    cell.textContent = header;
-    headRow.appendChild(cell);
-  }
+  const headRow = element("tr");
+  headRow.append(...headers.map(header => element("th", {}, header)));
   table.tHead.replaceChildren(headRow);
   table.tBodies[0].replaceChildren(...rows.map(({ key, cells }) => {
-    const row = document.createElement("tr");
-    row.dataset.group = key;
-    for (const value of cells) {
-      const cell = document.createElement("td");
-      cell.textContent = String(value);
-      row.appendChild(cell);
-    }
+    const row = element("tr", { "data-group": key });
+    row.append(...cells.map(value => element("td", {}, value)));
     return row;
   }));
 }
 
-function render({ overview, trend, agencies, categories, wards }) {
+// the chosen measure per ward: reports received, on-time resolution, or overdue per report received
+function measure(figures, name) {
+  if (name === "overdue_share") return figures.received ? Math.min(1, figures.overdue / figures.received) : null;
+  return figures[name];
+}
+
+function renderWardMap(wards, outlines) {
+  if (!wardMap) wardMap = new WardMap(byId("ward-map"), outlines, { label: i18n.t("mapLabel") });
+  const name = byId("ward-measure").value;
+  const values = new Map(wards.rows.map(row => [row.group, { row, value: measure(row.figures, name) }]));
+  const rate = name !== "received";
+  const max = rate ? 1 : Math.max(1, ...[...values.values()].map(v => v.value ?? 0));
+  wardMap.colour(code => {
+    const entry = values.get(code);
+    if (!entry || entry.value === null || (!rate && !entry.value)) return { className: "step-none", title: entry?.row.name };
+    const shown = rate ? i18n.percent(entry.value) : String(entry.value);
+    return { className: step(entry.value, max), value: entry.value, title: `${entry.row.name}: ${shown}` };
+  });
+  const scale = byId("ward-scale");
+  scale.replaceChildren(element("span", {}, i18n.t("low")),
+    ...[0, 1, 2, 3, 4].map(i => element("i", { class: `step-${i}` })), element("span", {}, i18n.t("high")));
+}
+
+function render({ overview, trend, agencies, categories, wards, outlines }) {
   byId("content").hidden = false;
   renderHeadline(overview.figures);
-  PhananhCharts.barLineChart(byId("trend-chart"),
+  barLineChart(byId("trend-chart"),
     trend.points.map(p => ({ label: p.start, bar: p.figures.received, line: p.figures.backlog })),
-    { title: t("trend"), bar: t("received"), line: t("backlog") });
-  PhananhCharts.rateBarChart(byId("agency-chart"),
-    agencies.rows.map(r => ({ key: r.group, label: r.name, value: r.figures.resolve_on_time_rate })), t("none"));
-  fillTable(byId("category-table"), [t("category"), t("received"), t("ackMedian"), t("ackP90"), t("resolveMedian"), t("resolveP90")],
-    categories.rows.map(r => ({ key: r.group, cells: [r.name, r.figures.received, duration(r.figures.acknowledge_median_s),
-      duration(r.figures.acknowledge_p90_s), duration(r.figures.resolve_median_s), duration(r.figures.resolve_p90_s)] })));
-  fillTable(byId("ward-table"), [t("ward"), t("backlog"), t("received"), t("resolveOnTime")],
+    { title: i18n.t("trend"), bar: i18n.t("received"), line: i18n.t("backlog") });
+  rateBarChart(byId("agency-chart"),
+    agencies.rows.map(r => ({ key: r.group, label: r.name, value: r.figures.resolve_on_time_rate })), i18n.t("none"));
+  fillTable(byId("category-table"), ["category", "received", "ackMedian", "ackP90", "resolveMedian", "resolveP90"].map(key => i18n.t(key)),
+    categories.rows.map(r => ({ key: r.group, cells: [r.name, r.figures.received, i18n.duration(r.figures.acknowledge_median_s),
+      i18n.duration(r.figures.acknowledge_p90_s), i18n.duration(r.figures.resolve_median_s), i18n.duration(r.figures.resolve_p90_s)] })));
+  fillTable(byId("ward-table"), ["ward", "backlog", "received", "resolveOnTime"].map(key => i18n.t(key)),
     wards.rows.filter(r => r.figures.backlog > 0 || r.figures.received > 0)
-      .map(r => ({ key: r.group, cells: [r.name, r.figures.backlog, r.figures.received, percent(r.figures.resolve_on_time_rate)] })));
-  fillTable(byId("supervision-table"), [t("agency"), t("escalated"), t("appealed"), t("overturnRate")],
+      .map(r => ({ key: r.group, cells: [r.name, r.figures.backlog, r.figures.received, i18n.percent(r.figures.resolve_on_time_rate)] })));
+  fillTable(byId("supervision-table"), [i18n.t("agency"), i18n.t("escalated"), i18n.t("appealed"), i18n.t("overturnRate")],
     agencies.rows.filter(r => r.figures.escalated > 0 || r.figures.appealed > 0)
-      .map(r => ({ key: r.group, cells: [r.name, r.figures.escalated, r.figures.appealed, percent(r.figures.overturn_rate)] })));
+      .map(r => ({ key: r.group, cells: [r.name, r.figures.escalated, r.figures.appealed, i18n.percent(r.figures.overturn_rate)] })));
+  renderWardMap(wards, outlines);
   byId("content").dataset.loaded = "true";
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+async function start() {
+  i18n.apply();
+  const session = new Session(await loadConfig());
+  session.adoptDevToken();
+  api = createApi(session, i18n);
   byId("controls").addEventListener("submit", event => { event.preventDefault(); load(); });
-  byId("signout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); });
-  byId("language").addEventListener("click", () => {
-    language = language === "vi" ? "en" : "vi";
-    sessionStorage.setItem("phananh.language", language);
-    applyLanguage();
+  byId("ward-measure").addEventListener("change", () => lastData && renderWardMap(lastData.wards, lastData.outlines));
+  byId("language").addEventListener("click", () => i18n.toggle());
+  i18n.onChange(() => { if (lastData) load(); });  // group names come from the server in the chosen language
+  mountSignIn({
+    session, i18n, staffRoles: ["leadership", "admin", "triage_officer", "agency_staff"],
+    onSignedIn() { byId("controls").hidden = false; load(); },
+    onSignedOut() { byId("controls").hidden = true; byId("content").hidden = true; lastData = null; },
   });
-  applyLanguage();
-  if (sessionStorage.getItem(TOKEN_KEY)) load();
-});
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -141,6 +141,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     # the supervising body (AGENCY over OTHER_AGENCY) and the triage desk decide; the handler does not
     ("POST", "/v1/triage/reports/{report_id}/appeal/decision"): Row(
         signed_in(403, agency=200, triage=200, admin=200), lambda s: appeal_decision(s.fresh_appealed_report(), s)),
+    ("GET", "/v1/triage/counts"): Row(signed_in(200, author=403, resident=403), get("/v1/triage/counts")),
+    ("GET", "/v1/triage/reports/{report_id}/duplicates"): Row(
+        signed_in(200, author=403, resident=403, other_agency=404), get("/v1/triage/reports/{s.report[id]}/duplicates")),
     ("POST", "/v1/triage/reports/{report_id}/status"): triage_action("status", {"status": "in_progress"}),
     ("POST", "/v1/triage/reports/{report_id}/assign"): triage_action("assign", {"agency": THIRD_AGENCY,
                                                                                 "reason": REASON}),
@@ -171,6 +174,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/v1/public/stats"): Row(everyone(200), get("/v1/public/stats")),
     ("GET", "/dashboard"): Row(everyone(200), get("/dashboard")),  # the page only; its data needs a token
     ("GET", "/dashboard/static/{name}"): Row(everyone(200), get("/dashboard/static/dashboard.js")),
+    # the staff console and what the staff pages share: code, sign-in configuration, public ward outlines
+    ("GET", "/console"): Row(everyone(200), get("/console")),
+    ("GET", "/console/static/{name}"): Row(everyone(200), get("/console/static/console.js")),
+    ("GET", "/web/static/{name}"): Row(everyone(200), get("/web/static/session.js")),
+    ("GET", "/web/config.json"): Row(everyone(200), get("/web/config.json")),
+    ("GET", "/web/wards.json"): Row(everyone(200), get("/web/wards.json")),
     ("GET", "/v1/admin/outbox"): Row(signed_in(403, admin=200), get("/v1/admin/outbox")),
     ("POST", "/v1/admin/outbox/{event_id}/redrive"): Row(
         signed_in(403, admin=200), lambda s: Call(f"/v1/admin/outbox/{s.dead_event_id()}/redrive")),

@@ -1,23 +1,19 @@
 """The dashboard in a real browser: headless Chromium (Debian's package) against the app over HTTP.
 
-Seeds a few reports through the API, serves the app with uvicorn on 127.0.0.1, signs in by
-pasting a dev token, and checks the charts and tables show the seeded figures; a screenshot
-is saved in the test's tmp dir. Also checks that resident text can never become markup.
+Seeds a few reports through the API, serves the app with uvicorn on 127.0.0.1, signs in with a
+dev token in the URL fragment (dev mode on loopback; password sign-in through the auth emulator
+is covered by tests/api/console), and checks the charts, tables and ward map show the seeded
+figures; a screenshot is saved in the test's tmp dir. Also checks that resident text can never
+become markup.
 """
 
-import threading
-import time
-
 import pytest
-import uvicorn
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
-from api.embedded import free_port
+from tests.browser import chromium
 from tests.factories import apply_statistics, dev_token, file_report, resolve
+from tests.live_server import live_server
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục <img src=x onerror=alert(1)>"
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"
@@ -25,27 +21,13 @@ GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"
 
 @pytest.fixture
 def served(settings):
-    """The app on a real port (uvicorn in a thread), for the browser."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(settings) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,2200"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium(1280, 2200)
     yield driver
     driver.quit()
 
@@ -57,9 +39,7 @@ def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path)
     resolve(client, reports[3]["id"], "urenco")
     apply_statistics(client)
 
-    browser.get(f"{served}/dashboard")
-    browser.find_element(By.ID, "token").send_keys(dev_token("leader-1", {"role": "leadership"}))
-    browser.find_element(By.ID, "load").click()
+    browser.get(f"{served}/dashboard#dev_token={dev_token('leader-1', {'role': 'leadership'})}")
     WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "content").get_attribute("data-loaded") == "true")
 
     figure = {node.get_attribute("data-figure"): node.text for node in browser.find_elements(By.CSS_SELECTOR, "[data-figure]")}
@@ -77,7 +57,10 @@ def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path)
     wards = browser.find_elements(By.CSS_SELECTOR, "#ward-table tbody tr")
     assert wards[0].find_elements(By.TAG_NAME, "td")[1].text == "3"  # all at Hoàn Kiếm lake: backlog 3
     assert not browser.find_elements(By.CSS_SELECTOR, "main img")  # no text ever became markup
-    assert browser.execute_script("return sessionStorage.getItem('phananh.token')")  # kept for this tab only
+    assert browser.execute_script("return sessionStorage.getItem('phananh.session')")  # kept for this tab only
+    assert "dev_token" not in browser.current_url  # taken out of the address bar at once
+    outlines = browser.find_elements(By.CSS_SELECTOR, "#ward-map path.ward")
+    assert len(outlines) == 126 and [w.get_attribute("data-value") for w in outlines if w.get_attribute("data-value")] == ["5"]
 
     browser.find_element(By.ID, "language").click()
     WebDriverWait(browser, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#h-headline").text == "Overview")
@@ -91,7 +74,8 @@ def test_dashboard_is_served_offline_with_a_strict_policy(client):
     page = client.get("/dashboard")
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     assert "http" not in page.text.replace('name="viewport"', "")  # nothing fetched from elsewhere
-    for asset in ("dashboard.js", "charts.js", "dashboard.css"):
-        response = client.get(f"/dashboard/static/{asset}")
+    for asset in ("/dashboard/static/dashboard.js", "/dashboard/static/charts.js", "/dashboard/static/dashboard.css",
+                  "/web/static/session.js", "/web/static/wardmap.js", "/web/static/staff.css"):
+        response = client.get(asset)
         assert response.status_code == 200 and "innerHTML" not in response.text
     assert client.get("/dashboard/static/..%2Fservice.py").status_code == 404

@@ -1,0 +1,1 @@
+"""The staff console: a browser page over the triage API (queue, map, report, actions)."""
