@@ -108,7 +108,8 @@ def world(module_settings):
         resolve(client, reopened["id"], AGENCY)
         assert client.post(f"/v1/reports/{reopened['id']}/reopen", json={"reason": REOPEN_REASON},
                            headers=auth_headers(author)).status_code == 200
-        escalated = file_report(client, POTHOLE, uid=author, lat=lat, lng=lng, address=ADDRESS)
+        # filed elsewhere: OTHER_AGENCY handles it and may see where it is, not the author's seeded fix
+        escalated = file_report(client, POTHOLE, uid=author, lat=NEARBY[0], lng=NEARBY[1])
         hand_to_other_agency(client, escalated, callers["admin"].headers)
         client.portal.call(client.app.state.db.reports.update_one, {"code": escalated["code"]},
                            {"$set": {"due_at": datetime(2026, 1, 5, tzinfo=UTC)}})
