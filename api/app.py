@@ -41,6 +41,7 @@ from api.open311.catalogue import ServiceCatalogue
 from api.open311.repository import Open311Repository
 from api.open311.router import router as open311_router
 from api.photos.router import router as photos_router
+from api.photos.signing import build_signer
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
 from api.reports.classification import ReportClassifier
@@ -53,6 +54,7 @@ from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
+from api.triage.tables import TriageTables
 from api.worker import build_worker
 from classifiers.loader import load_classifier
 from classifiers.threads import limit_threads
@@ -94,6 +96,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
     state.wards = WardIndex.load(settings.wards_file, settings.ward_snap_m)
     state.sla = SlaPolicy.load(settings.sla_file)
+    state.triage_tables = TriageTables.load(settings.proof_file, settings.rejection_reasons_file,
+                                            settings.reply_templates_file, state.taxonomy)
+    state.photo_signer = build_signer(settings, required=True)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
     state.auth_suspects = SuspectAddresses()

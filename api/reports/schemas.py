@@ -2,7 +2,7 @@
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -63,10 +63,43 @@ class PhotoOut(BaseModel):
     height: int
 
 
+class PhotoLinkOut(BaseModel):
+    id: str
+    url: str
+    thumbnail_url: str
+
+
+class AttachmentOut(PhotoLinkOut):
+    kind: Literal["photo"] = "photo"
+
+
 class StatusEntryOut(BaseModel):
     status: str
     at: datetime
     note: str | None = None
+    photos: list[PhotoLinkOut] = Field([], description="Photos staff attached to this status change")
+
+
+class ResolutionOut(BaseModel):
+    """How the report was resolved: the after-photos next to the resident's own (before)."""
+
+    note: str | None = None
+    photos: list[PhotoLinkOut] = []
+    at: datetime
+
+
+class RedirectOut(BaseModel):
+    code: str = Field(description="An agency code, ward:<ward code>, or a channel code")
+    kind: Literal["agency", "channel"]
+    name: str
+
+
+class RejectionOut(BaseModel):
+    reason_code: str
+    reason: str = Field(description="The reason, in the caller's language")
+    redirect: RedirectOut | None = Field(None, description="Where to turn instead")
+    note: str | None = None
+    at: datetime
 
 
 class RoutingOut(BaseModel):
@@ -79,6 +112,7 @@ class RoutingOut(BaseModel):
 class ReplyOut(BaseModel):
     at: datetime
     text: str
+    photos: list[PhotoLinkOut] = []
 
 
 class RatingOut(BaseModel):
@@ -120,6 +154,8 @@ class ReportOut(BaseModel):
     rating: RatingOut | None = None
     merged_into: MergedIntoOut | None = Field(None, description="Closed as a duplicate of this report")
     resolved_at: datetime | None = None
+    resolution: ResolutionOut | None = Field(None, description="While resolved or closed: the resolving note and photos")
+    rejection: RejectionOut | None = Field(None, description="When rejected: the reason and where to turn instead")
     possible_duplicates: list[PossibleDuplicateOut] | None = Field(
         None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
     created_at: datetime
@@ -137,6 +173,7 @@ class InternalNoteOut(BaseModel):
     by_role: str
     by_uid: str | None = None
     text: str
+    photos: list[PhotoLinkOut] = []
 
 
 class ClassificationOut(BaseModel):

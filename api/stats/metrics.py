@@ -16,6 +16,9 @@ Definitions (README "Statistics"):
 - overdue: a flag raised by the deadline job (at most once per deadline).
 - backlog: open reports (received, assigned, in_progress, reopened) in a cell; stored as
   deltas, so the backlog at the end of a day is the sum of all deltas up to that day.
+- resolved_with_proof: moves into ``resolved`` whose status change carried a photo.
+- rejected_for.<reason>: moves into ``rejected``, per reason code (every rejection has one
+  since reasons became required; older ones count in ``rejected`` only).
 """
 
 import math
@@ -32,6 +35,12 @@ NONE = "none"  # a report not yet categorised or routed
 COUNTERS = ("received", "acknowledged", "acknowledged_on_time", "resolved", "resolved_on_time", "rejected",
             "reopened", "overdue", "merged", "rerouted", "backlog", "rating_sum", "rating_count")
 HISTOGRAMS = ("ack_h", "resolve_h")
+# Proof and reasoned rejections (issue 20). The reason codes are those of
+# classifiers/routing/data/rejection_reasons.json, which is refused at start-up if it names another.
+PROOF_COUNTERS = ("resolved_with_proof",)
+REJECTION_REASONS = ("not_in_remit", "insufficient_information", "private_dispute", "duplicate", "already_handled",
+                     "abusive_content")
+REJECTED_FOR = "rejected_for"
 DIMS = ("total", "agency", "category", "ward", "agency_category", "agency_ward", "cell")
 ACKNOWLEDGING = ("in_progress", "rejected")
 
@@ -65,6 +74,8 @@ class State:
     acknowledged: bool = False
     due_acknowledge_at: datetime | None = None
     due_resolve_at: datetime | None = None
+    proof: bool = False  # resolved, and the resolving change carried a photo
+    rejection_reason: str | None = None  # rejected, for this reason
 
 
 def aware(moment: datetime) -> datetime:
@@ -98,24 +109,33 @@ def cell_of(report: dict[str, Any]) -> Cell:
     return Cell(report.get("agency") or NONE, report.get("category") or NONE, ward.get("code") or NONE)
 
 
+def outcome_of(status: str, resolution: dict[str, Any] | None, rejection: dict[str, Any] | None) -> dict[str, Any]:
+    """The proof and rejection fields of a State: meaningful only in the status they describe."""
+    return {"proof": status == "resolved" and bool((resolution or {}).get("photos")),
+            "rejection_reason": (rejection or {}).get("reason_code") if status == "rejected" else None}
+
+
 def state_of(report: dict[str, Any]) -> State:
     """The state of a stored report document (the listener's before/after)."""
     return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
                  acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
-                 due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"))
+                 due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"),
+                 **outcome_of(report["status"], report.get("resolution"), report.get("rejection")))
 
 
 def _state_document(state: State) -> dict[str, Any]:
     cell = state.cell
     return {"status": state.status, "agency": cell.agency, "category": cell.category, "ward": cell.ward,
             "created_at": state.created_at, "acknowledged": state.acknowledged,
-            "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at}
+            "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at,
+            "proof": state.proof, "rejection_reason": state.rejection_reason}
 
 
 def _state_from_document(doc: dict[str, Any]) -> State:
     return State(status=doc["status"], cell=Cell(doc["agency"], doc["category"], doc["ward"]),
                  created_at=doc["created_at"], acknowledged=doc["acknowledged"],
-                 due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"))
+                 due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"),
+                 proof=doc.get("proof", False), rejection_reason=doc.get("rejection_reason"))
 
 
 def change_record(kind: str, before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +177,7 @@ def change_increments(kind: str, before: State | None, after: State, at: datetim
                 out.append((cell, "resolved_on_time", 1))
         if after.status in ("rejected", "reopened"):
             out.append((cell, after.status, 1))
+        out += _outcome_increments(after)
     if kind == "merge":
         out.append((cell, "merged", 1))
     elif kind == "reroute":
@@ -170,6 +191,15 @@ def change_increments(kind: str, before: State | None, after: State, at: datetim
     if after.status in OPEN_STATUSES:
         out.append((cell, "backlog", 1))
     return out
+
+
+def _outcome_increments(after: State) -> list[tuple[Cell, str, int]]:
+    """Resolutions with proof, rejections per reason (the move into that status is the caller's test)."""
+    if after.status == "resolved" and after.proof:
+        return [(after.cell, "resolved_with_proof", 1)]
+    if after.status == "rejected" and after.rejection_reason in REJECTION_REASONS:
+        return [(after.cell, f"{REJECTED_FOR}.{after.rejection_reason}", 1)]
+    return []
 
 
 Increments = dict[tuple[str, str, str], dict[str, int]]  # (day, dim, group) -> field -> amount

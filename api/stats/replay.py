@@ -2,7 +2,7 @@
 
 The report carries its own history: ``status_history`` (each status change with the
 deadlines in force, each reroute with the agency and category it moved from and to, each
-merge), ``overdue_marks`` (every deadline-job flag) and ``rating``. Replaying them through
+merge, each resolution's photos and each rejection's reason), ``overdue_marks`` (every deadline-job flag) and ``rating``. Replaying them through
 ``change_increments`` gives the same increments the live listener produced.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from api.stats.metrics import ACKNOWLEDGING, NONE, Cell, State, aware, cell_of
+from api.stats.metrics import ACKNOWLEDGING, NONE, Cell, State, aware, cell_of, outcome_of
 
 Replayed = tuple[str, State | None, State, datetime, int | None]  # kind, before, after, at, stars
 
@@ -60,7 +60,9 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
             cell = Cell(entry["agency"] or NONE, entry.get("category", state.cell.category) or NONE, state.cell.ward)
         elif entry.get("merged_into"):
             kind = "merge"
+        # the resolving entry's attachments are the resolution's photos; a rejection's entry keeps its reason
         after = replace(state, status=entry["status"], cell=cell,
-                        acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING)
+                        acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING,
+                        **outcome_of(entry["status"], {"photos": entry.get("attachments")}, entry))
         yield kind, before, after, at, None
         state = after

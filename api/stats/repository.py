@@ -31,7 +31,7 @@ from api.stats.vectors import Groups, Vector, add_into, from_document, pack, pac
 ROLLUPS = "stats_rollups"
 SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
-LAYOUT = 4  # of the sealed documents; a watermark of another layout is ignored and everything sealed again
+LAYOUT = 5  # 5: proof and rejection-reason counters; of the sealed documents; a watermark of another layout is ignored and everything sealed again
 BATCH = 2000
 LIVE_BATCH = 1000
 TOTAL_SHARDS = 8

@@ -30,6 +30,9 @@ class Figures(BaseModel):
     average_rating: float | None
     ratings: int
     reopen_rate: float | None
+    resolved_with_proof: int = Field(0, description="Resolutions whose status change carried a photo")
+    resolved_with_proof_rate: float | None = Field(None, description="resolved_with_proof / resolved")
+    rejected_by_reason: dict[str, int] = Field(default_factory=dict, description="Rejections per reason code")
 
 
 class Period(BaseModel):
