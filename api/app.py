@@ -91,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.is_dev:
         log.warning("DEV MODE: unsigned Firebase emulator tokens are accepted. Never expose this instance.")
     state = app.state
+    state.photo_signer = build_signer(settings, required=True)  # prod without its key: refused before anything opens
     state.client = database.make_client(settings.mongodb_uri, server_selection_timeout_ms=settings.database_timeout_ms)
     state.db = state.client[settings.database_name]
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
@@ -98,7 +99,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.sla = SlaPolicy.load(settings.sla_file)
     state.triage_tables = TriageTables.load(settings.proof_file, settings.rejection_reasons_file,
                                             settings.reply_templates_file, state.taxonomy)
-    state.photo_signer = build_signer(settings, required=True)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
     state.auth_suspects = SuspectAddresses()
