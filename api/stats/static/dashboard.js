@@ -24,6 +24,11 @@ const TEXT = {
     category: "Category", ward: "Ward", ackP90: "P90 acknowledge", none: "—", noToken: "Paste a sign-in token first.",
   },
 };
+// Proof of resolution and reasoned rejections (issue 20)
+Object.assign(TEXT.vi, { proofRate: "Giải quyết có ảnh minh chứng", rejections: "Không tiếp nhận theo lý do và đơn vị",
+  agency: "Đơn vị", rejected: "Không tiếp nhận" });
+Object.assign(TEXT.en, { proofRate: "Resolved with a photo as proof", rejections: "Rejections by reason and agency",
+  agency: "Agency", rejected: "Rejected" });
 let language = sessionStorage.getItem("phananh.language") || "vi";
 let lastData = null;
 const t = key => TEXT[language][key];
@@ -64,14 +69,15 @@ async function load() {
   if (byId("to").value) range.set("to", byId("to").value);
   const query = range.toString();
   try {
-    const [overview, trend, agencies, categories, wards] = await Promise.all([
+    const [overview, trend, agencies, categories, wards, reasons] = await Promise.all([
       getJson(`/v1/stats/overview?${query}`),
       getJson(`/v1/stats/trend?interval=week&${query}`),
       getJson(`/v1/stats/breakdown?by=agency&sort=resolve_on_time_rate&order=desc&${query}`),
       getJson(`/v1/stats/breakdown?by=category&sort=received&order=desc&${query}`),
       getJson(`/v1/stats/breakdown?by=ward&sort=backlog&order=desc&${query}`),
+      getJson("/v1/triage/rejection-reasons"),
     ]);
-    lastData = { overview, trend, agencies, categories, wards };
+    lastData = { overview, trend, agencies, categories, wards, reasons };
     render(lastData);
   } catch (failure) {
     error.textContent = failure.message;
@@ -87,7 +93,7 @@ function renderHeadline(figures) {
     ["ackMedian", duration(figures.acknowledge_median_s)], ["resolveMedian", duration(figures.resolve_median_s)],
     ["resolveP90", duration(figures.resolve_p90_s)],
     ["rating", figures.average_rating === null ? t("none") : figures.average_rating.toFixed(2)],
-    ["reopenRate", percent(figures.reopen_rate)]];
+    ["reopenRate", percent(figures.reopen_rate)], ["proofRate", percent(figures.resolved_with_proof_rate)]];
   for (const [key, value] of items) {
     const wrapper = document.createElement("div");
     const term = document.createElement("dt");
@@ -120,7 +126,15 @@ function fillTable(table, headers, rows) {
   }));
 }
 
-function render({ overview, trend, agencies, categories, wards }) {
+function renderRejections(agencies, reasons) {
+  fillTable(byId("rejection-table"), [t("agency"), t("rejected"), ...reasons.reasons.map(r => r.name), t("proofRate")],
+    agencies.rows.filter(r => r.figures.rejected > 0 || r.figures.resolved > 0)
+      .map(r => ({ key: r.group, cells: [r.name, r.figures.rejected,
+        ...reasons.reasons.map(reason => r.figures.rejected_by_reason[reason.code] || 0),
+        percent(r.figures.resolved_with_proof_rate)] })));
+}
+
+function render({ overview, trend, agencies, categories, wards, reasons }) {
   byId("content").hidden = false;
   renderHeadline(overview.figures);
   PhananhCharts.barLineChart(byId("trend-chart"),
@@ -134,6 +148,7 @@ function render({ overview, trend, agencies, categories, wards }) {
   fillTable(byId("ward-table"), [t("ward"), t("backlog"), t("received"), t("resolveOnTime")],
     wards.rows.filter(r => r.figures.backlog > 0 || r.figures.received > 0)
       .map(r => ({ key: r.group, cells: [r.name, r.figures.backlog, r.figures.received, percent(r.figures.resolve_on_time_rate)] })));
+  renderRejections(agencies, reasons);
   byId("content").dataset.loaded = "true";
 }
 

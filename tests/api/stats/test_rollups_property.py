@@ -15,13 +15,16 @@ from tests.factories import apply_statistics, auth_headers, file_report, move_st
 
 TEXTS = ["Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục",
          "Rác sinh hoạt chất đống ven đường không ai thu gom",
-         "Đèn đường hỏng cả tuần nay, buổi tối rất tối"]
+         "Đèn đường hỏng cả tuần nay, buổi tối rất tối",
+         "Quán karaoke hát rất to đến 2 giờ sáng, cả khu phố không ngủ được"]  # noise: resolves without proof
+REASONS = [{"reason_code": "not_in_remit", "redirect": "court"}, {"reason_code": "duplicate"},
+           {"reason_code": "private_dispute"}]
 TRIAGE = staff_headers("triage_officer", uid="triage-property")
 ACTIONS = ["create", "advance", "advance", "advance", "advance", "reject", "close", "reassign", "recategorise", "merge",
            "reopen", "rate", "overdue"]
 # after the random steps, one report through a full life, so every counter is exercised
 FULL_LIFE = [("create", 0, 0), ("overdue", 0, 0), ("advance", 0, 0), ("advance", 0, 0), ("advance", 0, 0),
-             ("rate", 0, 4), ("reopen", 0, 0), ("advance", 0, 0), ("reassign", 0, 0)]
+             ("rate", 0, 4), ("reopen", 0, 0), ("advance", 0, 0), ("reassign", 0, 0), ("create", 0, 0), ("reject", 0, 1)]
 NEXT = {"received": "assigned", "assigned": "in_progress", "reopened": "in_progress", "in_progress": "resolved"}
 
 
@@ -38,7 +41,10 @@ def act(client, sync_db, reports, action, pick, other):
     if action in ("advance", "reject", "close"):
         current = client.get(f"/v1/reports/{rid}", headers=TRIAGE).json()["status"]
         status = NEXT.get(current, current) if action == "advance" else {"reject": "rejected", "close": "closed"}[action]
-        move_status(client, rid, status, TRIAGE, public_note="Ghi chú công khai")
+        # proof or not (refused where the category needs it), and a reason for rejections
+        outcome = {"attachments": []} if other % 2 else {}
+        outcome = {**outcome, **REASONS[other % 3]} if status == "rejected" else outcome
+        move_status(client, rid, status, TRIAGE, public_note="Ghi chú công khai", **outcome)
     elif action == "reassign":
         agency = ["urenco", "construction_dept", "lighting_co"][other % 3]
         client.post(f"/v1/triage/reports/{rid}/assign", json={"agency": agency, "reason": "điều phối"},
@@ -78,4 +84,5 @@ def test_rollups_always_equal_a_recomputation(client, sync_db):
     totals = [doc["c"] for doc in sync_db.stats_rollups.find({"dim": "total"})]
     reached = {field for counters in totals for field, value in counters.items() if value}
     print(sorted(reached))
-    assert {"received", "acknowledged", "resolved", "rerouted", "backlog", "overdue", "rating_count"} <= reached
+    assert {"received", "acknowledged", "resolved", "rerouted", "backlog", "overdue", "rating_count",
+            "resolved_with_proof", "rejected_for"} <= reached
