@@ -13,7 +13,7 @@ from api.deps import DatabaseDep, PhotoServiceDep, SettingsDep
 from api.errors import ERRORS
 from api.i18n import negotiate_locale
 from api.photos.uploads import read_upload
-from api.reports.access import etag, load_visible, parse_report_id, photo_urls, view
+from api.reports.access import VisibleReport, etag, load_visible, parse_report_id, photo_urls, view
 from api.reports.dependencies import ReportWriterDep
 from api.reports.repository import ReportRepository
 from api.reports.schemas import AttachmentOut, StaffReportOut
@@ -147,15 +147,10 @@ async def add_note(report_id: str, body: NoteIn, principal: WorkingStaff, action
 
 @router.post("/reports/{report_id}/attachments", status_code=201, response_model=AttachmentsOut, responses=ERRORS,
              summary="Upload 1–5 photos to attach to a status change or note of this report (multipart, field files)")
-async def upload_attachments(
-    report_id: str,
-    principal: WorkingStaff,
-    outcomes: OutcomesDep,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    files: Annotated[list[UploadFile], File(description="1–5 photos: JPEG, PNG, WebP or HEIC")],
-) -> AttachmentsOut:
-    report = await load_visible(ReportRepository(db), principal, parse_report_id(report_id))
+async def upload_attachments(principal: WorkingStaff, report: VisibleReport, outcomes: OutcomesDep,
+                             settings: SettingsDep,
+                             files: Annotated[list[UploadFile], File(description="1–5 photos (JPEG, PNG, WebP, HEIC)")],
+                             ) -> AttachmentsOut:
     ids = await outcomes.upload(report, [await read_upload(f, settings.max_photo_bytes) for f in files])
     return AttachmentsOut(attachments=[AttachmentOut(id=i, url=photo_urls(i)[0], thumbnail_url=photo_urls(i)[1])
                                        for i in ids])
