@@ -130,6 +130,9 @@ def test_internal_note_photos_stay_with_the_staff(client, pothole, staff):
     assert note.status_code == 200 and note.json()["internal_notes"][-1]["photos"][0]["id"] == photo[0]
     assert client.get(f"/v1/photos/{photo[0]}", headers=staff).status_code == 200
     assert client.get(f"/v1/photos/{photo[0]}", headers=auth_headers(pothole["_author"])).status_code == 404
+    unused = upload_attachments(client, pothole["id"], staff, seed=30)
+    for staff_only in (photo[0], unused[0]):  # nor through Open311's public media links
+        assert client.get(f"/open311/v2/media/{staff_only}.jpg").status_code == 404
 
 
 def test_reopening_clears_the_resolution_and_a_new_one_replaces_it(client, pothole, staff):
