@@ -18,5 +18,6 @@ USER phananh
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
 # Requires: PHANANH_MONGODB_URI (mongodb+srv://... of a replica set), PHANANH_FIREBASE_PROJECT_ID,
-# and for pushes PHANANH_FIREBASE_CREDENTIALS (a mounted service-account JSON).
+# PHANANH_PHOTO_URL_KEY (32+ random characters: signed photo links; the API refuses to start without it),
+# and for pushes PHANANH_FIREBASE_CREDENTIALS (a mounted service-account JSON) and PHANANH_PUBLIC_BASE_URL.
 CMD ["phananh", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -44,6 +44,7 @@ from api.open311.repository import Open311Repository
 from api.open311.router import router as open311_router
 from api.photos.router import router as photos_router
 from api.photos.processing import PhotoLimits
+from api.photos.signing import required_signer
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
 from api.reports.classification import ReportClassifier
@@ -57,6 +58,7 @@ from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
+from api.triage.tables import TriageTables
 from api.web.router import router as web_router
 from api.worker import build_worker, load_escalation
 from classifiers.loader import load_classifier
@@ -94,6 +96,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.is_dev:
         log.warning("DEV MODE: unsigned Firebase emulator tokens are accepted. Never expose this instance.")
     state = state_of(app)
+    state.photo_signer = required_signer(settings)  # prod without its key: refused before anything opens
     state.client = database.make_client(settings.mongodb_uri, server_selection_timeout_ms=settings.database_timeout_ms)
     state.db = state.client[settings.database_name]
     state.taxonomy = Taxonomy.load(settings.taxonomy_file)
@@ -101,6 +104,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.ward_outlines = None  # the pages' ward map, projected at its first request
     state.sla = SlaPolicy.load(settings.sla_file)
     state.escalation = load_escalation(settings)
+    state.triage_tables = TriageTables.load(settings.proof_file, settings.rejection_reasons_file,
+                                            settings.reply_templates_file, state.taxonomy)
     state.open311_catalogue = ServiceCatalogue.load(state.taxonomy)
     state.token_verifier = TokenVerifier(settings)
     state.auth_suspects = SuspectAddresses()

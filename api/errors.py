@@ -127,6 +127,10 @@ class Conflict(ErrorKind, status=409):
     """The request is fine but the report's state refuses it (not open, already rated, ...)."""
 
 
+class Gone(ErrorKind, status=410):
+    """Existed once, and no longer may be used (an expired signed link)."""
+
+
 class PreconditionFailed(ErrorKind, status=412, key="precondition_failed"):
     """The If-Match names a version that is no longer the report's, or is unreadable."""
 

@@ -12,6 +12,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROUTING_DATA = Path(__file__).resolve().parent.parent / "classifiers" / "routing" / "data"
+# Dev only (like the unsigned emulator tokens dev accepts): prod refuses to start without its own key.
+DEV_PHOTO_URL_KEY = "phananh-dev-photo-url-key-never-use-in-production"
+MIN_PHOTO_URL_KEY = 32
 
 
 class Settings(BaseSettings):
@@ -77,6 +80,18 @@ class Settings(BaseSettings):
     photo_workers: int = 2
     max_body_bytes: int = 56 * 1024 * 1024
     orphan_photo_grace_s: int = 600
+    attachment_grace_s: int = Field(
+        default=24 * 3600, ge=60, description="A staff attachment no status change or note used is deleted after this.")
+    photo_url_key: SecretStr | None = Field(
+        default=None, description=f"HMAC key (at least {MIN_PHOTO_URL_KEY} characters) of the signed thumbnail links "
+        "in pushes. Required in prod; dev uses a fixed, public one.")
+    photo_url_lifetime_s: int = Field(
+        default=24 * 3600, ge=60, le=30 * 24 * 3600, description="How long a signed thumbnail link in a push works.")
+    public_base_url: str | None = Field(
+        default=None, description="The service's public https://host as phones reach it; unset: pushes carry no image.")
+    proof_file: Path = ROUTING_DATA / "proof.json"
+    rejection_reasons_file: Path = ROUTING_DATA / "rejection_reasons.json"
+    reply_templates_file: Path = ROUTING_DATA / "reply_templates.json"
 
     reopen_window_days: int = Field(
         default=7, ge=1, description="A resolved report may be reopened (by its author) this long; then it closes itself.")
@@ -168,6 +183,15 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    def photo_url_signing_key(self) -> bytes | None:
+        """The signed-link key: the configured one, dev's fixed one, or None (prod without a key)."""
+        if self.photo_url_key is not None:
+            key = self.photo_url_key.get_secret_value()
+            if len(key) < MIN_PHOTO_URL_KEY:
+                raise RuntimeError(f"PHANANH_PHOTO_URL_KEY must have at least {MIN_PHOTO_URL_KEY} characters")
+            return key.encode()
+        return DEV_PHOTO_URL_KEY.encode() if self.is_dev else None
 
 
 def get_settings() -> Settings:

@@ -25,12 +25,14 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from api.observability.metrics import Metrics
     from api.open311.catalogue import ServiceCatalogue
     from api.photos.processing import PhotoLimits
+    from api.photos.signing import PhotoUrlSigner
     from api.photos.storage import GridFSPhotoStore
     from api.reports.classification import ReportClassifier
     from api.reports.codes import CodeAllocator
     from api.settings import Settings
     from api.triage.escalation import Escalation
     from api.triage.sla import SlaPolicy
+    from api.triage.tables import TriageTables
     from api.worker import Worker
     from classifiers.routing.taxonomy import Taxonomy
     from classifiers.routing.wards import WardIndex
@@ -48,12 +50,14 @@ class AppState(State):
     wards: WardIndex
     sla: SlaPolicy
     escalation: Escalation
+    triage_tables: TriageTables
     open311_catalogue: ServiceCatalogue
     token_verifier: TokenVerifier
     auth_suspects: SuspectAddresses
     report_classifier: ReportClassifier
     photo_store: GridFSPhotoStore
     photo_limits: PhotoLimits
+    photo_signer: PhotoUrlSigner
     photo_limiter: anyio.CapacityLimiter
     report_changes: ReportChanges
     public_stats_cache: dict[tuple[date, str], tuple[float, Any]]  # GET /v1/public/stats, per (day, locale)

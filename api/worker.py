@@ -70,6 +70,17 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_photo_grace_s)
         return await photos.sweep_orphans(cutoff, report_exists)
 
+    async def used_attachments(report_id: str) -> set[str]:
+        try:
+            return await reports.attachment_ids(ObjectId(report_id))
+        except InvalidId:
+            return set()
+
+    async def sweep_unused_attachments() -> int:
+        """Staff attachments no status change or note used within their grace period."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=settings.attachment_grace_s)
+        return await photos.sweep_attachments(cutoff, used_attachments)
+
     async def seal_statistics() -> int:
         """Seal the closed days, then checkpoint the open ones (the days sealed are the job's count).
 
@@ -81,8 +92,9 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         await checkpoint_live_days(repo, settings.stats_checkpoint_grace_s)
         return sealed
 
-    return {"orphan_photos": sweep_orphan_photos, "overdue": triage.mark_overdue, "escalate": triage.escalate,
-            "auto_close": triage.close_resolved, "stats_seal": seal_statistics}
+    return {"orphan_photos": sweep_orphan_photos, "orphan_attachments": sweep_unused_attachments,
+            "overdue": triage.mark_overdue, "escalate": triage.escalate, "auto_close": triage.close_resolved,
+            "stats_seal": seal_statistics}
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":

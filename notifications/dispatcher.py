@@ -24,6 +24,7 @@ from api.db import utc_now
 from api.devices.repository import DeviceRepository
 from api.duplicates.repository import FollowerRepository
 from api.observability.logs import bind_request_id, reset_request_id
+from api.photos.signing import PhotoUrlSigner
 from notifications.outbox import OutboxRepository
 from notifications.payloads import PushMessage, broadcast_messages, report_message
 from notifications.senders import PushSender, SendOutcome
@@ -77,7 +78,9 @@ def _log_delivery(delivery: _Delivery) -> None:
 class OutboxDispatcher:
     def __init__(self, outbox: OutboxRepository, devices: DeviceRepository, followers: FollowerRepository,
                  sender: PushSender, *, batch_size: int = 500, lease: timedelta = timedelta(seconds=60),
-                 retry: RetryPolicy = RetryPolicy(), retention: timedelta = timedelta(days=7)) -> None:
+                 retry: RetryPolicy = RetryPolicy(), retention: timedelta = timedelta(days=7),
+                 signer: PhotoUrlSigner | None = None) -> None:
+        self._signer = signer  # signs a resolution photo's link as it is sent (None: no images)
         self._outbox = outbox
         self._devices = devices
         self._followers = followers
@@ -131,7 +134,8 @@ class OutboxDispatcher:
         deliveries = []
         for event in events:
             if event["kind"] == "report":
-                messages = [report_message(event, d["_id"], d.get("locale", "vi"), uid == event["resident_uid"])
+                image = self._image_url(event)
+                messages = [report_message(event, d["_id"], d.get("locale", "vi"), uid == event["resident_uid"], image)
                             for uid in sorted(recipients[event["_id"]]) for d in by_uid.get(uid, ())]
             elif event["kind"] == "broadcast":
                 messages = broadcast_messages(event)
@@ -142,6 +146,10 @@ class OutboxDispatcher:
                 messages = [m for m in messages if (m.token or m.topic) in retry]
             deliveries.append(_Delivery(event, messages))
         return deliveries
+
+    def _image_url(self, event: dict[str, Any]) -> str | None:
+        photo_id = event.get("image_photo_id")
+        return None if photo_id is None or self._signer is None else self._signer.url(photo_id, utc_now())
 
     async def _send_pushes(self, deliveries: list[_Delivery]) -> None:
         flat = [(d, m) for d in deliveries for m in d.messages]

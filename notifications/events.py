@@ -5,6 +5,7 @@ resolved, rejected or merged, of public replies, and of the decision on their ap
 flags, notes, ratings, the system closing a resolved report) make no push.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -35,13 +36,24 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
         return None
     routing = after.get("routing") or {}
     note = (change.public_note or "").strip()[:NOTE_LIMIT] or None
-    return {
+    return {**_outcome(event, after), 
         "kind": "report", "event": event, "order_key": f"report:{after['_id']}", "seq": after.get("version", 1),
         "report_id": after["_id"], "code": after["code"], "status": after["status"],
         "resident_uid": after["resident_uid"],
         "agency_name": routing.get("agency_name") if after.get("agency") else None,
         "note": note, "merged_into": (after.get("merged_into") or {}).get("code"),
     }
+
+
+def _outcome(event: str, after: Mapping[str, Any]) -> dict[str, Any]:
+    """A resolution's first photo (signed into a link when sent: links expire, events wait) and a
+    rejection's reason and redirect, in both languages (the device's is picked when sent)."""
+    if event == "resolved" and (after.get("resolution") or {}).get("photos"):
+        return {"image_photo_id": after["resolution"]["photos"][0]}
+    if event == "rejected" and after.get("rejection"):
+        redirect = after["rejection"].get("redirect")
+        return {"reason": after["rejection"]["reason"], "redirect": redirect["name"] if redirect else None}
+    return {}
 
 
 class OutboxListener:

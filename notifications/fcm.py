@@ -32,16 +32,20 @@ def to_fcm(message: PushMessage) -> messaging.Message:
 
 
 def _message(message: PushMessage, priority: str) -> messaging.Message:
+    image = message.image_url  # iOS shows it through a notification service extension: mutable-content
     return messaging.Message(
         token=message.token, topic=message.topic, data=message.data,
-        notification=messaging.Notification(title=message.title, body=message.body),
+        notification=messaging.Notification(title=message.title, body=message.body, image=image),
         android=messaging.AndroidConfig(
             collapse_key=message.collapse_key, priority=priority,
-            notification=messaging.AndroidNotification(channel_id=message.channel_id, tag=message.collapse_key)),
+            notification=messaging.AndroidNotification(channel_id=message.channel_id, tag=message.collapse_key,
+                                                       image=image)),
         apns=messaging.APNSConfig(
             headers={"apns-priority": "10" if message.high_priority else "5",
                      **({"apns-collapse-id": message.collapse_key} if message.collapse_key else {})},
-            payload=messaging.APNSPayload(aps=messaging.Aps(thread_id=message.thread_id))),
+            payload=messaging.APNSPayload(aps=messaging.Aps(thread_id=message.thread_id,
+                                                            mutable_content=True if image else None)),
+            fcm_options=messaging.APNSFCMOptions(image=image) if image else None),
     )
 
 

@@ -33,6 +33,7 @@ class PushMessage:
     token: str | None = None
     topic: str | None = None
     high_priority: bool = False
+    image_url: str | None = None  # shown by the phone, which fetches it without the user's token
 
 
 def ward_topic(ward: str | None, locale: str) -> str:
@@ -48,23 +49,33 @@ def device_topics(ward: str | None, locale: str) -> list[str]:
     return topics
 
 
-def report_message(event: dict[str, Any], token: str, locale: str, to_author: bool) -> PushMessage:
+def _localised(texts: dict[str, str] | None, locale: str) -> str:
+    return "" if not texts else texts.get(locale) or texts["vi"]
+
+
+def report_message(event: dict[str, Any], token: str, locale: str, to_author: bool,
+                   image_url: str | None = None) -> PushMessage:
+    """``image_url``: the signed link of the resolution's photo, for the author only."""
     kind = event["event"]
     params = {"code": event["code"], "agency": event.get("agency_name") or "", "note": event.get("note") or "",
-              "target": event.get("merged_into") or "", "status": translate(f"status.{event['status']}", locale)}
+              "target": event.get("merged_into") or "", "status": translate(f"status.{event['status']}", locale),
+              "reason": _localised(event.get("reason"), locale), "redirect": _localised(event.get("redirect"), locale)}
     if to_author:
         body_key = "push.received_routed.body" if kind == "received" and event.get("agency_name") else f"push.{kind}.body"
-        if kind in ("resolved", "rejected", "reply") and not event.get("note"):
+        if kind == "rejected" and event.get("reason"):
+            body_key = "push.rejected_redirect.body" if event.get("redirect") else "push.rejected_reason.body"
+        elif kind in ("resolved", "rejected", "reply") and not event.get("note"):
             body_key = "push.follower.body"
     else:
         body_key = "push.follower.body"
     report_id = str(event["report_id"])
     return PushMessage(
         event_id=str(event["_id"]), token=token,
-        title=translate(f"push.{kind}.title", locale, **params), body=translate(body_key, locale, **params),
+        title=translate(f"push.{kind}.title", locale, **params), body=translate(body_key, locale, **params).strip(),
         data={"type": "report_update", "event": kind, "report_id": report_id, "code": event["code"],
               "status": event["status"], "version": str(event["seq"]), "event_id": str(event["_id"])},
-        channel_id=REPORT_CHANNEL, thread_id=f"report-{report_id}", collapse_key=f"report-{report_id}")
+        channel_id=REPORT_CHANNEL, thread_id=f"report-{report_id}", collapse_key=f"report-{report_id}",
+        image_url=image_url if to_author else None)
 
 
 def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:

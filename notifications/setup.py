@@ -6,6 +6,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.devices.repository import DeviceRepository
 from api.duplicates.repository import FollowerRepository
+from api.photos.signing import optional_signer
 from api.settings import Settings
 from notifications.dispatcher import OutboxDispatcher, RetryPolicy
 from notifications.outbox import OutboxRepository
@@ -26,4 +27,4 @@ def build_dispatcher(db: AsyncDatabase, settings: Settings, sender: PushSender) 
         OutboxRepository(db), DeviceRepository(db), FollowerRepository(db), sender,
         batch_size=settings.outbox_batch_size, lease=timedelta(seconds=settings.outbox_lease_s),
         retry=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s, settings.outbox_backoff_cap_s),
-        retention=timedelta(days=settings.outbox_retention_days))
+        retention=timedelta(days=settings.outbox_retention_days), signer=optional_signer(settings))

@@ -76,8 +76,21 @@ def file_report(client, description: str, uid: str | None = None, **form: Any) -
     return {**response.json(), "_author": author}
 
 
-def move_status(client, report_id: str, status: str, headers: dict[str, str], **notes: str):
-    """A staff status change with the report's current ETag."""
+def upload_attachments(client, report_id: str, headers: dict[str, str], count: int = 1, seed: int = 10) -> list[str]:
+    """Staff upload ``count`` photos for a report (POST .../attachments); returns their ids."""
+    files = [("files", (f"{i}-proof.jpg", image_bytes(seed=seed + i), "image/jpeg")) for i in range(count)]
+    response = client.post(f"/v1/triage/reports/{report_id}/attachments", files=files, headers=headers)
+    assert response.status_code == 201, response.text
+    return [a["id"] for a in response.json()["attachments"]]
+
+
+def move_status(client, report_id: str, status: str, headers: dict[str, str], **notes: Any):
+    """A staff status change with the report's current ETag. Resolving attaches a freshly uploaded
+    proof photo and rejecting gives a reason, unless the caller passes ``attachments`` / ``reason_code``."""
+    if status == "resolved" and "attachments" not in notes:
+        notes["attachments"] = upload_attachments(client, report_id, headers)
+    if status == "rejected" and "reason_code" not in notes:
+        notes["reason_code"] = "insufficient_information"
     etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers["etag"]
     return client.post(f"/v1/triage/reports/{report_id}/status", json={"status": status, **notes},
                        headers={**headers, "If-Match": etag})

@@ -106,7 +106,8 @@ class AppealService:
                                    "reason": "appeal", "suggestions": []},
                        "due_at": acknowledge_by, "due_acknowledge_at": acknowledge_by,
                        "due_resolve_at": self._escalation.due(report, now, "resolve"), "overdue": False,
-                       "resolved_at": None, "resolved_open_since": None})
+                       # the outcome being overturned no longer stands: the author sees the report open again
+                       "resolved_at": None, "resolved_open_since": None, "resolution": None, "rejection": None})
         # like a reroute's entry (statistics replay the agency move from it), marked as the appeal's
         return {"status": Status.ASSIGNED, "from": report["status"], "at": now, "by_uid": principal.uid,
                 "by_role": principal.role, "public_note": note, "internal_note": "appeal overturned",

@@ -51,7 +51,8 @@ class FeedbackService:
         entry = {"status": "reopened", "from": "resolved", "at": now, "by_uid": principal.uid, "by_role": principal.role,
                  "public_note": reason, "internal_note": None}
         fields = {"status": "reopened", "due_at": acknowledge_by, "due_acknowledge_at": acknowledge_by,
-                  "overdue": False, "resolved_at": None, "resolved_open_since": None, "reopened_at": now, "updated_at": now}
+                  "overdue": False, "resolved_at": None, "resolved_open_since": None, "reopened_at": now, "updated_at": now,
+                  "resolution": None}  # no longer resolved: a new resolution (and its proof) replaces it
         edit = ReportEdit("status", fields, {"status_history": entry}, public_note=reason,
                           audit=Audited("status", {"from": "resolved", "to": "reopened"}))
         # lost: the report changed (e.g. closed) as we reopened it

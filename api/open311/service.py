@@ -193,10 +193,12 @@ class Open311Service:
         return TokenOut(service_request_id=report["code"], token=token)
 
     async def public_photo(self, photo_id: str, photos: PhotoService) -> StoredPhoto:
-        """A report's display photo for anyone (media_url); not for rejected reports, nor pending uploads."""
+        """A report's display photo for anyone (media_url); not for rejected reports, nor pending uploads, nor
+        staff attachments (an internal note's photo, an upload not yet used): the resident's own photos only."""
         stored = await photos.get(photo_id, "display") if re.fullmatch(r"[0-9a-f]{24}", photo_id) else None
         report = await self._report_repo.get(ObjectId(stored.report_id)) if stored is not None else None
-        if stored is None or report is None or report["status"] == "rejected":
+        own = {photo["id"] for photo in (report or {}).get("photos", [])}
+        if stored is None or report is None or report["status"] == "rejected" or photo_id not in own:
             raise Open311Error(404, "open311.media_not_found")
         return stored
 

@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from api.errors import AppError
 from api.photos.processing import OUTPUT_CONTENT_TYPE, PhotoLimits, PhotoRejected, ProcessedPhoto, process_photo
-from api.photos.storage import PhotoStore, StoredPhoto
+from api.photos.storage import PendingAttachment, PhotoStore, StoredPhoto
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,15 @@ class PhotoService:
                 raise AppError(exc.status, exc.key, **exc.params) from exc
         return processed
 
-    async def save(self, report_id: str, photos: list[ProcessedPhoto]) -> list[dict]:
-        """Store both variants of each photo as pending; returns the refs kept on the report."""
+    async def save(self, report_id: str, photos: list[ProcessedPhoto], *, attachment: bool = False) -> list[dict]:
+        """Store both variants of each photo as pending (``attachment``: as a staff attachment not yet
+        used); returns the refs kept on the report."""
         refs = []
         for photo in photos:
             photo_id = str(ObjectId())
-            await self._store.put(photo_id, "display", photo.display, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
-            await self._store.put(photo_id, "thumbnail", photo.thumbnail, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
+            for variant, data in (("display", photo.display), ("thumbnail", photo.thumbnail)):
+                await self._store.put(photo_id, variant, data, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE,
+                                      attachment=attachment)
             refs.append({"id": photo_id, "width": photo.display_size[0], "height": photo.display_size[1]})
         return refs
 
@@ -55,6 +57,28 @@ class PhotoService:
 
     async def get(self, photo_id: str, variant: str) -> StoredPhoto | None:
         return await self._store.get(photo_id, variant)
+
+    async def unattached(self, photo_id: str) -> PendingAttachment | None:
+        return await self._store.unattached(photo_id)
+
+    async def attach(self, photo_ids: list[str]) -> None:
+        """After the report change that uses them has committed (the sweep finishes it after a crash)."""
+        if photo_ids:
+            await self._store.attach(photo_ids)
+
+    async def sweep_attachments(self, uploaded_before: datetime,
+                                used_by_report: Callable[[str], Awaitable[set[str]]]) -> int:
+        """Attach the staff uploads a committed change uses (a crash between the two); delete the others."""
+        removed = 0
+        for pending in await self._store.unattached_before(uploaded_before):
+            if pending.photo_id in await used_by_report(pending.report_id):
+                await self._store.attach([pending.photo_id])
+            else:
+                await self._store.discard_photo(pending.photo_id)
+                removed += 1
+        if removed:
+            log.info("removed %d staff attachment(s) never used", removed)
+        return removed
 
     async def sweep_orphans(self, uploaded_before: datetime, report_exists: Callable[[str], Awaitable[bool]]) -> int:
         """Commit pending photos whose report exists; delete those whose report never came."""

@@ -5,6 +5,10 @@ will want an object store, which only has to implement ``PhotoStore``. Files are
 ``pending`` before their report exists and marked ``committed`` after the report's
 transaction; GridFS cannot join a transaction, so ``sweep_orphans`` removes pending files
 whose report never appeared (a crash mid-upload), and intake deletes them itself on error.
+
+Staff attachments (proof of resolution) are stored ``unattached`` (``committed`` holds that
+word) until a status change or note uses them; staff who may work the report see them
+meanwhile, nobody else does, and the sweep deletes those never used.
 """
 
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from api.db import utc_now
 
 BUCKET = "photos"
 VARIANTS = ("display", "thumbnail")
+UNATTACHED = "unattached"  # the ``committed`` state of a staff attachment not yet used
 
 
 @dataclass(frozen=True)
@@ -30,11 +35,23 @@ class StoredPhoto:
     content_type: str
     data: bytes
     uploaded_at: datetime
+    attached: bool = True  # False: a staff attachment no status change or note uses yet
+
+
+@dataclass(frozen=True)
+class PendingAttachment:
+    photo_id: str
+    report_id: str
 
 
 class PhotoStore(Protocol):
-    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str) -> None: ...
+    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str,
+                  attachment: bool = False) -> None: ...
     async def get(self, photo_id: str, variant: str) -> StoredPhoto | None: ...
+    async def unattached(self, photo_id: str) -> PendingAttachment | None: ...
+    async def attach(self, photo_ids: list[str]) -> None: ...
+    async def unattached_before(self, uploaded_before: datetime) -> list[PendingAttachment]: ...
+    async def discard_photo(self, photo_id: str) -> None: ...
     async def commit(self, report_id: str) -> None: ...
     async def discard(self, report_id: str) -> None: ...
     async def pending_report_ids(self, uploaded_before: datetime) -> list[str]: ...
@@ -60,7 +77,8 @@ class GridFSPhotoStore:
         await files.create_index([("metadata.report_id", 1)])
         await files.create_index([("metadata.committed", 1), ("uploadDate", 1)])
 
-    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str) -> None:
+    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str,
+                  attachment: bool = False) -> None:
         """Write the GridFS documents directly: chunks first, then the file document (as GridFS does).
 
         PyMongo's upload stream checks for the bucket's indexes before every upload (a
@@ -76,7 +94,7 @@ class GridFSPhotoStore:
             "_id": file_id, "length": len(data), "chunkSize": CHUNK_SIZE, "uploadDate": utc_now(),
             "filename": f"{photo_id}.jpg",
             "metadata": {"report_id": report_id, "photo_id": photo_id, "variant": variant,
-                         "content_type": content_type, "committed": False}})
+                         "content_type": content_type, "committed": UNATTACHED if attachment else False}})
 
     async def get(self, photo_id: str, variant: str) -> StoredPhoto | None:
         try:
@@ -84,11 +102,35 @@ class GridFSPhotoStore:
         except NoFile:
             return None
         meta = stream.metadata or {}
-        if not meta.get("committed"):
+        if meta.get("committed") not in (True, UNATTACHED):
             return None
         return StoredPhoto(photo_id=photo_id, variant=variant, report_id=meta["report_id"],
                            content_type=meta.get("content_type", "image/jpeg"),
-                           data=await stream.read(), uploaded_at=stream.upload_date)
+                           data=await stream.read(), uploaded_at=stream.upload_date,
+                           attached=meta["committed"] is True)
+
+    async def unattached(self, photo_id: str) -> PendingAttachment | None:
+        """The staff attachment ``photo_id`` if it exists and nothing uses it yet."""
+        doc = await self._files.find_one({"_id": _file_id(photo_id, "display")}, {"metadata": 1})
+        meta = (doc or {}).get("metadata") or {}
+        return PendingAttachment(photo_id, meta["report_id"]) if meta.get("committed") == UNATTACHED else None
+
+    async def attach(self, photo_ids: list[str]) -> None:
+        ids = [_file_id(photo_id, variant) for photo_id in photo_ids for variant in VARIANTS]
+        await self._files.update_many({"_id": {"$in": ids}}, {"$set": {"metadata.committed": True}})
+
+    async def unattached_before(self, uploaded_before: datetime) -> list[PendingAttachment]:
+        cursor = self._files.find({"metadata.committed": UNATTACHED, "uploadDate": {"$lt": uploaded_before}},
+                                  {"metadata": 1}).limit(1000)
+        found = {doc["metadata"]["photo_id"]: doc["metadata"]["report_id"] async for doc in cursor}
+        return [PendingAttachment(photo_id, report_id) for photo_id, report_id in sorted(found.items())]
+
+    async def discard_photo(self, photo_id: str) -> None:
+        for variant in VARIANTS:
+            try:
+                await self._bucket.delete(_file_id(photo_id, variant))
+            except NoFile:
+                pass
 
     async def commit(self, report_id: str) -> None:
         await self._files.update_many({"metadata.report_id": report_id}, {"$set": {"metadata.committed": True}})

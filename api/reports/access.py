@@ -19,8 +19,8 @@ from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, TRIAGE_ROLES, Role
 from api.errors import Forbidden, NotFound
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
-    AppealOut, EscalationOut, InternalNoteOut, Location, PhotoOut, ReplyOut, ReportOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut,
-    WardOut,
+    AppealOut, EscalationOut, InternalNoteOut, Location, PhotoLinkOut, PhotoOut, RedirectOut, RejectionOut, ReplyOut,
+    ReportOut, ResolutionOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut, WardOut,
 )
 
 
@@ -95,13 +95,46 @@ def photo_urls(photo_id: str) -> tuple[str, str]:
     return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
 
 
-def view(report: Mapping[str, Any], principal: Principal) -> ReportOut:
+def public_photo_ids(report: Mapping[str, Any]) -> set[str]:
+    """The photos the author may see: their own, and those staff attached to a status change or a
+    public reply (attachments of internal notes stay with the staff)."""
+    ids = {p["id"] for p in report.get("photos", [])}
+    ids.update(i for e in report.get("status_history", []) for i in e.get("attachments", []))
+    ids.update(i for n in report.get("notes", []) if n["visibility"] == "public" for i in n.get("attachments", []))
+    return ids
+
+
+def _links(photo_ids: list[str] | None) -> list[PhotoLinkOut]:
+    return [PhotoLinkOut(id=i, url=photo_urls(i)[0], thumbnail_url=photo_urls(i)[1]) for i in photo_ids or []]
+
+
+def _resolution(report: Mapping[str, Any]) -> ResolutionOut | None:
+    resolution = report.get("resolution")
+    if not resolution:
+        return None
+    return ResolutionOut(note=resolution.get("note"), photos=_links(resolution.get("photos")), at=resolution["at"])
+
+
+def _rejection(report: Mapping[str, Any], locale: str) -> RejectionOut | None:
+    """Labels were stored in both languages when it happened: the reader's is picked."""
+    rejection = report.get("rejection")
+    if not rejection:
+        return None
+    redirect = rejection.get("redirect")
+    return RejectionOut(reason_code=rejection["reason_code"], reason=rejection["reason"].get(locale) or
+                        rejection["reason"]["vi"], note=rejection.get("note"), at=rejection["at"],
+                        redirect=None if not redirect else RedirectOut(
+                            code=redirect["code"], kind=redirect["kind"],
+                            name=redirect["name"].get(locale) or redirect["name"]["vi"]))
+
+
+def view(report: Mapping[str, Any], principal: Principal, locale: str = "vi") -> ReportOut:
     """The report as this caller may see it: staff get the working view, residents the public one."""
-    public = public_view(report)
+    public = public_view(report, locale)
     return staff_view(public, report, principal) if principal.is_staff else public
 
 
-def public_view(report: Mapping[str, Any]) -> ReportOut:
+def public_view(report: Mapping[str, Any], locale: str = "vi") -> ReportOut:
     """The author's view: their exact location, the public history, no staff identities."""
     lng, lat = report["location"]["coordinates"]
     return ReportOut(
@@ -111,12 +144,14 @@ def public_view(report: Mapping[str, Any]) -> ReportOut:
         address=report.get("address"),
         ward=WardOut(**report["ward"]) if report.get("ward") else None,
         photos=[_photo_out(p) for p in report.get("photos", [])],
-        status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"))
-                        for e in report.get("status_history", [])],
+        status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"),
+                                       photos=_links(e.get("attachments"))) for e in report.get("status_history", [])],
         routing=report.get("routing"),
-        replies=[ReplyOut(at=n["at"], text=n["text"]) for n in report.get("notes", []) if n["visibility"] == "public"],
+        replies=[ReplyOut(at=n["at"], text=n["text"], photos=_links(n.get("attachments")))
+                 for n in report.get("notes", []) if n["visibility"] == "public"],
         rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
         appeal=AppealOut(**report["appeal"]) if report.get("appeal") else None,
+        resolution=_resolution(report), rejection=_rejection(report, locale),
         created_at=report["created_at"], updated_at=report["updated_at"],
     )
 
@@ -127,7 +162,8 @@ def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principa
     history = [StaffStatusEntryOut(
         status=e["status"], at=e["at"], note=e.get("public_note"), by_role=e.get("by_role"),
         by_uid=e.get("by_uid") if (e.get("by_role") != Role.RESIDENT or sees_resident) else None,
-        internal_note=e.get("internal_note")) for e in report.get("status_history", [])]
+        internal_note=e.get("internal_note"), photos=_links(e.get("attachments")))
+        for e in report.get("status_history", [])]
     return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
                           resident_uid=report["resident_uid"] if sees_resident else None,
                           agency=report.get("agency"), classification=report.get("classification"),
@@ -136,7 +172,7 @@ def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principa
                           escalation_level=report.get("escalation_level", 0),
                           escalations=[EscalationOut(**e) for e in report.get("escalations", [])],
                           internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
-                                                          text=n["text"])
+                                                          text=n["text"], photos=_links(n.get("attachments")))
                                           for n in report.get("notes", []) if n["visibility"] == "internal"],
                           version=report.get("version", 1))
 

@@ -163,6 +163,11 @@ class ReportRepository:
     async def exists(self, report_id: ObjectId) -> bool:
         return await self._reports.find_one({"_id": report_id}, {"_id": 1}) is not None
 
+    async def attachment_ids(self, report_id: ObjectId) -> set[str]:
+        """The staff attachments a committed change of this report uses (empty: none, or no report)."""
+        doc = await self._reports.find_one({"_id": report_id}, {"attachment_ids": 1})
+        return set((doc or {}).get("attachment_ids", []))
+
     async def created_between(self, filters: list[dict[str, Any]], start: datetime, end: datetime, limit: int,
                               projection: dict[str, Any],
                               keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:

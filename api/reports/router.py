@@ -7,22 +7,16 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentPrincipal
 from api.deps import SettingsDep
-from api.errors import ERRORS, PayloadTooLarge, Unprocessable
+from api.errors import ERRORS, Unprocessable
+from api.i18n import negotiate_locale
 from api.idempotency.service import validate_key
-from api.photos.service import RawUpload
+from api.photos.uploads import read_upload
 from api.ratelimit.client_ip import client_ip
 from api.reports.access import VisibleReport, etag, view
 from api.reports.dependencies import ReportServiceDep
 from api.reports.schemas import ReportOut, ReportPage, ReportSubmission, StaffReportOut
 
 router = APIRouter(prefix="/v1", tags=["reports"])
-
-
-async def _read_upload(upload: UploadFile, max_bytes: int) -> RawUpload:
-    data = await upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise PayloadTooLarge("photo_too_large", filename=(upload.filename or "photo")[:100], limit_mb=max_bytes // (1024 * 1024))
-    return RawUpload(filename=upload.filename or "photo", data=data)
 
 
 @router.post("/reports", status_code=201, response_model=ReportOut, responses=ERRORS,
@@ -40,7 +34,7 @@ async def create_report(
     if len(photos) > settings.max_photos:
         raise Unprocessable("validation_failed",
                        errors=[{"field": "photos", "key": "field.too_many_photos", "params": {"limit": settings.max_photos}}])
-    uploads = [await _read_upload(p, settings.max_photo_bytes) for p in photos]
+    uploads = [await read_upload(p, settings.max_photo_bytes) for p in photos]
     result = await service.submit(principal, submission, uploads, key, client_ip(request))
     headers = {"Location": f"/v1/reports/{result.body['id']}"}
     if result.replayed:
@@ -60,6 +54,7 @@ async def list_my_reports(
 
 @router.get("/reports/{report_id}", response_model=StaffReportOut | ReportOut, responses=ERRORS,
             summary="One report (ETag = its version, for If-Match on updates)")
-async def get_report(report: VisibleReport, principal: CurrentPrincipal, response: Response) -> ReportOut:
+async def get_report(report: VisibleReport, principal: CurrentPrincipal, request: Request,
+                     response: Response) -> ReportOut:
     response.headers["ETag"] = etag(report)
-    return view(report, principal)
+    return view(report, principal, negotiate_locale(request.headers.get("accept-language")))

@@ -64,10 +64,43 @@ class PhotoOut(BaseModel):
     height: int
 
 
+class PhotoLinkOut(BaseModel):
+    id: str
+    url: str
+    thumbnail_url: str
+
+
+class AttachmentOut(PhotoLinkOut):
+    kind: Literal["photo"] = "photo"
+
+
 class StatusEntryOut(BaseModel):
     status: str
     at: datetime
     note: str | None = None
+    photos: list[PhotoLinkOut] = Field([], description="Photos staff attached to this status change")
+
+
+class ResolutionOut(BaseModel):
+    """How the report was resolved: the after-photos next to the resident's own (before)."""
+
+    note: str | None = None
+    photos: list[PhotoLinkOut] = []
+    at: datetime
+
+
+class RedirectOut(BaseModel):
+    code: str = Field(description="An agency code, ward:<ward code>, or a channel code")
+    kind: Literal["agency", "channel"]
+    name: str
+
+
+class RejectionOut(BaseModel):
+    reason_code: str
+    reason: str = Field(description="The reason, in the caller's language")
+    redirect: RedirectOut | None = Field(None, description="Where to turn instead")
+    note: str | None = None
+    at: datetime
 
 
 class RoutingOut(BaseModel):
@@ -80,6 +113,7 @@ class RoutingOut(BaseModel):
 class ReplyOut(BaseModel):
     at: datetime
     text: str
+    photos: list[PhotoLinkOut] = []
 
 
 class RatingOut(BaseModel):
@@ -142,6 +176,8 @@ class ReportOut(BaseModel):
     merged_into: MergedIntoOut | None = Field(None, description="Closed as a duplicate of this report")
     resolved_at: datetime | None = None
     appeal: AppealOut | None = None
+    resolution: ResolutionOut | None = Field(None, description="While resolved or closed: the resolving note and photos")
+    rejection: RejectionOut | None = Field(None, description="When rejected: the reason and where to turn instead")
     possible_duplicates: list[PossibleDuplicateOut] | None = Field(
         None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
     created_at: datetime
@@ -159,6 +195,7 @@ class InternalNoteOut(BaseModel):
     by_role: str
     by_uid: str | None = None
     text: str
+    photos: list[PhotoLinkOut] = []
 
 
 class ClassificationOut(BaseModel):

@@ -31,6 +31,17 @@ def csv_response(rows: Iterable[dict[str, Any]], filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def _flat(figures: Any) -> dict[str, Any]:
+    """Figures as CSV columns: a per-reason count each gets its own (``rejected_by_reason.duplicate``)."""
+    out: dict[str, Any] = {}
+    for name, value in figures.model_dump().items():
+        if isinstance(value, dict):
+            out.update({f"{name}.{key}": count for key, count in value.items()})
+        else:
+            out[name] = value
+    return out
+
+
 def _period(answer: Any) -> dict[str, Any]:
     return {"from": answer.from_.isoformat(), "to": answer.to.isoformat()}
 
@@ -38,14 +49,14 @@ def _period(answer: Any) -> dict[str, Any]:
 def as_csv(answer: Overview | Breakdown | Trend | Ranking | PublicStats) -> Response:
     """One row per figure set: the overview, each group, each trend point, each ranked agency."""
     if isinstance(answer, Breakdown):
-        rows = [{**_period(answer), "by": answer.by, "group": r.group, "name": r.name, **r.figures.model_dump()}
+        rows = [{**_period(answer), "by": answer.by, "group": r.group, "name": r.name, **_flat(r.figures)}
                 for r in answer.rows]
     elif isinstance(answer, Trend):
-        rows = [{"start": p.start.isoformat(), "end": p.end.isoformat(), **p.figures.model_dump()} for p in answer.points]
+        rows = [{"start": p.start.isoformat(), "end": p.end.isoformat(), **_flat(p.figures)} for p in answer.points]
     elif isinstance(answer, Ranking):
         rows = [{**_period(answer), **r.model_dump()} for r in answer.rows]
     elif isinstance(answer, PublicStats):
-        rows = [{**_period(answer), **answer.figures.model_dump()}]
+        rows = [{**_period(answer), **_flat(answer.figures)}]
     else:
-        rows = [{**_period(answer), "agency": answer.agency or "", **answer.figures.model_dump()}]
+        rows = [{**_period(answer), "agency": answer.agency or "", **_flat(answer.figures)}]
     return csv_response(rows, f"phananh-{type(answer).__name__.lower()}-{answer.from_}-{answer.to}.csv")

@@ -19,6 +19,9 @@ Definitions (README "Statistics"):
 - escalated: each step up the supervision chain (the report's ``escalation_level`` rising).
 - appealed, appeal_upheld, appeal_overturned: an appeal filed, then decided; counted in the
   cell the appeal contests (before an overturned report moves to another agency).
+- resolved_with_proof: moves into ``resolved`` whose status change carried a photo.
+- rejected_for.<reason>: moves into ``rejected``, per reason code (every rejection has one
+  since reasons became required; older ones count in ``rejected`` only).
 """
 
 import math
@@ -37,6 +40,12 @@ COUNTERS = ("received", "acknowledged", "acknowledged_on_time", "resolved", "res
             "reopened", "overdue", "merged", "rerouted", "backlog", "rating_sum", "rating_count",
             *("escalated", "appealed", "appeal_upheld", "appeal_overturned"))  # supervision (issue 20)
 HISTOGRAMS = ("ack_h", "resolve_h")
+# Proof and reasoned rejections (issue 20). The reason codes are those of
+# classifiers/routing/data/rejection_reasons.json, which is refused at start-up if it names another.
+PROOF_COUNTERS = ("resolved_with_proof",)
+REJECTION_REASONS = ("not_in_remit", "insufficient_information", "private_dispute", "duplicate", "already_handled",
+                     "abusive_content")
+REJECTED_FOR = "rejected_for"
 DIMS = ("total", "agency", "category", "ward", "agency_category", "agency_ward", "cell")
 ACKNOWLEDGING = ("in_progress", "rejected")
 
@@ -72,6 +81,8 @@ class State:
     due_resolve_at: datetime | None = None
     escalation_level: int = 0
     appeal: str | None = None  # None, "filed", or the decision's outcome
+    proof: bool = False  # resolved, and the resolving change carried a photo
+    rejection_reason: str | None = None  # rejected, for this reason
 
 
 def aware(moment: datetime) -> datetime:
@@ -105,12 +116,19 @@ def cell_of(report: Mapping[str, Any]) -> Cell:
     return Cell(report.get("agency") or NONE, report.get("category") or NONE, ward.get("code") or NONE)
 
 
+def outcome_of(status: str, resolution: Mapping[str, Any] | None, rejection: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The proof and rejection fields of a State: meaningful only in the status they describe."""
+    return {"proof": status == "resolved" and bool((resolution or {}).get("photos")),
+            "rejection_reason": (rejection or {}).get("reason_code") if status == "rejected" else None}
+
+
 def state_of(report: Mapping[str, Any]) -> State:
     """The state of a stored report document (the listener's before/after)."""
     return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
                  acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
                  due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"),
-                 escalation_level=report.get("escalation_level", 0), appeal=appeal_stage(report.get("appeal")))
+                 escalation_level=report.get("escalation_level", 0), appeal=appeal_stage(report.get("appeal")),
+                 **outcome_of(report["status"], report.get("resolution"), report.get("rejection")))
 
 
 def appeal_stage(appeal: dict[str, Any] | None) -> str | None:
@@ -122,14 +140,16 @@ def _state_document(state: State) -> dict[str, Any]:
     return {"status": state.status, "agency": cell.agency, "category": cell.category, "ward": cell.ward,
             "created_at": state.created_at, "acknowledged": state.acknowledged,
             "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at,
-            "escalation_level": state.escalation_level, "appeal": state.appeal}
+            "escalation_level": state.escalation_level, "appeal": state.appeal,
+            "proof": state.proof, "rejection_reason": state.rejection_reason}
 
 
 def _state_from_document(doc: dict[str, Any]) -> State:
     return State(status=doc["status"], cell=Cell(doc["agency"], doc["category"], doc["ward"]),
                  created_at=doc["created_at"], acknowledged=doc["acknowledged"],
                  due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"),
-                 escalation_level=doc.get("escalation_level", 0), appeal=doc.get("appeal"))
+                 escalation_level=doc.get("escalation_level", 0), appeal=doc.get("appeal"),
+                 proof=doc.get("proof", False), rejection_reason=doc.get("rejection_reason"))
 
 
 def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
@@ -171,6 +191,7 @@ def change_increments(kind: str, before: State | None, after: State, at: datetim
                 out.append((cell, "resolved_on_time", 1))
         if after.status in ("rejected", "reopened"):
             out.append((cell, after.status, 1))
+        out += _outcome_increments(after)
     if kind == "merge":
         out.append((cell, "merged", 1))
     elif kind == "reroute":
@@ -197,6 +218,15 @@ def _supervision_increments(before: State, after: State) -> list[tuple[Cell, str
     if after.appeal != before.appeal and after.appeal is not None:
         out.append((before.cell, APPEAL_COUNTERS[after.appeal], 1))
     return out
+
+
+def _outcome_increments(after: State) -> list[tuple[Cell, str, int]]:
+    """Resolutions with proof, rejections per reason (the move into that status is the caller's test)."""
+    if after.status == "resolved" and after.proof:
+        return [(after.cell, "resolved_with_proof", 1)]
+    if after.status == "rejected" and after.rejection_reason in REJECTION_REASONS:
+        return [(after.cell, f"{REJECTED_FOR}.{after.rejection_reason}", 1)]
+    return []
 
 
 Increments = dict[tuple[str, str, str], dict[str, int]]  # (day, dim, group) -> field -> amount

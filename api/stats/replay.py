@@ -2,10 +2,10 @@
 
 The report carries its own history: ``status_history`` (each status change with the
 deadlines in force, each reroute with the agency and category it moved from and to, each
-merge, an overturned appeal's hand-over), ``overdue_marks`` (every deadline-job flag),
-``rating``, ``escalations`` (each step up the chain) and ``appeal`` (filed, then decided).
-Replaying them through ``change_increments`` gives the same increments the live listener
-produced.
+merge, an overturned appeal's hand-over, each resolution's photos and each rejection's reason),
+``overdue_marks`` (every deadline-job flag), ``rating``, ``escalations`` (each step up the
+chain) and ``appeal`` (filed, then decided). Replaying them through ``change_increments``
+gives the same increments the live listener produced.
 """
 
 from collections.abc import Iterator
@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from api.stats.metrics import ACKNOWLEDGING, NONE, Cell, State, aware, cell_of
+from api.stats.metrics import ACKNOWLEDGING, NONE, Cell, State, aware, cell_of, outcome_of
 
 Replayed = tuple[str, State | None, State, datetime, int | None]  # kind, before, after, at, stars
 
@@ -84,7 +84,9 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
             cell = Cell(entry["agency"] or NONE, entry.get("category", state.cell.category) or NONE, state.cell.ward)
         elif entry.get("merged_into"):
             kind = "merge"
+        # the resolving entry's attachments are the resolution's photos; a rejection's entry keeps its reason
         after = replace(state, status=entry["status"], cell=cell, appeal=appeal,
-                        acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING)
+                        acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING,
+                        **outcome_of(entry["status"], {"photos": entry.get("attachments")}, entry))
         yield kind, before, after, at, None
         state = after

@@ -33,7 +33,7 @@ SEALED = "stats_sealed"
 WATERMARK_ID = "watermark"
 # of the sealed documents; a watermark of another layout is ignored and everything sealed again. The
 # vectors' width is part of it, so a new counter re-seals by itself (packed vectors of another width are unreadable).
-LAYOUT = f"5-{WIDTH}"
+LAYOUT = f"6-{WIDTH}"  # 6: escalations, appeals, proof and rejection reasons
 BATCH = 2000
 LIVE_BATCH = 1000
 TOTAL_SHARDS = 8

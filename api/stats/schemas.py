@@ -34,6 +34,9 @@ class Figures(BaseModel):
     appealed: int = Field(0, description="Appeals filed (after a rejection or a 1-2 star rating)")
     appeals_overturned: int = 0
     overturn_rate: float | None = Field(None, description="Appeals overturned / appeals decided")
+    resolved_with_proof: int = Field(0, description="Resolutions whose status change carried a photo")
+    resolved_with_proof_rate: float | None = Field(None, description="resolved_with_proof / resolved")
+    rejected_by_reason: dict[str, int] = Field(default_factory=dict, description="Rejections per reason code")
 
 
 class Period(BaseModel):

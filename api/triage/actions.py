@@ -19,6 +19,7 @@ from api.errors import Conflict, Unprocessable
 from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
+from api.triage.outcomes import Outcomes
 from api.triage.sla import SlaPolicy
 from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
@@ -38,7 +39,8 @@ def agency_name(agency: str, taxonomy: Taxonomy, wards: WardIndex) -> str:
 
 class TriageActions:
     def __init__(self, repo: ReportRepository, writer: ReportWriter, corrections: CorrectionRepository,
-                 taxonomy: Taxonomy, wards: WardIndex, sla: SlaPolicy) -> None:
+                 taxonomy: Taxonomy, wards: WardIndex, sla: SlaPolicy, outcomes: Outcomes) -> None:
+        self._outcomes = outcomes
         self._repo = repo
         self._writer = writer
         self._corrections = corrections
@@ -119,14 +121,21 @@ class TriageActions:
                           audit=Audited("priority", {"from": report.get("priority"), "to": priority, "reason": reason}))
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
 
-    async def add_note(self, principal: Principal, report_id: ObjectId, text: str, public: bool) -> dict[str, Any]:
-        """Notes only add, so they need no If-Match; they still bump the version (ETags go stale)."""
+    async def add_note(self, principal: Principal, report_id: ObjectId, text: str, public: bool,
+                       attachments: list[str] | None = None) -> dict[str, Any]:
+        """Notes only add, so they need no If-Match; they still bump the version (ETags go stale).
+        With attachments they are checked against the version read: two requests never use one photo."""
         report = await load_visible(self._repo, principal, report_id)
         if not text.strip():
             raise Unprocessable("note_empty")
+        outcome = await self._outcomes.of_note(report, attachments or [])
         note: dict[str, Any] = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
-                "visibility": "public" if public else "internal"}
+                "visibility": "public" if public else "internal", **outcome.entry}
+        fields = {"updated_at": note["at"], **outcome.fields}
         # the author hears about replies, not internal notes: those publish no change
-        edit = ReportEdit("reply", {"updated_at": note["at"]}, {"notes": note}, public_note=note["text"]) if public \
-            else ReportEdit(None, {"updated_at": note["at"]}, {"notes": note})
-        return await self._writer.update(report, edit, actor=principal, at=note["at"], expected_version=None)
+        edit = ReportEdit("reply", fields, {"notes": note}, public_note=note["text"]) if public \
+            else ReportEdit(None, fields, {"notes": note})
+        updated = await self._writer.update(report, edit, actor=principal, at=note["at"],
+                                            expected_version=report["version"] if outcome.attachments else None)
+        await self._outcomes.committed(outcome)
+        return updated

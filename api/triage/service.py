@@ -13,6 +13,7 @@ from api.errors import AppError, Forbidden, PreconditionFailed, PreconditionRequ
 from api.reports.access import load_handled
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
+from api.triage.outcomes import Outcomes
 from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encode_cursor, supervised_query
 from api.triage.schemas import QueueCounts, QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
@@ -50,9 +51,10 @@ def _queue_item(report: dict[str, Any]) -> QueueItem:
 
 
 class TriageService:
-    def __init__(self, repo: ReportRepository, writer: ReportWriter) -> None:
+    def __init__(self, repo: ReportRepository, writer: ReportWriter, outcomes: Outcomes) -> None:
         self._repo = repo
         self._writer = writer
+        self._outcomes = outcomes
 
     @staticmethod
     def _scope(principal: Principal, agency: str | None) -> str | None:
@@ -100,10 +102,12 @@ class TriageService:
         except TransitionRefused as refused:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
+        outcome = await self._outcomes.of_status_change(report, change, now)  # proof, reason, attachments
         entry = {"status": change.status, "from": report["status"], "at": now, "by_uid": principal.uid,
                  "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note,
                  # the deadlines in force when it happened: on-time statistics are replayed from these
-                 "due_acknowledge_at": report.get("due_acknowledge_at"), "due_resolve_at": report.get("due_resolve_at")}
+                 "due_acknowledge_at": report.get("due_acknowledge_at"), "due_resolve_at": report.get("due_resolve_at"),
+                 **outcome.entry}
         deadline_field = next_deadline_field(change.status)
         due_at = report.get(deadline_field) if deadline_field else None
         fields = {"status": change.status, "updated_at": now, "due_at": due_at,
@@ -111,6 +115,9 @@ class TriageService:
         if change.status == "resolved":
             fields["resolved_at"] = now
         fields["resolved_open_since"] = now if change.status == "resolved" else None  # auto-close clock
+        fields.update(outcome.fields)
         edit = ReportEdit("status", fields, {"status_history": entry}, public_note=change.public_note,
                           audit=Audited("status", {"from": report["status"], "to": change.status}))
-        return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
+        updated = await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
+        await self._outcomes.committed(outcome)
+        return updated

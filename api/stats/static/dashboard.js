@@ -36,6 +36,11 @@ const TEXT = {
     appealed: "Appealed", overturnRate: "Appeals overturned",
   },
 };
+// Proof of resolution and reasoned rejections (issue 20)
+Object.assign(TEXT.vi, { proofRate: "Giải quyết có ảnh minh chứng", rejections: "Không tiếp nhận theo lý do và đơn vị",
+  agency: "Đơn vị", rejected: "Không tiếp nhận" });
+Object.assign(TEXT.en, { proofRate: "Resolved with a photo as proof", rejections: "Rejections by reason and agency",
+  agency: "Agency", rejected: "Rejected" });
 const i18n = createI18n(TEXT);
 const byId = id => document.getElementById(id);
 let api = null;
@@ -51,15 +56,16 @@ async function load() {
   const query = range.toString();
   const get = async path => (await api.json(path)).data;
   try {
-    const [overview, trend, agencies, categories, wards, outlines] = await Promise.all([
+    const [overview, trend, agencies, categories, wards, outlines, reasons] = await Promise.all([
       get(`/v1/stats/overview?${query}`),
       get(`/v1/stats/trend?interval=week&${query}`),
       get(`/v1/stats/breakdown?by=agency&sort=resolve_on_time_rate&order=desc&${query}`),
       get(`/v1/stats/breakdown?by=category&sort=received&order=desc&${query}`),
       get(`/v1/stats/breakdown?by=ward&sort=backlog&order=desc&${query}`),
       wardMap ? wardMap.outlines : loadWards(),
+      get("/v1/triage/rejection-reasons"),
     ]);
-    lastData = { overview, trend, agencies, categories, wards, outlines };
+    lastData = { overview, trend, agencies, categories, wards, outlines, reasons };
     render(lastData);
   } catch (failure) {
     error.textContent = failure.message;
@@ -75,7 +81,7 @@ function renderHeadline(figures) {
     ["resolveP90", i18n.duration(figures.resolve_p90_s)],
     ["rating", figures.average_rating === null ? i18n.t("none") : figures.average_rating.toFixed(2)],
     ["reopenRate", i18n.percent(figures.reopen_rate)], ["escalated", figures.escalated], ["appealed", figures.appealed],
-    ["overturnRate", i18n.percent(figures.overturn_rate)]];
+    ["overturnRate", i18n.percent(figures.overturn_rate)], ["proofRate", i18n.percent(figures.resolved_with_proof_rate)]];
   list.replaceChildren(...items.map(([key, value]) => {
     const wrapper = element("div");
     wrapper.append(element("dt", {}, i18n.t(key)), element("dd", { "data-figure": key }, value));
@@ -117,7 +123,16 @@ function renderWardMap(wards, outlines) {
     ...[0, 1, 2, 3, 4].map(i => element("i", { class: `step-${i}` })), element("span", {}, i18n.t("high")));
 }
 
-function render({ overview, trend, agencies, categories, wards, outlines }) {
+function renderRejections(agencies, reasons) {
+  fillTable(byId("rejection-table"),
+    [i18n.t("agency"), i18n.t("rejected"), ...reasons.reasons.map(r => r.name), i18n.t("proofRate")],
+    agencies.rows.filter(r => r.figures.rejected > 0 || r.figures.resolved > 0)
+      .map(r => ({ key: r.group, cells: [r.name, r.figures.rejected,
+        ...reasons.reasons.map(reason => r.figures.rejected_by_reason[reason.code] || 0),
+        i18n.percent(r.figures.resolved_with_proof_rate)] })));
+}
+
+function render({ overview, trend, agencies, categories, wards, outlines, reasons }) {
   byId("content").hidden = false;
   renderHeadline(overview.figures);
   barLineChart(byId("trend-chart"),
@@ -134,6 +149,7 @@ function render({ overview, trend, agencies, categories, wards, outlines }) {
   fillTable(byId("supervision-table"), [i18n.t("agency"), i18n.t("escalated"), i18n.t("appealed"), i18n.t("overturnRate")],
     agencies.rows.filter(r => r.figures.escalated > 0 || r.figures.appealed > 0)
       .map(r => ({ key: r.group, cells: [r.name, r.figures.escalated, r.figures.appealed, i18n.percent(r.figures.overturn_rate)] })));
+  renderRejections(agencies, reasons);
   renderWardMap(wards, outlines);
   byId("content").dataset.loaded = "true";
 }

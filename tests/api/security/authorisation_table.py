@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.factories import fcm_token, open311_form
+from tests.factories import fcm_token, image_bytes, open311_form
 
 AGENCY = "construction_dept"  # where the seeded pothole report is routed
 OTHER_AGENCY = "urenco"
@@ -48,6 +48,7 @@ class Call:
     json: Any = None
     data: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None  # multipart parts
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,15 @@ ROUTES: dict[tuple[str, str], Row] = {
                                                                        {"priority": "urgent", "reason": REASON}),
     ("POST", "/v1/triage/reports/{report_id}/notes"): triage_action("notes", {"text": "Đã tiếp nhận", "public": True}),
     ("POST", "/v1/triage/reports/{report_id}/merge"): Row(WORKING_STAFF, merge),
+    # proof of resolution and reply aids (issue 20): uploading changes no report, so the seeded one serves
+    ("POST", "/v1/triage/reports/{report_id}/attachments"): Row(
+        {**WORKING_STAFF, "agency": 201, "triage": 201, "admin": 201},
+        lambda s: Call(f"/v1/triage/reports/{s.report['id']}/attachments",
+                       files=[("files", ("after.jpg", image_bytes(size=(64, 48)), "image/jpeg"))])),
+    ("GET", "/v1/triage/templates"): Row(signed_in(200, author=403, resident=403, other_agency=404),
+                                         get("/v1/triage/templates?status=resolved&report_id={s.report[id]}")),
+    ("GET", "/v1/triage/rejection-reasons"): Row(signed_in(200, author=403, resident=403),
+                                                 get("/v1/triage/rejection-reasons")),
 
     ("POST", "/v1/reports/{report_id}/follow"): Row(RESIDENTS_ONLY, on_fresh_report("follow")),
     ("DELETE", "/v1/reports/{report_id}/follow"): Row(RESIDENTS_ONLY, on_fresh_report("follow")),

@@ -259,7 +259,7 @@ def test_cell(world, caplog, method, path, principal):
     call = row.call(scene)
     with caplog.at_level(logging.INFO, logger="phananh.access"):
         response = world.client.request(method, call.path, headers={**scene.caller.headers, **call.headers},
-                                        json=call.json, data=call.data)
+                                        json=call.json, data=call.data, files=call.files)
     reached = [record.route for record in caplog.records if record.name == "phananh.access"][-1]
     if reached == "unmatched":  # FastAPI's own docs pages do not label the route they serve
         reached = call.path

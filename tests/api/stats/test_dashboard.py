@@ -44,7 +44,7 @@ def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path)
 
     figure = {node.get_attribute("data-figure"): node.text for node in browser.find_elements(By.CSS_SELECTOR, "[data-figure]")}
     assert (figure["received"], figure["resolved"], figure["backlog"]) == ("5", "2", "3")
-    assert figure["resolveOnTime"] == "100.0%"
+    assert figure["resolveOnTime"] == "100.0%" and figure["proofRate"] == "100.0%"  # the factory attaches a photo
     bars = browser.find_elements(By.CSS_SELECTOR, "[data-chart=trend] rect.bar")
     assert sum(int(bar.get_attribute("data-value")) for bar in bars) == 5
     backlog_line = browser.find_element(By.CSS_SELECTOR, "[data-chart=trend] path.line").get_attribute("data-values")
@@ -56,6 +56,8 @@ def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path)
     assert categories[0] == "road_damage" and len(categories) == 2
     wards = browser.find_elements(By.CSS_SELECTOR, "#ward-table tbody tr")
     assert wards[0].find_elements(By.TAG_NAME, "td")[1].text == "3"  # all at Hoàn Kiếm lake: backlog 3
+    outcomes = {row.get_attribute("data-group") for row in browser.find_elements(By.CSS_SELECTOR, "#rejection-table tbody tr")}
+    assert outcomes == {"construction_dept", "urenco"}
     assert not browser.find_elements(By.CSS_SELECTOR, "main img")  # no text ever became markup
     assert browser.execute_script("return sessionStorage.getItem('phananh.session')")  # kept for this tab only
     assert "dev_token" not in browser.current_url  # taken out of the address bar at once

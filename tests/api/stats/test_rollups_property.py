@@ -17,7 +17,10 @@ from tests.factories import (apply_statistics, appeal, auth_headers, decide_appe
 
 TEXTS = ["Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục",
          "Rác sinh hoạt chất đống ven đường không ai thu gom",
-         "Đèn đường hỏng cả tuần nay, buổi tối rất tối"]
+         "Đèn đường hỏng cả tuần nay, buổi tối rất tối",
+         "Quán karaoke hát rất to đến 2 giờ sáng, cả khu phố không ngủ được"]  # noise: resolves without proof
+REASONS = [{"reason_code": "not_in_remit", "redirect": "court"}, {"reason_code": "duplicate"},
+           {"reason_code": "private_dispute"}]
 TRIAGE = staff_headers("triage_officer", uid="triage-property")
 ACTIONS = ["create", "advance", "advance", "advance", "advance", "reject", "close", "reassign", "recategorise", "merge",
            "reopen", "rate", "overdue", "escalate", "appeal", "decide"]
@@ -42,7 +45,10 @@ def act(client, sync_db, reports, action, pick, other):
     if action in ("advance", "reject", "close"):
         current = client.get(f"/v1/reports/{rid}", headers=TRIAGE).json()["status"]
         status = NEXT.get(current, current) if action == "advance" else {"reject": "rejected", "close": "closed"}[action]
-        move_status(client, rid, status, TRIAGE, public_note="Ghi chú công khai")
+        # proof or not (refused where the category needs it), and a reason for rejections
+        outcome = {"attachments": []} if other % 2 else {}
+        outcome = {**outcome, **REASONS[other % 3]} if status == "rejected" else outcome
+        move_status(client, rid, status, TRIAGE, public_note="Ghi chú công khai", **outcome)
     elif action == "reassign":
         agency = ["urenco", "construction_dept", "lighting_co"][other % 3]
         client.post(f"/v1/triage/reports/{rid}/assign", json={"agency": agency, "reason": "điều phối"},
@@ -93,4 +99,4 @@ def test_rollups_always_equal_a_recomputation(client, sync_db):
     reached = {field for counters in totals for field, value in counters.items() if value}
     print(sorted(reached))
     assert {"received", "acknowledged", "resolved", "rerouted", "backlog", "overdue", "rating_count", "escalated",
-            "appealed", "appeal_overturned"} <= reached
+            "appealed", "appeal_overturned", "resolved_with_proof", "rejected_for"} <= reached

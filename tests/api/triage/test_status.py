@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.factories import auth_headers, new_uid, report_form, staff_headers
+from tests.factories import auth_headers, new_uid, report_form, staff_headers, upload_attachments
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # routed to construction_dept
 
@@ -33,7 +33,9 @@ def test_agency_staff_take_up_and_resolve_their_report(client, report, sync_db):
     started = move(client, report["id"], "in_progress", staff, etag, internal_note="Giao tổ 3")
     assert started.status_code == 200, started.text
     assert started.headers["etag"] != etag and started.json()["status"] == "in_progress"
-    resolved = move(client, report["id"], "resolved", staff, started.headers["etag"], public_note="Đã vá xong")
+    proof = upload_attachments(client, report["id"], staff)  # a pothole: resolving needs a photo
+    resolved = move(client, report["id"], "resolved", staff, started.headers["etag"], public_note="Đã vá xong",
+                    attachments=proof)
     assert resolved.status_code == 200
     history = sync_db.reports.find_one()["status_history"]
     assert [e["status"] for e in history] == ["received", "assigned", "in_progress", "resolved"]
