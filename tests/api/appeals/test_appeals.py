@@ -42,6 +42,7 @@ def test_an_overturned_rejection_goes_back_to_an_agency(client, rejected, sync_d
     assert body["due_acknowledge_at"] is not None and body["overdue"] is False
     mine = client.get(f"/v1/reports/{rejected['id']}", headers=auth_headers(rejected["_author"])).json()
     assert mine["appeal"]["outcome"] == "overturned" and mine["appeal"]["note"] == "Thuộc trách nhiệm thoát nước"
+    assert mine["rejection"] is None  # the overturned rejection no longer stands
     assert mine["status_history"][-1] == {"status": "assigned", "at": mine["appeal"]["decided_at"],
                                           "note": "Thuộc trách nhiệm thoát nước"}
     assert decide_appeal(client, rejected["id"], supervisor, "upheld").status_code == 409  # decided once
