@@ -241,3 +241,11 @@ def decide_appeal(client, report_id: str, headers: dict[str, str], outcome: str,
     etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers.get("etag", '"v0"')
     return client.post(f"/v1/triage/reports/{report_id}/appeal/decision",
                        json={"outcome": outcome, "note": note, **extra}, headers={**headers, "If-Match": etag})
+
+
+def prod_overrides(**extra: Any) -> dict[str, Any]:
+    """Settings overrides for a production-mode app: prod refuses to start without its own
+    photo-link signing key (PHANANH_PHOTO_URL_KEY), so every prod app in a test has one."""
+    from pydantic import SecretStr
+
+    return {"env": "prod", "photo_url_key": SecretStr("test-signing-key-" + "k" * 32), **extra}

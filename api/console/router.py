@@ -7,21 +7,6 @@ token. What a role may do is enforced by the API; the page only hides what would
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from api.web.pages import page_router
 
-from api.deps import SettingsDep
-from api.web.pages import serve_file
-
-router = APIRouter(prefix="/console", include_in_schema=False)
-STATIC = Path(__file__).resolve().parent / "static"
-
-
-@router.get("")
-async def console(settings: SettingsDep) -> FileResponse:
-    return serve_file(STATIC, "console.html", settings)
-
-
-@router.get("/static/{name}")
-async def asset(name: str, settings: SettingsDep) -> FileResponse:
-    return serve_file(STATIC, name, settings)
+router = page_router("/console", "console.html", Path(__file__).resolve().parent / "static")

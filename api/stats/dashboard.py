@@ -7,21 +7,6 @@ Content-Security-Policy (api.web.pages).
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from api.web.pages import page_router
 
-from api.deps import SettingsDep
-from api.web.pages import serve_file
-
-router = APIRouter(include_in_schema=False)
-STATIC = Path(__file__).resolve().parent / "static"
-
-
-@router.get("/dashboard")
-async def dashboard(settings: SettingsDep) -> FileResponse:
-    return serve_file(STATIC, "dashboard.html", settings)
-
-
-@router.get("/dashboard/static/{name}")
-async def asset(name: str, settings: SettingsDep) -> FileResponse:
-    return serve_file(STATIC, name, settings)
+router = page_router("/dashboard", "dashboard.html", Path(__file__).resolve().parent / "static")

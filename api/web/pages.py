@@ -9,8 +9,10 @@ from ``blob:`` (photos fetched with the token) and from the map tile server if o
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from api.deps import SettingsDep
 from api.errors import NotFound
 from api.settings import Settings
 
@@ -52,3 +54,21 @@ def serve_file(directory: Path, name: str, settings: Settings) -> FileResponse:
     if "/" in name or "\\" in name or name.startswith(".") or media_type is None or not path.is_file():
         raise NotFound()
     return FileResponse(path, media_type=f"{media_type}; charset=utf-8", headers=security_headers(settings))
+
+
+def page_router(path: str, page: str, directory: Path) -> APIRouter:
+    """A browser page at ``path`` (``page`` of ``directory``) and its files at ``path``/static/{name}.
+
+    No sign-in: a page holds no data, it signs its user in and calls the API with the ID token.
+    """
+    router = APIRouter(prefix=path, include_in_schema=False)
+
+    @router.get("")
+    async def serve_page(settings: SettingsDep) -> FileResponse:
+        return serve_file(directory, page, settings)
+
+    @router.get("/static/{name}")
+    async def serve_asset(name: str, settings: SettingsDep) -> FileResponse:
+        return serve_file(directory, name, settings)
+
+    return router

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
 from api.auth import EMULATOR_ENV, TokenVerifier, principal_from_claims
-from tests.factories import PROJECT_ID
+from tests.factories import PROJECT_ID, prod_overrides
 
 
 def _key_and_cert():
@@ -65,7 +65,7 @@ def id_token(signer, uid="resident-rs", audience=PROJECT_ID, expires_in=3600, **
 @pytest.fixture
 def prod_client(make_client, signing, monkeypatch):
     monkeypatch.delenv(EMULATOR_ENV, raising=False)
-    return make_client(env="prod", firebase_cert_url=signing["url"])
+    return make_client(**prod_overrides(firebase_cert_url=signing["url"]))
 
 
 def get_mine(client, token):

@@ -44,7 +44,7 @@ def test_an_overturned_rejection_goes_back_to_an_agency(client, rejected, sync_d
     assert mine["appeal"]["outcome"] == "overturned" and mine["appeal"]["note"] == "Thuộc trách nhiệm thoát nước"
     assert mine["rejection"] is None  # the overturned rejection no longer stands
     assert mine["status_history"][-1] == {"status": "assigned", "at": mine["appeal"]["decided_at"],
-                                          "note": "Thuộc trách nhiệm thoát nước"}
+                                          "note": "Thuộc trách nhiệm thoát nước", "photos": []}
     assert decide_appeal(client, rejected["id"], supervisor, "upheld").status_code == 409  # decided once
     assert client.get("/v1/triage/queue", headers=staff_headers("agency_staff", "drainage_co")).json()["items"][0][
         "code"] == rejected["code"]

@@ -1,7 +1,7 @@
 """The console page, the shared page files and data: served offline under a strict policy."""
 
 from api.web.pages import auth_endpoints
-from tests.factories import file_report, staff_headers
+from tests.factories import file_report, prod_overrides, staff_headers
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 
@@ -33,8 +33,8 @@ def test_config_names_the_emulator_in_dev(client, settings):
 
 
 def test_config_names_firebase_and_the_tile_server_in_prod(make_client, settings):
-    prod = settings.model_copy(update={"env": "prod", "firebase_web_api_key": "AIza-test",
-                                       "map_tile_url": "https://tiles.example.vn/{z}/{x}/{y}.png"})
+    prod = settings.model_copy(update=prod_overrides(firebase_web_api_key="AIza-test",
+                                                     map_tile_url="https://tiles.example.vn/{z}/{x}/{y}.png"))
     response = make_client(prod).get("/web/config.json")
     google_identity, google_token = auth_endpoints(prod)
     assert response.json()["sign_in_url"] == f"{google_identity}/accounts:signInWithPassword?key=AIza-test"
