@@ -5,8 +5,9 @@
 // Extension point: features that add fields to a status change (outcomes.js: photos, reply
 // templates, rejection reasons) push { prepare?(reportId, ctx) -> Promise (load what fields()
 // needs, awaited before the report is drawn), fields(report, ctx, { target, publicNote }) ->
-// [nodes] (may follow the target select's "change"), body(form) -> {} } onto STATUS_EXTENSIONS;
-// their fields are shown in the status form and merged into its body.
+// [nodes] (may follow the target select's "change"), body(form) -> {}, beforeNotes?: true (its
+// fields go between the target and the public note, else after the notes) } onto
+// STATUS_EXTENSIONS; their fields are shown in the status form and merged into its body.
 import { element } from "/web/static/svg.js";
 import { attachmentIds, photoPicker } from "./attachments.js";
 
@@ -42,9 +43,11 @@ export function actionForms(report, ctx) {
     const sync = () => { publicNote.required = moves.find(m => m.to === target.value)?.public_note_required ?? false; };
     target.addEventListener("change", sync);
     sync();
-    const extra = STATUS_EXTENSIONS.flatMap(extension => extension.fields(report, ctx, { target, publicNote }));
-    const node = form("act-status", "changeStatus", i18n, field("newStatus", target, i18n),
-                      field("publicNote", publicNote, i18n), field("internalNote", textArea("status-internal"), i18n), ...extra);
+    const extra = placed => STATUS_EXTENSIONS.filter(extension => Boolean(extension.beforeNotes) === placed)
+      .flatMap(extension => extension.fields(report, ctx, { target, publicNote }));
+    const node = form("act-status", "changeStatus", i18n, field("newStatus", target, i18n), ...extra(true),
+                      field("publicNote", publicNote, i18n), field("internalNote", textArea("status-internal"), i18n),
+                      ...extra(false));
     forms.push({ node, submit: () => [`/v1/triage/reports/${report.id}/status`, {
       status: target.value, public_note: publicNote.value.trim() || null,
       internal_note: node.elements["status-internal"].value.trim() || null,

@@ -34,6 +34,7 @@ const proofPhotos = {
 };
 
 const replyTemplates = {
+  beforeNotes: true,
   async prepare(id, ctx) {
     const { data } = await ctx.api.json(`/v1/triage/templates?report_id=${encodeURIComponent(id)}`);
     templatesOf.set(id, data.templates);
@@ -68,6 +69,7 @@ const replyTemplates = {
 };
 
 const rejectionReason = {
+  beforeNotes: true,
   async prepare(id, ctx) {
     if (!reasonsIn.has(ctx.i18n.language)) {
       reasonsIn.set(ctx.i18n.language, (await ctx.api.json("/v1/triage/rejection-reasons")).data);
@@ -113,4 +115,4 @@ const rejectionReason = {
   },
 };
 
-STATUS_EXTENSIONS.push(proofPhotos, replyTemplates, rejectionReason);
+STATUS_EXTENSIONS.push(rejectionReason, replyTemplates, proofPhotos);  // the form's order: reason, reply, photos

@@ -4,7 +4,7 @@ Staff accounts are created in the emulator and given their roles with `phananh s
 each test signs in through the console's own form (Identity Toolkit REST, as in production),
 works the queue and a report against the app served over HTTP (photos uploaded through the
 page's own file input, reply templates, rejection reasons), and signs out. Screenshots of the
-queue, the map, a report and a rejection are written to docs/ (the README shows them).
+queue, the map, a report, the resolve form (proof photo) and the reject form are written to docs/ (the README shows them).
 """
 
 from pathlib import Path
@@ -92,6 +92,12 @@ def pick_template(driver):
     return driver.find_element(By.ID, "status-public").get_attribute("value")
 
 
+def screenshot(driver, name, form_id):
+    """The page with a form of the open report at the top of the report pane."""
+    driver.execute_script(f"document.getElementById('{form_id}').scrollIntoView(); window.scrollTo(0, 0)")
+    driver.save_screenshot(str(DOCS / name))
+
+
 def save(driver, form_id):
     """Submit an action form; the notice the console shows for it (the previous one removed first)."""
     driver.execute_script("document.getElementById('detail-notice')?.remove()")
@@ -156,6 +162,7 @@ def test_agency_staff_resolve_their_report_with_a_photo_and_a_conflict_keeps_wha
     assert "error" in notice.get_attribute("class") and "ít nhất một ảnh" in notice.text
     assert "bắt buộc" in browser.find_element(By.CSS_SELECTOR, "#act-status .picker").text
     attach(browser, "status-photos", photo, 1)
+    screenshot(browser, "console-resolve.png", "act-status")
     assert "ok" in save(browser, "act-status").get_attribute("class")  # resolved on the fresh version, with proof
     wait(browser, lambda d: queue_codes(d) == {})
     assert "Đội 3 đã vá." in browser.find_element(By.CSS_SELECTOR, "[data-section=resolution]").text
@@ -229,7 +236,7 @@ def test_agency_staff_reject_a_report_with_a_reason_and_where_to_turn(client, co
     assert redirect.is_displayed() and redirect.get_attribute("required") is not None  # this reason needs one
     Select(redirect).select_by_value("hotline_1022")
     assert report["code"] in pick_template(browser)
-    browser.save_screenshot(str(DOCS / "console-reject.png"))
+    screenshot(browser, "console-reject.png", "act-status")
     assert "ok" in save(browser, "act-status").get_attribute("class")
     rejection = browser.find_element(By.CSS_SELECTOR, "[data-section=rejection]")
     assert "Không thuộc thẩm quyền" in rejection.text and "1022" in rejection.text
