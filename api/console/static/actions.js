@@ -15,7 +15,7 @@ export const STATUS_EXTENSIONS = [];
 
 export const prepareExtensions = (id, ctx) => Promise.all(STATUS_EXTENSIONS.map(extension => extension.prepare?.(id, ctx)));
 
-function field(labelKey, control, i18n) {
+export function field(labelKey, control, i18n) {
   const label = element("label", {});
   label.append(element("span", { "data-i18n": labelKey }, i18n.t(labelKey)), control);
   return label;

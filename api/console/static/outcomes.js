@@ -5,17 +5,11 @@
 // sends nothing), and for `rejected` the reason code and, when the reason asks for it, where the
 // resident should turn instead. The API checks all of it again; the form only guides.
 import { element } from "/web/static/svg.js";
-import { STATUS_EXTENSIONS } from "./actions.js";
+import { STATUS_EXTENSIONS, field } from "./actions.js";
 import { attachmentIds, photoPicker } from "./attachments.js";
 
 const templatesOf = new Map();  // report id -> its reply templates, filled in for it (vi and en)
 const reasonsIn = new Map();    // language -> { reasons, channels } (the API translates the names)
-
-function labelled(labelKey, control, ctx) {
-  const label = element("label", {});
-  label.append(element("span", { "data-i18n": labelKey }, ctx.i18n.t(labelKey)), control);
-  return label;
-}
 
 const proofPhotos = {
   fields(report, ctx, { target }) {
@@ -63,7 +57,7 @@ const replyTemplates = {
     });
     target.addEventListener("change", sync);
     sync();
-    return [labelled("replyTemplate", picker, ctx)];
+    return [field("replyTemplate", picker, i18n)];
   },
   body: () => ({}),
 };
@@ -92,8 +86,8 @@ const rejectionReason = {
       group("agencies", config.agencies.filter(a => a.code !== report.agency)
         .map(a => [a.code, i18n.language === "en" ? a.name_en : a.name_vi])),
       group("wardCommittees", (ctx.wards?.wards ?? []).map(w => [`ward:${w.code}`, i18n.t("wardCommittee", { name: w.name })])));
-    const reasonField = labelled("rejectReason", reason, ctx);
-    const redirectField = labelled("redirectTo", redirect, ctx);
+    const reasonField = field("rejectReason", reason, i18n);
+    const redirectField = field("redirectTo", redirect, i18n);
     const sync = () => {
       const rejecting = target.value === "rejected";
       const wants = reason.selectedOptions[0]?.dataset.redirect ?? "none";

@@ -10,6 +10,7 @@ queue, the map, a report, the resolve form (proof photo) and the reject form are
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -45,7 +46,8 @@ def browser():
 
 
 def wait(driver, condition, timeout=30):
-    return WebDriverWait(driver, timeout).until(condition)
+    """Until the condition holds; an element the page redrew meanwhile (stale) means look again."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def sign_in(driver, url, email):
@@ -237,8 +239,12 @@ def test_agency_staff_reject_a_report_with_a_reason_and_where_to_turn(client, co
     Select(redirect).select_by_value("hotline_1022")
     assert report["code"] in pick_template(browser)
     screenshot(browser, "console-reject.png", "act-status")
+    browser.find_element(By.ID, "language").click()  # the reasons come again in English, the choices stay
+    wait(browser, lambda d: Select(d.find_element(By.ID, "reject-reason")).first_selected_option.text
+         == "Not within this agency's remit")
+    assert Select(browser.find_element(By.ID, "reject-redirect")).first_selected_option.get_attribute("value") == "hotline_1022"
     assert "ok" in save(browser, "act-status").get_attribute("class")
     rejection = browser.find_element(By.CSS_SELECTOR, "[data-section=rejection]")
-    assert "Không thuộc thẩm quyền" in rejection.text and "1022" in rejection.text
-    assert browser.find_element(By.CSS_SELECTOR, "#detail .badge[data-status]").text == "Từ chối"
+    assert "Not within this agency's remit" in rejection.text and "1022" in rejection.text
+    assert browser.find_element(By.CSS_SELECTOR, "#detail .badge[data-status]").text == "Rejected"
     wait(browser, lambda d: queue_codes(d) == {})
