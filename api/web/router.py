@@ -31,7 +31,7 @@ async def shared_asset(name: str, settings: SettingsDep) -> FileResponse:
 
 
 @router.get("/config.json")
-async def page_config(request: Request, settings: SettingsDep, taxonomy: TaxonomyDep) -> JSONResponse:
+async def page_config(request: Request, settings: SettingsDep, taxonomy: TaxonomyDep, state: StateDep) -> JSONResponse:
     """Where the pages sign in. ``dev_tokens``: a `phananh dev-token` in the URL is accepted (dev, loopback)."""
     identity, secure_token = auth_endpoints(settings)
     api_key = settings.firebase_web_api_key or (DEV_API_KEY if settings.is_dev else None)
@@ -47,6 +47,8 @@ async def page_config(request: Request, settings: SettingsDep, taxonomy: Taxonom
                      for (source, target), rule in TRANSITIONS.items()],
         "agencies": [{"code": a.code, "name_vi": a.name_vi, "name_en": a.name_en}
                      for a in taxonomy.agencies.values() if a.code != WARD_AGENCY],
+        # categories whose resolution needs a photo (proof.json): the status form says so up front
+        "proof_categories": sorted(c for c in taxonomy.categories if state.triage_tables.proof_required(c)),
     }
     return JSONResponse(config, headers=security_headers(settings))
 

@@ -2,14 +2,20 @@
 // triage endpoint with the report's ETag as If-Match. Only the moves the signed-in role may make
 // are offered (the workflow table comes from /web/config.json, the API still decides).
 //
-// Extension point: features that add fields to a status change (reply templates, photo
-// attachments, rejection reason codes) push { fields(report, ctx) -> [nodes], body(form) -> {} }
-// onto STATUS_EXTENSIONS; their fields are shown in the status form and merged into its body.
+// Extension point: features that add fields to a status change (outcomes.js: photos, reply
+// templates, rejection reasons) push { prepare?(reportId, ctx) -> Promise (load what fields()
+// needs, awaited before the report is drawn), fields(report, ctx, { target, publicNote }) ->
+// [nodes] (may follow the target select's "change"), body(form) -> {}, beforeNotes?: true (its
+// fields go between the target and the public note, else after the notes) } onto
+// STATUS_EXTENSIONS; their fields are shown in the status form and merged into its body.
 import { element } from "/web/static/svg.js";
+import { attachmentIds, photoPicker } from "./attachments.js";
 
 export const STATUS_EXTENSIONS = [];
 
-function field(labelKey, control, i18n) {
+export const prepareExtensions = (id, ctx) => Promise.all(STATUS_EXTENSIONS.map(extension => extension.prepare?.(id, ctx)));
+
+export function field(labelKey, control, i18n) {
   const label = element("label", {});
   label.append(element("span", { "data-i18n": labelKey }, i18n.t(labelKey)), control);
   return label;
@@ -37,9 +43,11 @@ export function actionForms(report, ctx) {
     const sync = () => { publicNote.required = moves.find(m => m.to === target.value)?.public_note_required ?? false; };
     target.addEventListener("change", sync);
     sync();
-    const extra = STATUS_EXTENSIONS.flatMap(extension => extension.fields(report, ctx));
-    const node = form("act-status", "changeStatus", i18n, field("newStatus", target, i18n),
-                      field("publicNote", publicNote, i18n), field("internalNote", textArea("status-internal"), i18n), ...extra);
+    const extra = placed => STATUS_EXTENSIONS.filter(extension => Boolean(extension.beforeNotes) === placed)
+      .flatMap(extension => extension.fields(report, ctx, { target, publicNote }));
+    const node = form("act-status", "changeStatus", i18n, field("newStatus", target, i18n), ...extra(true),
+                      field("publicNote", publicNote, i18n), field("internalNote", textArea("status-internal"), i18n),
+                      ...extra(false));
     forms.push({ node, submit: () => [`/v1/triage/reports/${report.id}/status`, {
       status: target.value, public_note: publicNote.value.trim() || null,
       internal_note: node.elements["status-internal"].value.trim() || null,
@@ -74,12 +82,15 @@ export function noteForm(report, ctx) {
   const isPublic = element("input", { type: "checkbox", name: "note-public", id: "note-public", "data-keep": "" });
   const publicLabel = element("label", { class: "inline" });
   publicLabel.append(isPublic, element("span", { "data-i18n": "notePublic" }, i18n.t("notePublic")));
-  const node = form("act-note", "addNote", i18n, field("noteText", textArea("note-text", true), i18n), publicLabel);
+  const node = form("act-note", "addNote", i18n, field("noteText", textArea("note-text", true), i18n), publicLabel,
+                    photoPicker("note-photos", report, ctx, "notePhotos").node);
   return { node, submit: () => [`/v1/triage/reports/${report.id}/notes`,
-    { text: node.elements["note-text"].value.trim(), public: isPublic.checked }, false] };
+    { text: node.elements["note-text"].value.trim(), public: isPublic.checked, attachments: attachmentIds(node, "note-photos") },
+    false] };
 }
 
-// what the user has typed or picked in the action forms, to put back after a reload
+// what the user has typed or picked in the action forms (photos already uploaded included), to
+// put back after a reload
 export function snapshot(root) {
   return [...root.querySelectorAll("[data-keep]")].map(node => [node.name,
     node.type === "checkbox" ? node.checked : node.value]);
@@ -91,6 +102,7 @@ export function restore(root, values) {
     if (!node) continue;
     if (node.type === "checkbox") node.checked = value;
     else if (node.tagName !== "SELECT" || [...node.options].some(o => o.value === value)) node.value = value;
+    node.dispatchEvent(new Event("change"));  // fields that follow it (required notes, reasons, photos) catch up
   }
 }
 

@@ -6,6 +6,7 @@ import { Session, loadConfig } from "/web/static/session.js";
 import { mountSignIn } from "/web/static/signin.js";
 import { loadWards } from "/web/static/wardmap.js";
 import { Detail } from "./detail.js";
+import "./outcomes.js";  // photos, reply templates and rejection reasons in the status form
 import { MapView } from "./map.js";
 import { Queue } from "./queue.js";
 import { TEXT } from "./texts.js";
@@ -46,7 +47,7 @@ async function start() {
   byId("tab-queue").addEventListener("click", () => selectTab("queue"));
   byId("tab-map").addEventListener("click", () => selectTab("map"));
   byId("language").addEventListener("click", () => i18n.toggle());
-  i18n.onChange(async () => { await loadCategories(); queue.render(); detail.rerender(); });
+  i18n.onChange(async () => { await loadCategories(); queue.render(); await detail.rerender(); });
 
   async function loadCategories() {
     const { data } = await ctx.api.json("/v1/categories");

@@ -1,11 +1,11 @@
 // One report: what staff need to work it (description, photos, history, the classifier's top 3,
-// possible duplicates, notes marked internal or public, deadlines) and the actions the role may
-// take. Never the resident's identity: the API leaves it out for agency staff, and the console
+// possible duplicates, notes marked internal or public, deadlines, how it was resolved or why it
+// was rejected, escalations and an appeal) and the actions the role may take. Never the resident's identity: the API leaves it out for agency staff, and the console
 // shows no resident uid to anyone. A 412 (someone else changed the report first) reloads it,
 // names what changed and puts back what the user had typed.
 import { ApiError } from "/web/static/http.js";
 import { element } from "/web/static/svg.js";
-import { actionForms, changedFields, noteForm, restore, snapshot } from "./actions.js";
+import { actionForms, changedFields, noteForm, prepareExtensions, restore, snapshot } from "./actions.js";
 import { OPEN_STATUSES } from "./texts.js";
 
 const byId = id => document.getElementById(id);
@@ -32,7 +32,8 @@ export class Detail {
 
   async load(id) {
     const [{ data, etag }, { data: duplicates }] = await Promise.all([
-      this.ctx.api.json(`/v1/reports/${id}`), this.ctx.api.json(`/v1/triage/reports/${id}/duplicates`)]);
+      this.ctx.api.json(`/v1/reports/${id}`), this.ctx.api.json(`/v1/triage/reports/${id}/duplicates`),
+      this.ctx.can.work ? prepareExtensions(id, this.ctx) : null]);
     this.report = data;
     this.etag = etag;
     this.duplicates = duplicates;
@@ -46,11 +47,33 @@ export class Detail {
     this.photoUrls = [];
   }
 
-  rerender() {
+  // another language: the status form's extensions may need their lists in it first
+  async rerender() {
     if (!this.report) return;
+    if (this.ctx.can.work) await prepareExtensions(this.report.id, this.ctx);
     const typed = snapshot(this.root);
     this.render(this.notice);
     restore(this.root, typed);
+  }
+
+  // an image behind the token as a blob: URL, revoked when the report closes
+  thumbnail(path, attributes) {
+    const image = element("img", attributes);
+    this.ctx.api.objectUrl(path).then(url => { this.photoUrls.push(url); image.src = url; }).catch(() => image.remove());
+    return image;
+  }
+
+  photoList(photos, altKey) {
+    const list = element("div", { class: "photos" });
+    list.append(...photos.map(photo => this.thumbnail(photo.thumbnail_url,
+      { alt: this.ctx.i18n.t(altKey), width: 160, "data-photo": photo.id })));
+    return list;
+  }
+
+  agencyName(code) {
+    if (code?.startsWith("ward:")) return this.ctx.i18n.t("wardCommittee", { name: this.ctx.wardName(code.slice(5)) });
+    const agency = this.ctx.config.agencies.find(a => a.code === code);
+    return agency ? (this.ctx.i18n.language === "en" ? agency.name_en : agency.name_vi) : code;
   }
 
   section(titleKey, ...children) {
@@ -81,24 +104,51 @@ export class Detail {
     fact("location", `${report.location.lat.toFixed(5)}, ${report.location.lng.toFixed(5)}`);
     fact("dueAcknowledge", i18n.dateTime(report.due_acknowledge_at));
     fact("dueResolve", i18n.dateTime(report.due_resolve_at));
-    if (report.escalation_level !== undefined) fact("escalation", String(report.escalation_level));
+    fact("escalation", report.escalation_level ? this.escalation() : "0");
     parts.push(element("p", { class: "description", "data-description": "" }, report.description), facts);
-    parts.push(this.photos(), this.classifier(), this.duplicateList(), this.history(), this.notes());
+    parts.push(this.section("photos", this.photoList(report.photos, "photos")), ...this.outcome(),
+               this.classifier(), this.duplicateList(), this.history(), this.notes());
     if (can.work) parts.push(this.actions());
     else parts.push(element("p", { class: "hint" }, i18n.t("readOnly")));
     this.root.replaceChildren(...parts);
     this.root.dataset.version = report.version;
   }
 
-  photos() {
-    const list = element("div", { class: "photos" });
-    for (const photo of [...this.report.photos, ...(this.report.after_photos ?? [])]) {
-      const image = element("img", { alt: this.ctx.i18n.t("photos"), width: 160, "data-photo": photo.id });
-      this.ctx.api.objectUrl(photo.thumbnail_url).then(url => { this.photoUrls.push(url); image.src = url; })
-        .catch(() => image.remove());
-      list.append(image);
+  // "level 2: <body> (date)": the last step up the supervision chain
+  escalation() {
+    const { i18n } = this.ctx;
+    const last = this.report.escalations.at(-1);
+    return last ? i18n.t("escalatedTo", { level: this.report.escalation_level, body: this.agencyName(last.to),
+                                          at: i18n.dateTime(last.at) }) : String(this.report.escalation_level);
+  }
+
+  // the resolution (note and after-photos), the rejection (reason, where to turn) and an appeal
+  outcome() {
+    const { i18n } = this.ctx;
+    const { resolution, rejection, appeal } = this.report;
+    const sections = [];
+    const facts = (...rows) => {
+      const list = element("dl", { class: "facts" });
+      for (const [key, value] of rows.filter(([, v]) => v)) {
+        list.append(element("dt", {}, i18n.t(key)), element("dd", { "data-fact": key }, value));
+      }
+      return list;
+    };
+    if (resolution) {
+      sections.push(this.section("resolution", facts(["resolvedAt", i18n.dateTime(resolution.at)], ["publicNote", resolution.note]),
+                                 this.photoList(resolution.photos, "resolutionPhotos")));
     }
-    return this.section("photos", list);
+    if (rejection) {
+      sections.push(this.section("rejection", facts(["rejectReason", rejection.reason],
+        ["redirectTo", rejection.redirect?.name], ["publicNote", rejection.note], ["rejectedAt", i18n.dateTime(rejection.at)])));
+    }
+    if (appeal) {
+      sections.push(this.section("appeal", facts(["appealReason", appeal.reason], ["appealTo", this.agencyName(appeal.to)],
+        ["appealDue", i18n.dateTime(appeal.due_at)],
+        ["appealOutcome", appeal.outcome ? i18n.t(`appeal_${appeal.outcome}`) : i18n.t("appealPending")],
+        ["appealNote", appeal.note])));
+    }
+    return sections;
   }
 
   classifier() {
@@ -159,6 +209,7 @@ export class Detail {
         note.append(this.badge(kind), ` ${text}`);
         item.append(note);
       }
+      if (entry.photos?.length) item.append(this.photoList(entry.photos, "attachedPhoto"));
       list.append(item);
     }
     return this.section("history", list);
@@ -172,6 +223,7 @@ export class Detail {
     for (const note of notes) {
       const item = element("li", { class: `note ${note.kind}`, "data-note": note.kind });
       item.append(this.badge(note.kind), " ", element("time", {}, this.ctx.i18n.dateTime(note.at)), ` ${note.text}`);
+      if (note.photos?.length) item.append(this.photoList(note.photos, "attachedPhoto"));
       list.append(item);
     }
     return this.section("notes", list);
@@ -179,7 +231,8 @@ export class Detail {
 
   actions() {
     const open = OPEN_STATUSES.includes(this.report.status);
-    const forms = [...(open ? actionForms(this.report, this.ctx) : []), noteForm(this.report, this.ctx)];
+    const ctx = { ...this.ctx, thumbnail: (path, attributes) => this.thumbnail(path, attributes) };
+    const forms = [...(open ? actionForms(this.report, ctx) : []), noteForm(this.report, ctx)];
     for (const { node, submit } of forms) {
       if (!submit) continue;
       node.addEventListener("submit", event => {

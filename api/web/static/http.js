@@ -1,5 +1,6 @@
 // Calls to this service with the signed-in user's ID token; errors are the API's problem+json
-// (already in the user's language through Accept-Language). ETags go out as If-Match.
+// (already in the user's language through Accept-Language). ETags go out as If-Match. A body is
+// sent as JSON, or as multipart when it is FormData (photo uploads; the browser sets the boundary).
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem.detail || problem.title || String(status));
@@ -11,9 +12,11 @@ export class ApiError extends Error {
 export function createApi(session, i18n) {
   async function send(path, { method = "GET", body, ifMatch } = {}, retried = false) {
     const headers = { Authorization: `Bearer ${await session.token()}`, "Accept-Language": i18n.language };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const multipart = body instanceof FormData;
+    if (body !== undefined && !multipart) headers["Content-Type"] = "application/json";
     if (ifMatch) headers["If-Match"] = ifMatch;
-    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const payload = body === undefined || multipart ? body : JSON.stringify(body);
+    const response = await fetch(path, { method, headers, body: payload });
     if (response.status === 401 && !retried && session.state?.refreshToken) {
       await session.refresh();  // revoked or expired early: one fresh token, one retry
       return send(path, { method, body, ifMatch }, true);

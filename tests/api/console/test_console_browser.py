@@ -2,23 +2,26 @@
 
 Staff accounts are created in the emulator and given their roles with `phananh staff grant`;
 each test signs in through the console's own form (Identity Toolkit REST, as in production),
-works the queue and a report against the app served over HTTP, and signs out. Screenshots of
-the queue, the map and a report are written to docs/ (the README shows them).
+works the queue and a report against the app served over HTTP (photos uploaded through the
+page's own file input, reply templates, rejection reasons), and signs out. Screenshots of the
+queue, the map, a report, the resolve form (proof photo) and the reject form are written to docs/ (the README shows them).
 """
 
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser import chromium
-from tests.factories import apply_statistics, file_report, new_uid
+from tests.factories import apply_statistics, file_report, image_bytes, new_uid
 from tests.live_server import live_server
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"
+SUNKEN = "Mặt đường lún sụt thành hố sâu trước cổng chợ, ô tô đi qua rất nguy hiểm"
 PASSWORD = "mat-khau-123"
 pytestmark = pytest.mark.slow  # a headless Chromium, the auth emulator
 
@@ -43,7 +46,8 @@ def browser():
 
 
 def wait(driver, condition, timeout=30):
-    return WebDriverWait(driver, timeout).until(condition)
+    """Until the condition holds; an element the page redrew meanwhile (stale) means look again."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def sign_in(driver, url, email):
@@ -70,6 +74,32 @@ def open_report(driver, code):
     wait(driver, lambda d: d.find_element(By.ID, "detail-title").text == code)
 
 
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "sau-khi-va.jpg"
+    path.write_bytes(image_bytes(seed=7))
+    return str(path)
+
+
+def attach(driver, picker, path, count):
+    """Choose a file in a form's photo picker; wait until the uploads show as thumbnails."""
+    driver.find_element(By.ID, f"{picker}-files").send_keys(path)
+    wait(driver, lambda d: len(d.find_elements(
+        By.CSS_SELECTOR, f"[data-picked={picker}] figure[data-attachment] img[src^='blob:']")) == count)
+
+
+def pick_template(driver):
+    """The first reply template for the chosen status: it fills the public note, nothing is sent."""
+    Select(driver.find_element(By.ID, "status-template")).select_by_index(1)
+    return driver.find_element(By.ID, "status-public").get_attribute("value")
+
+
+def screenshot(driver, name, form_id):
+    """The page with a form of the open report at the top of the report pane."""
+    driver.execute_script(f"document.getElementById('{form_id}').scrollIntoView(); window.scrollTo(0, 0)")
+    driver.save_screenshot(str(DOCS / name))
+
+
 def save(driver, form_id):
     """Submit an action form; the notice the console shows for it (the previous one removed first)."""
     driver.execute_script("document.getElementById('detail-notice')?.remove()")
@@ -78,8 +108,8 @@ def save(driver, form_id):
     return driver.find_element(By.ID, "detail-notice")
 
 
-def test_agency_staff_work_their_report_and_a_conflict_keeps_what_they_typed(client, console, auth_emulator, browser,
-                                                                              monkeypatch):
+def test_agency_staff_resolve_their_report_with_a_photo_and_a_conflict_keeps_what_they_typed(
+        client, console, auth_emulator, browser, monkeypatch, photo):
     author = new_uid()
     pothole = file_report(client, POTHOLE, uid=author)  # routed to construction_dept
     garbage = file_report(client, GARBAGE)  # routed to urenco: not theirs
@@ -117,13 +147,33 @@ def test_agency_staff_work_their_report_and_a_conflict_keeps_what_they_typed(cli
     finally:
         second.quit()
 
-    browser.find_element(By.ID, "status-public").send_keys("Đã sửa xong ổ gà")  # typed on the stale version
+    # picked, edited and uploaded on the stale version
+    Select(browser.find_element(By.ID, "status-target")).select_by_value("resolved")
+    reply = pick_template(browser)
+    assert reply.startswith(f"Mặt đường tại vị trí phản ánh {pothole['code']}")  # road_damage's own, filled in
+    browser.find_element(By.ID, "status-public").send_keys(" Đội 3 đã vá.")
+    attach(browser, "status-photos", photo, 1)
     notice = save(browser, "act-status")
     assert "conflict" in notice.get_attribute("class") and "mức độ" in notice.text
-    assert browser.find_element(By.ID, "status-public").get_attribute("value") == "Đã sửa xong ổ gà"
+    assert browser.find_element(By.ID, "status-public").get_attribute("value") == f"{reply} Đội 3 đã vá."
+    kept = browser.find_elements(By.CSS_SELECTOR, "[data-picked=status-photos] figure[data-attachment]")
+    assert len(kept) == 1  # the uploaded photo is kept too
     assert "Khẩn" in browser.find_element(By.ID, "detail").text  # the reloaded report
-    assert "ok" in save(browser, "act-status").get_attribute("class")  # resolved on the fresh version
+    kept[0].find_element(By.CSS_SELECTOR, "button.remove").click()
+    notice = save(browser, "act-status")  # a road report is not resolved without a photo of the result
+    assert "error" in notice.get_attribute("class") and "ít nhất một ảnh" in notice.text
+    assert "bắt buộc" in browser.find_element(By.CSS_SELECTOR, "#act-status .picker").text
+    attach(browser, "status-photos", photo, 1)
+    screenshot(browser, "console-resolve.png", "act-status")
+    assert "ok" in save(browser, "act-status").get_attribute("class")  # resolved on the fresh version, with proof
     wait(browser, lambda d: queue_codes(d) == {})
+    assert "Đội 3 đã vá." in browser.find_element(By.CSS_SELECTOR, "[data-section=resolution]").text
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-section=resolution] img[src^='blob:']"))
+
+    browser.find_element(By.ID, "note-text").send_keys("Ảnh hiện trường sau một ngày")  # a note with a photo
+    attach(browser, "note-photos", photo, 1)
+    assert "ok" in save(browser, "act-note").get_attribute("class")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-section=notes] li.note img[src^='blob:']"))
 
     browser.find_element(By.ID, "signout").click()
     wait(browser, lambda d: d.find_element(By.ID, "signin").is_displayed())
@@ -172,3 +222,29 @@ def test_leadership_read_the_console_and_the_dashboard_with_one_sign_in(client, 
     browser.find_element(By.ID, "signout").click()
     wait(browser, lambda d: d.find_element(By.ID, "signin").is_displayed())
     assert browser.find_element(By.ID, "content").is_displayed() is False
+
+
+def test_agency_staff_reject_a_report_with_a_reason_and_where_to_turn(client, console, auth_emulator, browser,
+                                                                        monkeypatch):
+    report = file_report(client, SUNKEN)  # road damage: construction_dept
+    auth_emulator.staff(monkeypatch, "can.bo.2@xaydung.hanoi.gov.vn", "agency_staff", "construction_dept")
+
+    sign_in(browser, console, "can.bo.2@xaydung.hanoi.gov.vn")
+    open_report(browser, report["code"])
+    assert not browser.find_element(By.ID, "reject-reason").is_displayed()  # only when rejecting
+    Select(browser.find_element(By.ID, "status-target")).select_by_value("rejected")
+    Select(browser.find_element(By.ID, "reject-reason")).select_by_value("not_in_remit")
+    redirect = browser.find_element(By.ID, "reject-redirect")
+    assert redirect.is_displayed() and redirect.get_attribute("required") is not None  # this reason needs one
+    Select(redirect).select_by_value("hotline_1022")
+    assert report["code"] in pick_template(browser)
+    screenshot(browser, "console-reject.png", "act-status")
+    browser.find_element(By.ID, "language").click()  # the reasons come again in English, the choices stay
+    wait(browser, lambda d: Select(d.find_element(By.ID, "reject-reason")).first_selected_option.text
+         == "Not within this agency's remit")
+    assert Select(browser.find_element(By.ID, "reject-redirect")).first_selected_option.get_attribute("value") == "hotline_1022"
+    assert "ok" in save(browser, "act-status").get_attribute("class")
+    rejection = browser.find_element(By.CSS_SELECTOR, "[data-section=rejection]")
+    assert "Not within this agency's remit" in rejection.text and "1022" in rejection.text
+    assert browser.find_element(By.CSS_SELECTOR, "#detail .badge[data-status]").text == "Rejected"
+    wait(browser, lambda d: queue_codes(d) == {})

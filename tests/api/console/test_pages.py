@@ -12,7 +12,8 @@ def test_the_console_is_served_offline_and_may_talk_only_to_itself_and_the_auth_
     assert page.status_code == 200 and "script-src 'self';" in policy
     assert f"connect-src 'self' http://{settings.auth_emulator_host};" in policy  # dev: the emulator
     assert "http" not in page.text.replace('name="viewport"', "")
-    for asset in ("console.js", "queue.js", "map.js", "detail.js", "actions.js", "texts.js", "console.css"):
+    for asset in ("console.js", "queue.js", "map.js", "detail.js", "actions.js", "outcomes.js", "attachments.js",
+                  "texts.js", "console.css"):
         response = client.get(f"/console/static/{asset}")
         assert response.status_code == 200 and "innerHTML" not in response.text, asset
     for name in ("..%2Fapi%2Fapp.py", "missing.js", ".hidden.js"):
@@ -30,6 +31,8 @@ def test_config_names_the_emulator_in_dev(client, settings):
     assert {"from": "assigned", "to": "in_progress", "roles": ["agency_staff", "triage_officer", "admin"],
             "public_note_required": False} in config["workflow"]
     assert "ward" not in {agency["code"] for agency in config["agencies"]}
+    assert "road_damage" in config["proof_categories"]  # proof.json: the status form asks for a photo
+    assert "noise" not in config["proof_categories"]
 
 
 def test_config_names_firebase_and_the_tile_server_in_prod(make_client, settings):
