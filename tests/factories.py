@@ -110,6 +110,11 @@ def drain_outbox(client) -> int:
     return client.portal.call(client.app.state.worker.drain_outbox)
 
 
+def run_job(client, name: str) -> int:
+    """Run one of the worker's periodic jobs now (``public_photos``, ``area_digests``, ``digests_sent``, ...)."""
+    return client.portal.call(client.app.state.worker.jobs[name])
+
+
 def apply_statistics(client) -> int:
     """Apply every pending report change to the statistics, as the worker's applier does within a
     second (tests run no background worker); returns how many changes it applied."""

@@ -97,6 +97,7 @@ def public_view(report: Mapping[str, Any]) -> ReportOut:
         routing=report.get("routing"),
         replies=[ReplyOut(at=n["at"], text=n["text"]) for n in report.get("notes", []) if n["visibility"] == "public"],
         rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
+        visibility=report.get("visibility", "public"), photos_public=report.get("photos_public", False),
         created_at=report["created_at"], updated_at=report["updated_at"],
     )
 
@@ -116,7 +117,7 @@ def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principa
                           internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
                                                           text=n["text"])
                                           for n in report.get("notes", []) if n["visibility"] == "internal"],
-                          version=report.get("version", 1))
+                          public_hidden=report.get("public_hidden"), version=report.get("version", 1))
 
 
 def _photo_out(ref: Mapping[str, Any]) -> PhotoOut:

@@ -1,5 +1,6 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,12 @@ class ReportRepository:
         # duplicates at intake: same category, same or neighbouring ~100 m grid cell
         await reports.create_index([("category", ASCENDING), ("geo_cell", ASCENDING), ("created_at", DESCENDING)],
                                    name="duplicates")
+        # the nearby map: public reports in a set of fine (~100 m) or area (~1.1 km) cells, newest first
+        for name, cell in (("nearby_fine", "geo_cell"), ("nearby_area", "area_cell")):
+            await reports.create_index([("visibility", ASCENDING), (cell, ASCENDING), ("_id", DESCENDING)], name=name)
+        # reports filed before visibility existed were public: say so, so the indexes above hold them
+        # (an equality on null is served by the index: nothing is scanned once they are all marked)
+        await reports.update_many({"visibility": None}, {"$set": {"visibility": "public"}})
         # statistics rebuild: every report filed before a day
         await reports.create_index([("created_at", ASCENDING)], name="filed")
         # set only while a report sits in `resolved`: this index never competes with the queues'
@@ -102,9 +109,32 @@ class ReportRepository:
         ``$in``, so recency, status and exact distance are checked by the caller. MongoDB
         serves the sort by merging the per-cell index ranges.
         """
-        projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1}
+        projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1,
+                      "visibility": 1}
         cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
         return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
+
+    async def public_in_cells(self, field: str, cells: list[int], before: ObjectId | None, per_cell: int,
+                              projection: dict[str, Any]) -> tuple[list[dict[str, Any]], ObjectId | None]:
+        """Public reports in these cells (``field``: ``geo_cell`` or ``area_cell``), newest first.
+
+        One equality query per cell on index ``nearby_fine``/``nearby_area``, run concurrently and
+        merged here: SecantusDB answers an ``$in`` over the cells by fetching every match and
+        sorting in memory (bench/nearby.py measures both). Each query reads at most ``per_cell``;
+        returns the merged reports and the horizon: every public report of these cells from it on
+        is in the list (None: the cells are exhausted), so the caller pages on below it.
+        """
+        async def one(cell: int) -> list[dict[str, Any]]:
+            query: dict[str, Any] = {"visibility": "public", field: cell}
+            if before is not None:
+                query["_id"] = {"$lt": before}
+            return await self._reports.find(query, projection).sort("_id", DESCENDING).limit(per_cell).to_list()
+
+        results = await asyncio.gather(*(one(cell) for cell in cells))
+        full = [docs[-1]["_id"] for docs in results if len(docs) == per_cell]
+        horizon = max(full) if full else None
+        merged = [doc for docs in results for doc in docs if horizon is None or doc["_id"] >= horizon]
+        return sorted(merged, key=lambda doc: doc["_id"], reverse=True), horizon
 
     async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
                     limit: int) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -42,6 +42,9 @@ class ReportSubmission(BaseModel):
     accuracy_m: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=100_000, allow_inf_nan=False)] = None
     address: Annotated[CleanText | None, BeforeValidator(_empty_to_none), Field(max_length=300)] = None
     category: Annotated[str | None, BeforeValidator(_empty_to_none), Field(max_length=64)] = None
+    visibility: Literal["public", "private"] = Field(
+        "public", description="private: only the author and the staff who handle it ever see the report")
+    photos_public: bool = Field(False, description="Let other residents see the photos (faces blurred); public reports only")
 
 
 class Location(BaseModel):
@@ -122,6 +125,8 @@ class ReportOut(BaseModel):
     resolved_at: datetime | None = None
     possible_duplicates: list[PossibleDuplicateOut] | None = Field(
         None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
+    visibility: Literal["public", "private"] = "public"
+    photos_public: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -158,6 +163,7 @@ class StaffReportOut(ReportOut):
     overdue: bool = False
     status_history: list[StaffStatusEntryOut] = []
     internal_notes: list[InternalNoteOut] = []
+    public_hidden: dict[str, Any] | None = Field(None, description="Parts staff hid from public views")
     version: int
 
 
