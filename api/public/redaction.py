@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
-DETECT_LONG_SIDE = 800  # detection on a downscaled grey copy: faster, and small faces still ≥ 20 px
+DETECT_LONG_SIDE = 640  # detection on a downscaled grey copy: ~2.5x faster than at 1280 px, faces still ≥ 20 px
 MARGIN = 0.25  # blur a little beyond the detected box: hair, ears, chin
 THUMBNAIL_LONG_SIDE = 400
 
@@ -34,7 +34,9 @@ class PublicCopy:
 
 @functools.cache
 def _detectors() -> tuple[cv2.CascadeClassifier, ...]:
-    """Loaded on first use, once per process (no import-time side effects)."""
+    """Loaded on first use, once per process (no import-time side effects). One OpenCV thread: the
+    worker shares the cores with the database and the API, as the classifier does."""
+    cv2.setNumThreads(1)
     detectors = tuple(cv2.CascadeClassifier(cv2.data.haarcascades + name) for name in CASCADES)
     if any(d.empty() for d in detectors):
         raise RuntimeError(f"OpenCV's bundled cascades are missing under {cv2.data.haarcascades}")
