@@ -17,6 +17,23 @@ from api.db import run_in_transaction, utc_now
 Records = list[dict[str, Any]]
 
 
+async def commit_applied(client: AsyncMongoClient, changes: ChangeLogRepository, consumer: str, records: Records,
+                         writes: Callable[[Any], Awaitable[None]]) -> int:
+    """Mark ``records`` applied for ``consumer`` in one transaction with ``writes`` (their effect): both
+    or neither. Returns how many were applied: 0 when another applier took some first (re-read later)."""
+    ids, now = [record["_id"] for record in records], utc_now()
+
+    async def write(session: Any) -> None:
+        await changes.mark_applied(consumer, ids, now, session)
+        await writes(session)
+
+    try:
+        await run_in_transaction(client, write)
+    except ChangesTakenElsewhere:
+        return 0
+    return len(records)
+
+
 class ChangeConsumer:
     def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, name: str, *,
                  outside: Callable[[Records], Awaitable[None]] | None = None,
@@ -34,18 +51,12 @@ class ChangeConsumer:
             return 0
         if self._outside is not None:
             await self._outside(records)
-        ids, now = [record["_id"] for record in records], utc_now()
 
-        async def write(session: Any) -> None:
-            await self._changes.mark_applied(self._name, ids, now, session)
+        async def writes(session: Any) -> None:
             if self._inside is not None:
                 await self._inside(records, session)
 
-        try:
-            await run_in_transaction(self._client, write)
-        except ChangesTakenElsewhere:  # another worker applied some of them; re-read next round
-            return 0
-        return len(records)
+        return await commit_applied(self._client, self._changes, self._name, records, writes)
 
     async def drain(self) -> int:
         applied = 0

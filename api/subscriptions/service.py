@@ -9,7 +9,7 @@ their devices, so a device gets at most one digest per ``PHANANH_SUBSCRIPTION_DI
 """
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -111,19 +111,15 @@ class DigestJobs:
     async def send_due(self) -> int:
         """Queue every digest that may go now, each in one transaction with its outbox event."""
         sent = 0
-        while True:
-            now = utc_now()
-
-            async def take(session: Any) -> bool:
-                digest = await self._repo.take_due(now, now + self._digest, session)
-                if digest is None:
-                    return False
-                items = digest["items"]
-                await self._outbox.enqueue({"kind": "digest", "resident_uid": digest["_id"],
-                                            "reports": [{"report_id": i["report_id"], "code": i["code"]} for i in items]},
-                                           now, session)
-                return True
-
-            if not await run_in_transaction(self._client, take):
-                return sent
+        while await run_in_transaction(self._client, self._send_one):
             sent += 1
+        return sent
+
+    async def _send_one(self, session: Any) -> bool:
+        now = utc_now()
+        digest = await self._repo.take_due(now, now + self._digest, session)
+        if digest is None:
+            return False
+        reports = [{"report_id": item["report_id"], "code": item["code"]} for item in digest["items"]]
+        await self._outbox.enqueue({"kind": "digest", "resident_uid": digest["_id"], "reports": reports}, now, session)
+        return True
