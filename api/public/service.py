@@ -2,13 +2,15 @@
 
 Nearby reads the grid cells the duplicate finder already keeps on every report: the cells a
 circle touches (fine ~100 m cells for small circles, ~1.1 km area cells for wide ones), one
-indexed equality query per cell, merged newest first; exact distance, status and category are
-checked here on what those queries return. Cards never carry the author's uid, contact
+indexed query per cell, equalities plus a window of filing times (the newest 6 hours, then
+longer windows, sized from the rate seen so far, until the page is full: SecantusDB fetches
+every match of a query before any limit, so each must stay small), merged newest first; exact distance, status and category
+are checked here on what those queries return. Cards never carry the author's uid, contact
 details, exact position or address text: only what ``NearbyCard`` names, texts masked.
 """
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -30,7 +32,11 @@ from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 
 MAX_FINE_CELLS = 25  # beyond this many ~100 m cells, read the ~1.1 km area cells instead
-MAX_ROUNDS = 8  # reads per page at most; a sparse filter pages on with a cursor instead of reading on
+FIRST_WINDOW = timedelta(hours=6)  # the newest 6 hours first, then longer windows until the page fills
+MAX_GROWTH = 64.0  # an empty window is followed by one 64 times longer: 6 h, 16 days, 2.8 years
+HORIZON = timedelta(days=5 * 365)  # the map's memory: older reports are not shown
+LONGEST_WINDOW = HORIZON
+MAX_ROUNDS = 10  # windows per page at most; a sparse filter pages on with a cursor instead of reading on
 CARD_FIELDS = {"code": 1, "status": 1, "category": 1, "category_hint": 1, "ward": 1, "description": 1, "location": 1,
                "created_at": 1, "photos.id": 1, "photos_public": 1, "visibility": 1, "public_hidden": 1, "notes": 1,
                "status_history.at": 1, "status_history.public_note": 1, "status_history.by_role": 1}
@@ -44,11 +50,19 @@ def nearby_cells(lat: float, lng: float, radius_m: float) -> tuple[str, list[int
     return "area_cell", cells_within(lat, lng, radius_m, AREA_CELL_DEGREES)
 
 
-def _cursor(raw: str | None) -> ObjectId | None:
+def _cursor(raw: str | None) -> tuple[ObjectId | None, timedelta]:
+    """``<id>.<window seconds>``: page on below that report, with the window that filled the last page."""
+    if not raw:
+        return None, FIRST_WINDOW
     try:
-        return ObjectId(raw) if raw else None
-    except (InvalidId, TypeError) as exc:
+        before, seconds = raw.split(".")
+        return ObjectId(before), min(max(timedelta(seconds=int(seconds)), FIRST_WINDOW), LONGEST_WINDOW)
+    except (InvalidId, TypeError, ValueError) as exc:
         raise BadRequest("cursor_invalid") from exc
+
+
+def _next(before: Any, window: timedelta) -> str:
+    return f"{before}.{int(window.total_seconds())}"
 
 
 class PublicService:
@@ -67,17 +81,27 @@ class PublicService:
                     and (category is None or service_code_of(dict(doc)) == category)
                     and distance_m(lat, lng, doc_lat, doc_lng) <= radius_m)
 
-        before, page = _cursor(cursor), []
+        older_than, window = _cursor(cursor)
+        end = older_than.generation_time if older_than is not None else utc_now() + timedelta(seconds=1)
+        page: list[dict[str, Any]] = []
+        horizon = utc_now() - HORIZON
+        next_cursor = None
         for _ in range(MAX_ROUNDS):
-            docs, horizon = await self._reports.public_in_cells(field, cells, before, limit + 1, CARD_FIELDS)
-            page += [doc for doc in docs if keep(doc)]
-            before = horizon
-            if horizon is None or len(page) > limit:
+            start = end - window
+            newer_than = ObjectId.from_datetime(start)
+            docs = await self._reports.public_in_cells(field, cells, newer_than, older_than, CARD_FIELDS)
+            kept = sorted(filter(keep, docs), key=lambda doc: doc["_id"], reverse=True)
+            page += kept
+            if len(page) > limit:
+                page, next_cursor = page[:limit], _next(page[limit - 1]["_id"], window)
                 break
-        if len(page) > limit:
-            page, next_cursor = page[:limit], str(page[limit - 1]["_id"])
-        else:  # the cells are exhausted (None), or the reads ran out: go on below what was read
-            next_cursor = None if before is None else str(before)
+            if start <= horizon:  # read back to the map's memory: this was the last page
+                next_cursor = None
+                break
+            # the next window from the rate just seen: long enough for what is missing, at least twice this one
+            growth = MAX_GROWTH if not kept else min(MAX_GROWTH, max(2.0, 1.5 * (limit + 1 - len(page)) / len(kept)))
+            end, older_than, window = start, newer_than, min(window * growth, LONGEST_WINDOW)
+            next_cursor = _next(older_than, window)  # if the rounds run out: go on from here
         return NearbyPage(items=await self._cards(principal, page), next_cursor=next_cursor)
 
     async def _cards(self, principal: Principal, docs: list[dict[str, Any]]) -> list[NearbyCard]:

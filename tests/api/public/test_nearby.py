@@ -1,13 +1,16 @@
 """The nearby map and area digests, end to end: what a neighbour sees, follows and hears (issue 18)."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from api.geo import public_location
 from tests.factories import (
-    HOAN_KIEM_LAKE, auth_headers, drain_outbox, file_report, image_bytes, new_uid, photo_files, register_device,
+    HOAN_KIEM_LAKE, auth_headers, drain_outbox, file_report, image_bytes, mapped_report, new_uid, photo_files,
+    register_device,
     report_form, resolve, run_job, staff_headers,
 )
 
@@ -90,6 +93,24 @@ def test_nearby_pages_newest_first_within_the_radius_and_filters(client):
     assert nearby(client, viewer, status="resolved")["items"] == []
     assert len(nearby(client, viewer, category="road_damage")["items"]) == 4
     assert nearby(client, viewer, category="noise")["items"] == []
+
+
+@pytest.mark.parametrize("radius_m", [300, 1500])  # fine cells, area cells
+def test_older_reports_are_found_window_after_window_and_paged(client, sync_db, radius_m):
+    lat, lng = HOAN_KIEM_LAKE
+    now = datetime.now(UTC)
+    ages = [timedelta(minutes=5), timedelta(hours=3), timedelta(days=2), timedelta(days=40), timedelta(days=700)]
+    sync_db.reports.insert_many([mapped_report(lat + i * 0.0003, lng, now - age, f"HN-2024-{i:06d}")
+                                 for i, age in enumerate(ages)])
+    sync_db.reports.insert_one(mapped_report(lat, lng, now - timedelta(days=1), "HN-2025-999999", visibility="private"))
+    seen, cursor = [], None
+    for _ in range(len(ages) + 1):
+        page = nearby(client, new_uid(), radius_m=radius_m, limit=2, **({"cursor": cursor} if cursor else {}))
+        seen += [card["code"] for card in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"HN-2024-{i:06d}" for i in range(len(ages))]
 
 
 def test_nearby_refuses_staff_wide_circles_and_bad_cursors(client):
