@@ -114,7 +114,8 @@ async def run(n: int, runs: int) -> int:
     with tempfile.TemporaryDirectory() as data_dir:
         database = EmbeddedMongo(Path(data_dir))
         uri = database.start()
-        settings = Settings(mongodb_uri=uri, database_name="bench", env="dev", firebase_project_id=PROJECT)
+        settings = Settings(mongodb_uri=uri, database_name="bench", env="dev", firebase_project_id=PROJECT,
+                            run_worker=False)  # the periodic jobs would compete for the database
         clean = True
         try:
             app = create_app(settings)
