@@ -45,6 +45,9 @@ from api.open311.router import router as open311_router
 from api.photos.router import router as photos_router
 from api.photos.processing import PhotoLimits
 from api.photos.signing import required_signer
+from api.public.router import router as public_router
+from api.subscriptions.repository import SubscriptionRepository
+from api.subscriptions.router import router as subscriptions_router
 from api.photos.storage import GridFSPhotoStore
 from api.ratelimit.repository import RateLimitRepository
 from api.reports.classification import ReportClassifier
@@ -85,6 +88,7 @@ def index_setups(settings: Settings) -> list[database.IndexSetup]:
         Open311Repository.ensure_indexes,
         StatsRepository.ensure_indexes,
         ChangeLogRepository.ensure_indexes,
+        SubscriptionRepository.ensure_indexes,
     ]
 
 
@@ -172,8 +176,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     declare_problem_schemas(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees the 413s too
-    for router in (health_router, metrics_router, reports_router, photos_router, categories_router, devices_router,
-                   triage_router, duplicates_router, feedback_router, appeals_router, broadcasts_router, admin_router,
-                   open311_router, stats_router, dashboard_router, console_router, web_router):
+    # public_router first: its /v1/reports/nearby must not be read as /v1/reports/{report_id}
+    for router in (health_router, metrics_router, public_router, subscriptions_router, reports_router, photos_router,
+                   categories_router, devices_router, triage_router, duplicates_router, feedback_router, appeals_router,
+                   broadcasts_router, admin_router, open311_router, stats_router, dashboard_router, console_router,
+                   web_router):
         app.include_router(router)
     return app

@@ -5,7 +5,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.changelog.listener import ChangeLogListener
 from api.changelog.repository import ChangeLogRepository
 from api.changes import ReportChanges
+from api.public.jobs import CONSUMER as PUBLIC_PHOTOS, public_photos_payload
 from api.stats.applier import CONSUMER as STATS, stats_payload
+from api.subscriptions.service import CONSUMER as SUBSCRIPTIONS, subscription_payload
 from notifications.events import OutboxListener
 from notifications.outbox import OutboxRepository
 
@@ -16,5 +18,5 @@ def build_report_changes(db: AsyncDatabase) -> ReportChanges:
     Both are new documents of their own. Statistics are derived from the change log after
     commit (``api/stats/applier.py``), never written here.
     """
-    return ReportChanges([OutboxListener(OutboxRepository(db)),
-                          ChangeLogListener(ChangeLogRepository(db), {STATS: stats_payload})])
+    payloads = {STATS: stats_payload, PUBLIC_PHOTOS: public_photos_payload, SUBSCRIPTIONS: subscription_payload}
+    return ReportChanges([OutboxListener(OutboxRepository(db)), ChangeLogListener(ChangeLogRepository(db), payloads)])

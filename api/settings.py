@@ -97,6 +97,8 @@ class Settings(BaseSettings):
         default=7, ge=1, description="A resolved report may be reopened (by its author) this long; then it closes itself.")
     appeal_window_days: int = Field(
         default=7, ge=1, description="After a rejection or a 1-2 star rating, the author may appeal (once) this long.")
+    subscription_digest_s: float = Field(
+        default=6 * 3600, gt=0, description="At most one area digest push per device per this many seconds.")
     duplicate_radius_m: float = Field(default=50.0, gt=0, description="Open reports this close may be duplicates.")
     duplicate_window_days: int = Field(default=14, ge=1, description="... if filed within this many days.")
     duplicate_min_similarity: float = Field(

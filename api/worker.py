@@ -17,10 +17,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from api.audit.repository import AuditRepository
+from api.changelog.consumer import ChangeConsumer
 from api.listeners import build_report_changes
 from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
+from api.public.jobs import CONSUMER as PUBLIC_PHOTOS, PublicPhotoCopies
 from api.reports.repository import ReportRepository
 from api.reports.writer import ReportWriter
 from api.settings import Settings
@@ -28,11 +30,14 @@ from api.stats.applier import StatsApplier
 from api.stats.periods import checkpoint_live_days, seal_closed_days
 from api.stats.repository import StatsRepository
 from api.triage.escalation import Escalation
+from api.subscriptions.repository import SubscriptionRepository
+from api.subscriptions.service import CONSUMER as SUBSCRIPTIONS, DigestJobs
 from api.triage.jobs import TriageJobs
 from api.triage.sla import SlaPolicy
 from api.triage.supervision import SupervisionChain
 from classifiers.routing.taxonomy import Taxonomy
 from notifications.dispatcher import OutboxDispatcher
+from notifications.outbox import OutboxRepository
 from notifications.senders import PushSender
 from notifications.setup import build_dispatcher, build_sender
 
@@ -92,9 +97,13 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         await checkpoint_live_days(repo, settings.stats_checkpoint_grace_s)
         return sealed
 
+    digests = DigestJobs(client, SubscriptionRepository(db), OutboxRepository(db), settings.subscription_digest_s)
+    public_photos = ChangeConsumer(client, db, PUBLIC_PHOTOS, outside=PublicPhotoCopies(photos).make, batch_size=20)
+    resolved_in_areas = ChangeConsumer(client, db, SUBSCRIPTIONS, inside=digests.add)
     return {"orphan_photos": sweep_orphan_photos, "orphan_attachments": sweep_unused_attachments,
             "overdue": triage.mark_overdue, "escalate": triage.escalate, "auto_close": triage.close_resolved,
-            "stats_seal": seal_statistics}
+            "stats_seal": seal_statistics, "public_photos": public_photos.drain,
+            "area_digests": resolved_in_areas.drain, "digests_sent": digests.send_due}
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":

@@ -26,7 +26,7 @@ from api.duplicates.repository import FollowerRepository
 from api.observability.logs import bind_request_id, reset_request_id
 from api.photos.signing import PhotoUrlSigner
 from notifications.outbox import OutboxRepository
-from notifications.payloads import PushMessage, broadcast_messages, report_message
+from notifications.payloads import PushMessage, broadcast_messages, digest_message, report_message
 from notifications.senders import PushSender, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class OutboxDispatcher:
         recipients = {e["_id"]: {e["resident_uid"], *(uid for uid, since in followers.get(e["report_id"], ())
                                                       if since <= e["created_at"])}  # news since they followed
                       for e in report_events}
+        recipients |= {e["_id"]: {e["resident_uid"]} for e in events if e["kind"] == "digest"}
         devices = await self._devices.for_residents(sorted({uid for uids in recipients.values() for uid in uids}))
         by_uid: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for device in devices:
@@ -139,6 +140,8 @@ class OutboxDispatcher:
                             for uid in sorted(recipients[event["_id"]]) for d in by_uid.get(uid, ())]
             elif event["kind"] == "broadcast":
                 messages = broadcast_messages(event)
+            elif event["kind"] == "digest":
+                messages = [digest_message(event, d["_id"], d.get("locale", "vi")) for d in by_uid.get(event["resident_uid"], ())]
             else:
                 messages = []
             if event.get("remaining") is not None:  # a retry: only the targets that failed last time

@@ -78,6 +78,18 @@ def report_message(event: dict[str, Any], token: str, locale: str, to_author: bo
         image_url=image_url if to_author else None)
 
 
+def digest_message(event: dict[str, Any], token: str, locale: str) -> PushMessage:
+    """Resolved public reports in the areas a resident subscribed to, at most one per digest period."""
+    codes = [item["code"] for item in event["reports"]]
+    return PushMessage(
+        event_id=str(event["_id"]), token=token,
+        title=translate("push.digest.title", locale, count=len(codes)),
+        body=translate("push.digest.body", locale, codes=", ".join(codes[-5:])),
+        data={"type": "area_digest", "count": str(len(codes)), "codes": ",".join(codes),
+              "report_ids": ",".join(str(item["report_id"]) for item in event["reports"]), "event_id": str(event["_id"])},
+        channel_id=REPORT_CHANNEL, thread_id="area-digest", collapse_key="area-digest")
+
+
 def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:
     """One message per ward topic and language; emergencies go out at high priority."""
     wards: list[str | None] = [None] if event["wards"] == "all" else list(event["wards"])

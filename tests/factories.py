@@ -123,6 +123,11 @@ def drain_outbox(client) -> int:
     return client.portal.call(client.app.state.worker.drain_outbox)
 
 
+def run_job(client, name: str) -> int:
+    """Run one of the worker's periodic jobs now (``public_photos``, ``area_digests``, ``digests_sent``, ...)."""
+    return client.portal.call(client.app.state.worker.jobs[name])
+
+
 def apply_statistics(client) -> int:
     """Apply every pending report change to the statistics, as the worker's applier does within a
     second (tests run no background worker); returns how many changes it applied."""
@@ -208,6 +213,21 @@ def stored_report(rng: random.Random, created_at: Any, agency: str, category: st
         pass
     report["status"] = status
     return report
+
+
+def mapped_report(lat: float, lng: float, created_at: Any, code: str, **fields: Any) -> dict[str, Any]:
+    """A report as intake stores it, with what the nearby map reads (grid cells, visibility), filed at
+    ``created_at`` (its id too): for tests that need reports older than the test itself."""
+    from bson import ObjectId
+
+    from api.duplicates.finder import AREA_CELL_DEGREES, geo_cell
+
+    return {"_id": ObjectId(ObjectId.from_datetime(created_at).binary[:4] + ObjectId().binary[4:]), "code": code,
+            "resident_uid": new_uid(), "description": "Ổ gà giữa đường", "status": "assigned", "category": "road_damage",
+            "location": {"type": "Point", "coordinates": [lng, lat]}, "geo_cell": geo_cell(lat, lng),
+            "area_cell": geo_cell(lat, lng, AREA_CELL_DEGREES), "visibility": "public", "photos": [], "notes": [],
+            "ward": {"code": "00070", "name": "Hoàn Kiếm"}, "status_history": [], "created_at": created_at,
+            "updated_at": created_at, "version": 1, **fields}
 
 
 def dead_outbox_event(client) -> str:

@@ -8,7 +8,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from api.changes import ReportChange
 from api.changelog.repository import ChangeLogRepository
 
-Payload = Callable[[ReportChange], dict[str, Any]]
+Payload = Callable[[ReportChange], dict[str, Any] | None]  # None: nothing for that consumer
 
 
 class ChangeLogListener:

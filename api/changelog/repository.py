@@ -6,7 +6,8 @@ concurrent transactions conflict, retry and time out under a burst. Derived data
 applied after commit, from these records, by appliers that mark each record applied in the
 same transaction as their own writes, so a crash or a second applier never counts one twice.
 
-A record is pending for a consumer while its ``<consumer>_due`` field exists; one small index
+A record is pending for a consumer while its ``<consumer>_due`` field exists (set only when the
+change concerns that consumer: ``public_photos`` and ``subscriptions`` see few changes); one small index
 per consumer on that field serves the polling (as the outbox's ``claimable_at`` does), and the
 field's value (the change's time) orders the polling and measures the lag.
 """
@@ -21,7 +22,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 REPORT_CHANGES = "report_changes"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-CONSUMERS = ("stats",)
+CONSUMERS = ("stats", "public_photos", "subscriptions")
+SPARSE = ("public_photos", "subscriptions")  # only a few changes concern them: their index holds only those
 RETENTION = timedelta(days=30)  # applied records are kept a month for audits and replays, then expire
 
 
@@ -41,14 +43,16 @@ class ChangeLogRepository:
     async def ensure_indexes(db: AsyncDatabase) -> None:
         changes = db[REPORT_CHANGES]
         for consumer in CONSUMERS:
-            await changes.create_index([(due_field(consumer), ASCENDING)], name=f"{consumer}_pending")
+            await changes.create_index([(due_field(consumer), ASCENDING)], name=f"{consumer}_pending",
+                                       sparse=consumer in SPARSE)
         await changes.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
 
     async def append(self, record: dict[str, Any], session: AsyncClientSession) -> None:
-        """Add a record, pending for every consumer; call it with the session of the change itself."""
+        """Add a record, pending for every consumer with a payload in it; call it with the session of the
+        change itself. A consumer whose payload is None (the change does not concern it) never sees it."""
         at = record["at"]
-        await self._changes.insert_one({"_id": ObjectId(), **record, **{due_field(c): at for c in CONSUMERS}},
-                                       session=session)
+        due = {due_field(c): at for c in CONSUMERS if record.get(c) is not None}
+        await self._changes.insert_one({"_id": ObjectId(), **record, **due}, session=session)
 
     async def pending(self, consumer: str, limit: int) -> list[dict[str, Any]]:
         """The oldest records ``consumer`` has not applied yet (index ``<consumer>_pending``)."""

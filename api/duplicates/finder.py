@@ -8,7 +8,7 @@ recency and openness are then checked here. Character-trigram Jaccard on the fol
 expanded) keeps those that talk about the same thing, so "ổ gà to" and "o ga rat to" match
 while a different pothole report three doors down with other words ranks lower. Candidates
 are shown to the author only as code, status and an excerpt: never another resident's
-identity or exact position.
+identity or exact position, never a private report, and with contact details masked.
 """
 
 import math
@@ -18,28 +18,41 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.domain import OPEN_STATUSES
+from api.public.masking import mask
 from api.reports.repository import ReportRepository
 from api.settings import Settings
 from classifiers.text import normalize, strip_diacritics
 
 MAX_CANDIDATES = 50  # the newest reports of the category around the spot
 CELL_DEGREES = 0.001
+AREA_CELL_DEGREES = 0.01  # ~1.1 km: the nearby map's wide circles read a few of these instead of 1 500 small cells
 EARTH_RADIUS_M = 6_371_000
 MAX_SHOWN = 5
 EXCERPT_CHARS = 140
 
 
-def geo_cell(lat: float, lng: float) -> int:
-    """The grid cell of a point; stored on every report at intake."""
-    return math.floor(lat / CELL_DEGREES) * 1_000_000 + math.floor(lng / CELL_DEGREES)
+def geo_cell(lat: float, lng: float, size: float = CELL_DEGREES) -> int:
+    """The grid cell of a point; stored on every report at intake (``geo_cell``, and ``area_cell``
+    at ``AREA_CELL_DEGREES`` for the nearby map's wide circles)."""
+    return math.floor(lat / size) * 1_000_000 + math.floor(lng / size)
 
 
-def cells_within(lat: float, lng: float, radius_m: float) -> list[int]:
-    """Every cell a circle of ``radius_m`` around the point can touch."""
-    lat_steps = math.ceil(radius_m / (CELL_DEGREES * 111_320))
-    lng_steps = math.ceil(radius_m / (CELL_DEGREES * 111_320 * math.cos(math.radians(lat))))
-    return [geo_cell(lat + i * CELL_DEGREES, lng + j * CELL_DEGREES)
-            for i in range(-lat_steps, lat_steps + 1) for j in range(-lng_steps, lng_steps + 1)]
+def cells_within(lat: float, lng: float, radius_m: float, size: float = CELL_DEGREES) -> list[int]:
+    """Every cell a circle of ``radius_m`` around the point can touch (corner cells it misses are left out)."""
+    metres_lat, metres_lng = size * 111_320, size * 111_320 * math.cos(math.radians(lat))
+    lat_steps, lng_steps = math.ceil(radius_m / metres_lat), math.ceil(radius_m / metres_lng)
+    row, col = math.floor(lat / size), math.floor(lng / size)
+    # the point's offset inside its own cell, in metres from the cell's south-west corner
+    north, east = (lat / size - row) * metres_lat, (lng / size - col) * metres_lng
+    reach = radius_m * 1.01 + 1  # a margin for the flat-earth approximation
+
+    def gap(offset: float, step: int, cell_m: float) -> float:
+        """Distance along one axis from the point to the nearest edge of the cell ``step`` away."""
+        return 0.0 if step == 0 else (step * cell_m - offset if step > 0 else offset + (-step - 1) * cell_m)
+
+    return [(row + i) * 1_000_000 + col + j
+            for i in range(-lat_steps, lat_steps + 1) for j in range(-lng_steps, lng_steps + 1)
+            if math.hypot(gap(north, i, metres_lat), gap(east, j, metres_lng)) <= reach]
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -85,10 +98,11 @@ class DuplicateFinder:
         since = now - timedelta(days=self._rules.window_days)
         found = await self._reports.in_cells(category, cells_within(lat, lng, self._rules.radius_m), MAX_CANDIDATES)
         candidates = [c for c in found if c["status"] in OPEN_STATUSES and c["created_at"] >= since
-                      and (keep is None or keep(c))
+                      # staff (``keep``) see what they may see; another resident only public reports
+                      and (keep(c) if keep is not None else c.get("visibility") != "private")
                       and distance_m(lat, lng, *reversed(c["location"]["coordinates"])) <= self._rules.radius_m]
         scored = [(similarity(text, c["description"]), c) for c in candidates]
         kept = sorted((pair for pair in scored if pair[0] >= self._rules.min_similarity), key=lambda p: -p[0])
         return [{"id": str(c["_id"]), "code": c["code"], "status": c["status"], "category": c["category"],
-                 "description": c["description"][:EXCERPT_CHARS], "similarity": round(score, 2),
+                 "description": (mask(c["description"]) or "")[:EXCERPT_CHARS], "similarity": round(score, 2),
                  "created_at": c["created_at"]} for score, c in kept[:MAX_SHOWN]]

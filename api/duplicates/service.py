@@ -27,9 +27,9 @@ class FollowService:
         self._followers = followers
 
     async def follow(self, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
-        """Any resident may follow an open report they were shown; they learn its code and status only."""
+        """Any resident may follow an open public report they were shown; they learn its code and status only."""
         report = await self._repo.get(report_id)
-        if report is None:
+        if report is None or (report.get("visibility") == "private" and report["resident_uid"] != principal.uid):
             raise ReportNotFound()
         if report["status"] not in OPEN_STATUSES:
             raise Conflict("report_not_open")

@@ -2,7 +2,7 @@
 
 Nothing here names or locates the resident: no uid, no contact details, the position
 snapped to the public grid, the ward instead of the address text, photos through the
-public media route (stored copies carry no EXIF or GPS).
+public media route (the redacted public copies only), texts masked (``api.public.masking``).
 """
 
 from datetime import datetime
@@ -13,13 +13,15 @@ from api.domain import OPEN_STATUSES, STAFF_ROLES
 from api.geo import public_location
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.schemas import ServiceRequestOut
+from api.public.rules import public_text
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 # the report fields an Open311 answer is made of (and nothing else is read from the database)
 PROJECTION = {"code": 1, "status": 1, "status_history.at": 1, "status_history.public_note": 1,
               "status_history.by_role": 1, "notes": 1,
               "category": 1, "category_hint": 1, "description": 1, "ward": 1, "location": 1, "photos.id": 1,
-              "routing.agency_name": 1, "created_at": 1, "updated_at": 1, "due_resolve_at": 1}
+              "routing.agency_name": 1, "created_at": 1, "updated_at": 1, "due_resolve_at": 1,
+              "visibility": 1, "photos_public": 1, "public_hidden": 1}
 
 
 def w3_datetime(value: datetime | None) -> str | None:
@@ -52,8 +54,9 @@ def to_service_request(report: dict[str, Any], catalogue: ServiceCatalogue, engl
     code = service_code_of(report)
     return ServiceRequestOut(
         service_request_id=report["code"], status="open" if is_open else "closed",
-        status_notes=latest_public_note(report), service_name=catalogue.service_name(code, english),
-        service_code=code, description=report["description"],
+        status_notes=public_text(report, "replies", latest_public_note(report)),
+        service_name=catalogue.service_name(code, english),
+        service_code=code, description=public_text(report, "description", report["description"]) or "",
         agency_responsible=(report.get("routing") or {}).get("agency_name"),
         requested_datetime=w3_datetime(report["created_at"]), updated_datetime=w3_datetime(report["updated_at"]),
         expected_datetime=w3_datetime(report.get("due_resolve_at")) if is_open else None,

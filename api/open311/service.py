@@ -23,6 +23,7 @@ from api.i18n import translate
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.formats import Open311Error
 from api.open311.mapping import HANOI, PROJECTION, service_code_of, to_service_request
+from api.public.rules import PUBLIC_VARIANTS, is_public, public_photo_ids
 from api.open311.repository import Open311Repository
 from api.photos.service import PhotoService
 from api.photos.storage import StoredPhoto
@@ -156,7 +157,7 @@ class Open311Service:
         if codes:  # the spec: request ids override every other filter
             if len(codes) > MAX_RESULTS or any(len(c) > 64 for c in codes):
                 raise Open311Error(400, "open311.request_ids_invalid", limit=MAX_RESULTS)
-            reports = await self._report_repo.by_codes(codes, PROJECTION)
+            reports = [r for r in await self._report_repo.by_codes(codes, PROJECTION) if is_public(r)]
             reports.sort(key=lambda r: (r["created_at"], r["_id"]), reverse=True)
             return await self._answer(reports, english, media_base)
         start, end = self._window(query)
@@ -173,11 +174,12 @@ class Open311Service:
         else:
             filters = [{"status": s} for s in statuses]
         reports = await self._report_repo.created_between(
-            filters, start, end, MAX_RESULTS, PROJECTION, keep=lambda report: not wanted or service_code_of(report) in wanted)
+            filters, start, end, MAX_RESULTS, PROJECTION,
+            keep=lambda report: is_public(report) and (not wanted or service_code_of(report) in wanted))
         return await self._answer(reports, english, media_base)
 
     async def get_request(self, code: str, english: bool, media_base: str) -> ServiceRequestOut:
-        reports = await self._report_repo.by_codes([code[:64]], PROJECTION)
+        reports = [r for r in await self._report_repo.by_codes([code[:64]], PROJECTION) if is_public(r)]
         if not reports:
             raise Open311Error(404, "open311.request_not_found", code=code[:64])
         return (await self._answer(reports, english, media_base))[0]
@@ -188,17 +190,16 @@ class Open311Service:
         except (InvalidId, TypeError) as exc:
             raise Open311Error(404, "open311.token_not_found") from exc
         report = await self._report_repo.get(report_id)
-        if report is None:
+        if report is None or not is_public(report):
             raise Open311Error(404, "open311.token_not_found")
         return TokenOut(service_request_id=report["code"], token=token)
 
     async def public_photo(self, photo_id: str, photos: PhotoService) -> StoredPhoto:
-        """A report's display photo for anyone (media_url); not for rejected reports, nor pending uploads, nor
-        staff attachments (an internal note's photo, an upload not yet used): the resident's own photos only."""
-        stored = await photos.get(photo_id, "display") if re.fullmatch(r"[0-9a-f]{24}", photo_id) else None
+        """A report's redacted public photo for anyone (media_url): only those its author let others
+        see, not hidden by staff, not of rejected reports, and only once the worker made the copy."""
+        stored = await photos.get(photo_id, PUBLIC_VARIANTS["display"]) if re.fullmatch(r"[0-9a-f]{24}", photo_id) else None
         report = await self._report_repo.get(ObjectId(stored.report_id)) if stored is not None else None
-        own = {photo["id"] for photo in (report or {}).get("photos", [])}
-        if stored is None or report is None or report["status"] == "rejected" or photo_id not in own:
+        if stored is None or report is None or report["status"] == "rejected" or photo_id not in public_photo_ids(report):
             raise Open311Error(404, "open311.media_not_found")
         return stored
 
@@ -230,6 +231,9 @@ class Open311Service:
         def media_url(report: dict[str, Any]) -> str | None:
             if report["status"] == "rejected":  # perhaps rejected for what it shows
                 return None
-            return f"{media_base}/{report['photos'][0]['id']}.jpg" if report.get("photos") else links.get(report["_id"])
+            if report.get("photos"):  # a resident's photos: the redacted copy, if they let others see them
+                shown = public_photo_ids(report)
+                return f"{media_base}/{shown[0]}.jpg" if shown else None
+            return links.get(report["_id"])
 
         return [to_service_request(r, self._catalogue, english, media_url(r)) for r in reports]

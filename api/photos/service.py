@@ -80,6 +80,15 @@ class PhotoService:
             log.info("removed %d staff attachment(s) never used", removed)
         return removed
 
+    async def available(self, photo_ids: list[str], variant: str) -> set[str]:
+        return await self._store.available(photo_ids, variant)
+
+    async def add_variants(self, report_id: str, photo_id: str, variants: dict[str, bytes]) -> None:
+        """Extra variants of a committed photo (the redacted public copies), committed at once."""
+        for variant, data in variants.items():
+            await self._store.put(photo_id, variant, data, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
+        await self._store.commit(report_id)
+
     async def sweep_orphans(self, uploaded_before: datetime, report_exists: Callable[[str], Awaitable[bool]]) -> int:
         """Commit pending photos whose report exists; delete those whose report never came."""
         removed = 0

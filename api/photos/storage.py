@@ -23,7 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.db import utc_now
 
 BUCKET = "photos"
-VARIANTS = ("display", "thumbnail")
+VARIANTS = ("display", "thumbnail", "public", "public_thumbnail")  # public*: the redacted copies
 UNATTACHED = "unattached"  # the ``committed`` state of a staff attachment not yet used
 
 
@@ -55,6 +55,7 @@ class PhotoStore(Protocol):
     async def commit(self, report_id: str) -> None: ...
     async def discard(self, report_id: str) -> None: ...
     async def pending_report_ids(self, uploaded_before: datetime) -> list[str]: ...
+    async def available(self, photo_ids: list[str], variant: str) -> set[str]: ...
 
 
 def _file_id(photo_id: str, variant: str) -> str:
@@ -141,6 +142,13 @@ class GridFSPhotoStore:
                 await self._bucket.delete(doc["_id"])
             except NoFile:
                 pass
+
+    async def available(self, photo_ids: list[str], variant: str) -> set[str]:
+        """Which of these photos have a committed ``variant`` (one query on ``_id``, not a download)."""
+        if not photo_ids:
+            return set()
+        query = {"_id": {"$in": [_file_id(p, variant) for p in photo_ids]}, "metadata.committed": True}
+        return {doc["metadata"]["photo_id"] async for doc in self._files.find(query, {"metadata.photo_id": 1})}
 
     async def pending_report_ids(self, uploaded_before: datetime) -> list[str]:
         cursor = self._files.find({"metadata.committed": False, "uploadDate": {"$lt": uploaded_before}},

@@ -152,6 +152,7 @@ def public_view(report: Mapping[str, Any], locale: str = "vi") -> ReportOut:
         rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
         appeal=AppealOut(**report["appeal"]) if report.get("appeal") else None,
         resolution=_resolution(report), rejection=_rejection(report, locale),
+        visibility=report.get("visibility", "public"), photos_public=report.get("photos_public", False),
         created_at=report["created_at"], updated_at=report["updated_at"],
     )
 
@@ -174,7 +175,7 @@ def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principa
                           internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
                                                           text=n["text"], photos=_links(n.get("attachments")))
                                           for n in report.get("notes", []) if n["visibility"] == "internal"],
-                          version=report.get("version", 1))
+                          public_hidden=report.get("public_hidden"), version=report.get("version", 1))
 
 
 def _photo_out(ref: Mapping[str, Any]) -> PhotoOut:

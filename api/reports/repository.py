@@ -1,5 +1,6 @@
 """Every MongoDB query of the reports feature, and the indexes that serve them."""
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,12 @@ class ReportRepository:
         # duplicates at intake: same category, same or neighbouring ~100 m grid cell
         await reports.create_index([("category", ASCENDING), ("geo_cell", ASCENDING), ("created_at", DESCENDING)],
                                    name="duplicates")
+        # the nearby map: public reports in a set of fine (~100 m) or area (~1.1 km) cells, newest first
+        for name, cell in (("nearby_fine", "geo_cell"), ("nearby_area", "area_cell")):
+            await reports.create_index([("visibility", ASCENDING), (cell, ASCENDING), ("_id", DESCENDING)], name=name)
+        # reports filed before visibility existed were public: say so, so the indexes above hold them
+        # (an equality on null is served by the index: nothing is scanned once they are all marked)
+        await reports.update_many({"visibility": None}, {"$set": {"visibility": "public"}})
         # statistics rebuild: every report filed before a day
         await reports.create_index([("created_at", ASCENDING)], name="filed")
         # set only while a report sits in `resolved`: this index never competes with the queues'
@@ -111,9 +118,25 @@ class ReportRepository:
         serves the sort by merging the per-cell index ranges.
         """
         projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1,
-                      "agency": 1}
+                      "agency": 1, "visibility": 1}
         cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
         return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
+
+    async def public_in_cells(self, field: str, cells: list[int], newer_than: ObjectId, older_than: ObjectId | None,
+                              projection: dict[str, Any]) -> list[dict[str, Any]]:
+        """Public reports in these cells (``field``: ``geo_cell`` or ``area_cell``) filed in a window of ids.
+
+        One query per cell, equalities on index ``nearby_fine``/``nearby_area`` plus a range on its
+        ``_id``, run concurrently: SecantusDB fetches every match of a query before applying a
+        sort or a limit (and scans the index for a range after an ``$in``), so the caller keeps
+        each query small with a time window instead (bench/nearby.py measures both).
+        """
+        window: dict[str, Any] = {"$gte": newer_than, **({"$lt": older_than} if older_than is not None else {})}
+
+        async def one(cell: int) -> list[dict[str, Any]]:
+            return await self._reports.find({"visibility": "public", field: cell, "_id": window}, projection).to_list()
+
+        return [doc for docs in await asyncio.gather(*(one(cell) for cell in cells)) for doc in docs]
 
     async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
                     limit: int) -> list[dict[str, Any]]:

@@ -43,6 +43,9 @@ class ReportSubmission(BaseModel):
     accuracy_m: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=100_000, allow_inf_nan=False)] = None
     address: Annotated[CleanText | None, BeforeValidator(_empty_to_none), Field(max_length=300)] = None
     category: Annotated[str | None, BeforeValidator(_empty_to_none), Field(max_length=64)] = None
+    visibility: Literal["public", "private"] = Field(
+        "public", description="private: only the author and the staff who handle it ever see the report")
+    photos_public: bool = Field(False, description="Let other residents see the photos (faces blurred); public reports only")
 
 
 class Location(BaseModel):
@@ -180,6 +183,8 @@ class ReportOut(BaseModel):
     rejection: RejectionOut | None = Field(None, description="When rejected: the reason and where to turn instead")
     possible_duplicates: list[PossibleDuplicateOut] | None = Field(
         None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
+    visibility: Literal["public", "private"] = "public"
+    photos_public: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -219,6 +224,7 @@ class StaffReportOut(ReportOut):
     escalations: list[EscalationOut] = []
     status_history: Sequence[StaffStatusEntryOut] = []
     internal_notes: list[InternalNoteOut] = []
+    public_hidden: dict[str, Any] | None = Field(None, description="Parts staff hid from public views")
     version: int
 
 

@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from api.auth import Principal
 from api.db import utc_now
 from api.errors import BadRequest, FieldError
-from api.duplicates.finder import DuplicateFinder, geo_cell
+from api.duplicates.finder import AREA_CELL_DEGREES, DuplicateFinder, geo_cell
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import fingerprint, find_replay
 from api.photos.service import PhotoService, RawUpload
@@ -110,6 +110,9 @@ class ReportService:
                 "description": submission.description, "category_hint": submission.category,
                 "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
                 "geo_cell": geo_cell(submission.lat, submission.lng),
+                "area_cell": geo_cell(submission.lat, submission.lng, AREA_CELL_DEGREES),
+                "visibility": submission.visibility,
+                "photos_public": bool(photo_refs) and submission.visibility == "public" and submission.photos_public,
                 "accuracy_m": submission.accuracy_m, "address": submission.address,
                 "ward": {"code": ward.code, "name": ward.name},
                 "photos": photo_refs, "status": "assigned" if assessment.routing.auto_routed else "received",

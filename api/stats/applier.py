@@ -16,9 +16,10 @@ from datetime import datetime
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.changelog.repository import ChangeLogRepository, ChangesTakenElsewhere
+from api.changelog.consumer import commit_applied
+from api.changelog.repository import ChangeLogRepository
 from api.changes import ReportChange
-from api.db import run_in_transaction, utc_now
+from api.db import utc_now
 from api.stats.metrics import by_document, change_record, city_day, new_increments, record_increments, without_zeros
 from api.stats.repository import StatsRepository
 
@@ -47,17 +48,8 @@ class StatsApplier:
         for record in records:
             by_document(city_day(record["at"]), record_increments(record["kind"], record["at"], record[CONSUMER]),
                         increments)
-        ids, now = [record["_id"] for record in records], utc_now()
-
-        async def write(session) -> None:
-            await self._changes.mark_applied(CONSUMER, ids, now, session)
-            await self._stats.apply(without_zeros(increments), session)
-
-        try:
-            await run_in_transaction(self._client, write)
-        except ChangesTakenElsewhere:  # another applier won some of them; re-read on the next round
-            return 0
-        return len(records)
+        return await commit_applied(self._client, self._changes, CONSUMER, records,
+                                    lambda session: self._stats.apply(without_zeros(increments), session))
 
     async def drain(self) -> int:
         """Apply until nothing is pending (tests, ``worker --once``, the seal job's pre-step)."""

@@ -8,7 +8,8 @@ from defusedxml.ElementTree import fromstring
 from api.open311.mapping import PROJECTION
 from api.reports.repository import ReportRepository
 from tests.factories import (
-    auth_headers, file_report, image_bytes, move_status, new_uid, photo_files, report_form, resolve, staff_headers,
+    auth_headers, file_report, image_bytes, move_status, new_uid, photo_files, report_form, resolve, run_job,
+    staff_headers,
 )
 
 BASE = "/open311/v2"
@@ -133,11 +134,15 @@ def test_every_listing_query_is_index_served(client):
 
 
 def test_media_url_serves_the_photo_publicly_but_not_a_rejected_reports(client):
-    uid = new_uid()
-    created = client.post("/v1/reports", data=report_form(description=POTHOLE), files=photo_files(image_bytes()),
-                          headers=auth_headers(uid)).json()
-    [item] = listed(client)
+    hidden = client.post("/v1/reports", data=report_form(description=POTHOLE), files=photo_files(image_bytes()),
+                         headers=auth_headers(new_uid())).json()  # photos not shared: never public
+    created = client.post("/v1/reports", data=report_form(description=POTHOLE, photos_public="true"),
+                          files=photo_files(image_bytes()), headers=auth_headers(new_uid())).json()
+    run_job(client, "public_photos")  # the worker makes the redacted public copy after commit
+    item, unshared = listed(client)
     photo_id = created["photos"][0]["id"]
+    assert unshared["media_url"] is None
+    assert client.get(f"{BASE}/media/{hidden['photos'][0]['id']}.jpg").status_code == 404
     assert item["media_url"] == f"http://testserver{BASE}/media/{photo_id}.jpg"
     photo = client.get(item["media_url"])
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
@@ -147,5 +152,5 @@ def test_media_url_serves_the_photo_publicly_but_not_a_rejected_reports(client):
     triage = staff_headers("triage_officer")
     assert move_status(client, created["id"], "rejected", triage, public_note="Không phải phản ánh").status_code == 200
     assert client.get(item["media_url"]).status_code == 404
-    assert listed(client)[0]["media_url"] is None
+    assert [i["media_url"] for i in listed(client)] == [None, None]
     assert client.get(f"{BASE}/media/zzz.jpg").status_code == 404

@@ -19,7 +19,7 @@ Adding a route (e.g. the stats endpoints):
      ``s.fresh_resolved_report()``, ``s.fresh_rejected_report()``, ``s.fresh_appealed_report()``
      (handled by OTHER_AGENCY, rejected, appealed to AGENCY, its supervisor) (a new report of the
      same author for this cell only: use them for anything that changes a report), ``s.if_match(report)``, ``s.fresh_device()``,
-     ``s.dead_event_id()``, ``s.caller.api_key`` (Open311), ``s.nearby_form()`` (a report form a
+     ``s.dead_event_id()``, ``s.fresh_subscription()`` (an area of the author's), ``s.caller.api_key`` (Open311), ``s.nearby_form()`` (a report form a
      few metres from the seeded one). A plain GET is ``get("/v1/reports/{s.report[id]}")`` (the
      path is ``str.format``-ed with the scene).
   4. Optionally ``check=lambda s, response: ...`` for assertions on a successful answer.
@@ -129,6 +129,18 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/v1/photos/{photo_id}"): Row(VISIBLE_REPORT, get("/v1/photos/{s.photo_id}")),
     ("GET", "/v1/photos/{photo_id}/thumbnail"): Row(VISIBLE_REPORT, get("/v1/photos/{s.photo_id}/thumbnail")),
     ("GET", "/v1/categories"): Row(signed_in(200), get("/v1/categories")),
+    # issue 18: the public views (the seeded report is public with its photo shared; a private one lies beside it)
+    ("GET", "/v1/reports/nearby"): Row(RESIDENTS_ONLY, get("/v1/reports/nearby?lat=21.0285&lng=105.8542&radius_m=500"),
+                                       check=lambda s, r: s.assert_nearby_cards(r.json())),
+    ("GET", "/v1/public-photos/{photo_id}"): Row(signed_in(200), get("/v1/public-photos/{s.photo_id}")),
+    ("GET", "/v1/public-photos/{photo_id}/thumbnail"): Row(signed_in(200), get("/v1/public-photos/{s.photo_id}/thumbnail")),
+    ("POST", "/v1/triage/reports/{report_id}/public-view"): triage_action("public-view", {"part": "replies",
+                                                                                          "reason": REASON}),
+    ("POST", "/v1/subscriptions"): Row(signed_in(403, author=201, resident=201),
+                                       lambda s: Call("/v1/subscriptions", json={"ward": "00070"})),
+    ("GET", "/v1/subscriptions"): Row(RESIDENTS_ONLY, get("/v1/subscriptions")),
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): Row(
+        signed_in(403, author=204, resident=404), lambda s: Call(f"/v1/subscriptions/{s.fresh_subscription()}")),
     ("POST", "/v1/devices"): Row(signed_in(201), lambda s: Call("/v1/devices",
                                                                 json={"token": fcm_token(), "platform": "android"})),
     ("DELETE", "/v1/devices/{token}"): Row(signed_in(404, author=204),  # the author's phone: only they remove it

@@ -26,7 +26,7 @@ from api.open311.repository import Open311Repository
 from tests.api.security.authorisation_table import AGENCY, OTHER_AGENCY, PRINCIPALS, ROUTES
 from tests.factories import (
     appeal, auth_headers, dead_outbox_event, dev_token, file_report, image_bytes, issue_api_key, open311_form,
-    photo_files, register_device, reject, report_form, resolve, staff_headers,
+    photo_files, register_device, reject, report_form, resolve, run_job, staff_headers,
 )
 
 EXACT = (21.028517, 105.854203)  # the author's GPS fix: off the public grid, so rounding shows
@@ -34,6 +34,8 @@ NEARBY = (21.02855, 105.85418)  # ~4 m away: where everyone else's reports in th
 ADDRESS = "Nhà số 7, ngõ 12 phố Hàng Bài"  # the author's own words for where they live
 REOPEN_REASON = f"Vẫn còn ổ gà trước {ADDRESS}"  # written to the agency, not to the public
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục, đề nghị vá gấp."
+AUTHOR_PHONE = "0912 000 111"  # in the seeded report's text: masked in every public view
+PRIVATE = "Ổ gà trước cửa nhà tôi, xin giữ kín: chủ nhà số 9 hay đổ trộm phế thải"  # a private report's text
 CONTACT = {"email": "lan.nguyen@example.vn", "phone": "0912345678"}  # given with an Open311 request
 SEES_IDENTITY = ("author", "triage", "admin")  # the resident's uid: their own, and the triage desk's
 SEES_EXACT_POSITION = ("author", "agency", "triage", "leadership", "admin")  # those who fix or oversee it
@@ -95,10 +97,13 @@ def world(module_settings):
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         author = f"author-{uuid.uuid4().hex[:10]}"
         lat, lng = EXACT
-        response = client.post("/v1/reports", data=report_form(description=POTHOLE, lat=lat, lng=lng, address=ADDRESS),
+        response = client.post("/v1/reports", data=report_form(description=f"{POTHOLE} Gọi {AUTHOR_PHONE}", lat=lat,
+                                                               lng=lng, address=ADDRESS, photos_public="true"),
                                files=photo_files(image_bytes()), headers=auth_headers(author))
         assert response.status_code == 201, response.text
         report = response.json()
+        file_report(client, PRIVATE, uid=author, lat=lat, lng=lng, address=ADDRESS, visibility="private")
+        assert run_job(client, "public_photos") == 1  # the public copy of the seeded photo
         assert report["status"] == "assigned" and report["routing"]["agency"] == AGENCY
         callers = _callers(client, author)
         filed = client.post("/open311/v2/requests.json", data=open311_form(callers["api_key"].api_key, **CONTACT))
@@ -170,6 +175,16 @@ class Scene:
     def dead_event_id(self) -> str:
         return dead_outbox_event(self.client)
 
+    def fresh_subscription(self) -> str:
+        """A new area of the author's, after removing their others (they may keep five)."""
+        author = self.world.callers["author"].headers
+        for area in self.client.get("/v1/subscriptions", headers=author).json()["items"]:
+            assert self.client.delete(f"/v1/subscriptions/{area['id']}", headers=author).status_code == 204
+        response = self.client.post("/v1/subscriptions", json={"lat": EXACT[0], "lng": EXACT[1], "radius_m": 200},
+                                    headers=author)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
     @staticmethod
     def nearby_form() -> dict[str, str]:
         lat, lng = NEARBY
@@ -217,14 +232,21 @@ class Scene:
         assert (seeded["lat"], seeded["long"]) == public_location(*EXACT)
         assert 0 < metres(EXACT, (seeded["lat"], seeded["long"])) < MAX_PUBLIC_OFFSET_M
 
+    def assert_nearby_cards(self, body: dict[str, Any]) -> None:
+        """The seeded report is shown (so the leak search looked at it), on the public grid; the private one is not."""
+        [seeded] = [card for card in body["items"] if card["code"] == self.report["code"]]
+        assert (seeded["position"]["lat"], seeded["position"]["lng"]) == public_location(*EXACT)
+        assert seeded["thumbnail_url"] == f"/v1/public-photos/{self.photo_id}/thumbnail"
+        assert "***" in seeded["description"]
+
     # ---- what no answer may contain ----
 
     def secrets(self) -> list[str]:
         hidden = [CONTACT["email"], CONTACT["phone"]]  # stored with the Open311 request, shown to nobody
         if self.caller.name not in SEES_IDENTITY:
             hidden.append(self.author)
-        if self.caller.name not in SEES_EXACT_POSITION:
-            hidden += [repr(EXACT[0]), repr(EXACT[1]), ADDRESS]
+        if self.caller.name not in SEES_EXACT_POSITION:  # nor the author's phone, nor their private report
+            hidden += [repr(EXACT[0]), repr(EXACT[1]), ADDRESS, AUTHOR_PHONE, PRIVATE]
         return hidden
 
     def assert_nothing_leaked(self, content: bytes) -> None:
