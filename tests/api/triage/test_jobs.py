@@ -88,7 +88,8 @@ def test_worker_command_runs_one_round(client, settings, sync_db):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "orphan_attachments": 0,
                                                                 "overdue": 1, "escalate": 1, "auto_close": 0,
-                                                                "stats_seal": 0,
+                                                                "stats_seal": 0, "public_photos": 0,
+                                                                "area_digests": 0, "digests_sent": 0,
                                                                 "stats": 3,  # received, overdue, escalation
                                                                 "outbox": 1}  # the "received" push
 
@@ -100,7 +101,7 @@ def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_c
     assert sync_db.reports.find_one({"code": late["code"]})["overdue"] is False  # the test client runs no worker
     worker: Worker = make_client(run_worker=True, worker_interval_s=3600).app.state.worker
     assert set(worker.jobs) == {"orphan_photos", "orphan_attachments", "overdue", "escalate", "auto_close",
-                                "stats_seal"}
+                                "stats_seal", "public_photos", "area_digests", "digests_sent"}
     deadline = time.monotonic() + 10
     while not sync_db.reports.find_one({"code": late["code"]})["overdue"]:
         assert time.monotonic() < deadline, "the background worker never ran"
