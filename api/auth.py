@@ -98,8 +98,11 @@ class TokenVerifier:
                 self._set_emulator_env = True
         elif os.environ.get(EMULATOR_ENV):
             raise RuntimeError(f"{EMULATOR_ENV} is set but PHANANH_ENV=prod: refusing to accept unsigned tokens")
-        credential = (credentials.Certificate(str(settings.firebase_credentials)) if settings.firebase_credentials
-                      else _VerifyOnlyCredential())
+        credential = (
+            credentials.Certificate(str(settings.firebase_credentials))
+            if settings.firebase_credentials
+            else _VerifyOnlyCredential()
+        )
         self.app = firebase_admin.initialize_app(
             credential, options={"projectId": settings.firebase_project_id}, name=f"phananh-{uuid.uuid4().hex}"
         )
@@ -126,17 +129,29 @@ class TokenVerifier:
         except firebase_auth.CertificateFetchError as exc:
             raise ServiceUnavailable("database_unavailable", headers={"Retry-After": "5"}) from exc
         except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
-            raise Unauthenticated("token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+            raise Unauthenticated(
+                "token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            ) from exc
         return principal_from_claims(claims)
 
 
-def make_dev_token(project_id: str, uid: str, claims: dict[str, Any] | None = None, lifetime_s: int = 3600,
-                   issued_at: float | None = None) -> str:
+def make_dev_token(
+    project_id: str,
+    uid: str,
+    claims: dict[str, Any] | None = None,
+    lifetime_s: int = 3600,
+    issued_at: float | None = None,
+) -> str:
     """An unsigned token of the shape the Firebase auth emulator issues (dev mode only)."""
     now = int(issued_at if issued_at is not None else time.time())
     payload = {
-        "iss": f"https://securetoken.google.com/{project_id}", "aud": project_id,
-        "sub": uid, "user_id": uid, "iat": now, "auth_time": now, "exp": now + lifetime_s,
+        "iss": f"https://securetoken.google.com/{project_id}",
+        "aud": project_id,
+        "sub": uid,
+        "user_id": uid,
+        "iat": now,
+        "auth_time": now,
+        "exp": now + lifetime_s,
         "firebase": {"sign_in_provider": "custom", "identities": {}},
         **(claims or {}),
     }

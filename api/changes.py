@@ -15,16 +15,16 @@ from typing import Any, Literal, Protocol
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 ChangeKind = Literal[
-    "received",   # intake (auto-routed reports arrive already ``assigned``)
-    "status",     # a staff, resident or system status change (incl. reopen, auto-close)
-    "reroute",    # reassigned to another agency or recategorised
-    "merge",      # closed as a duplicate of another report
-    "reply",      # a public note for the author
-    "rating",     # the author rated the handling
-    "overdue",    # the current deadline passed
-    "priority",   # priority and due dates changed
+    "received",  # intake (auto-routed reports arrive already ``assigned``)
+    "status",  # a staff, resident or system status change (incl. reopen, auto-close)
+    "reroute",  # reassigned to another agency or recategorised
+    "merge",  # closed as a duplicate of another report
+    "reply",  # a public note for the author
+    "rating",  # the author rated the handling
+    "overdue",  # the current deadline passed
+    "priority",  # priority and due dates changed
     "escalation",  # a missed deadline sent the report one level up the supervision chain
-    "appeal",     # the author appealed, or the supervising body decided the appeal
+    "appeal",  # the author appealed, or the supervising body decided the appeal
 ]
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import tempfile
+from typing import TextIO
 
 from api.observability.logs import logging_config
 from api.observability.metrics import MULTIPROC_ENV
@@ -28,15 +29,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     if settings.is_dev and not is_loopback(args.host):
-        log.error("refusing to serve in DEV mode on %s: dev mode accepts unsigned tokens. "
-                  "Bind to 127.0.0.1 or set PHANANH_ENV=prod with a real MongoDB.", args.host)
+        log.error(
+            "refusing to serve in DEV mode on %s: dev mode accepts unsigned tokens. "
+            "Bind to 127.0.0.1 or set PHANANH_ENV=prod with a real MongoDB.",
+            args.host,
+        )
         return 2
     if args.no_worker:
         os.environ["PHANANH_RUN_WORKER"] = "false"  # read by each uvicorn worker's Settings
     embedded = None
     if settings.mongodb_uri is None:
-        embedded = EmbeddedMongo(settings.data_dir, port=settings.embedded_port,
-                                 sync_on_commit=settings.embedded_sync_on_commit)
+        embedded = EmbeddedMongo(
+            settings.data_dir, port=settings.embedded_port, sync_on_commit=settings.embedded_sync_on_commit
+        )
         # Workers inherit these: the embedded URI, and dev mode decided before the URI existed.
         os.environ["PHANANH_MONGODB_URI"] = embedded.start()
         os.environ["PHANANH_ENV"] = settings.env or "dev"
@@ -48,9 +53,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # proxy_headers off: the client address is ours to resolve (PHANANH_TRUSTED_PROXIES), and
         # the access log is the app's own JSON line per request (route template, request id).
-        uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level, proxy_headers=False,
-                    log_config=logging_config(args.log_level), access_log=False)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=False,
+            log_config=logging_config(args.log_level),
+            access_log=False,
+        )
     finally:
         if embedded is not None:
             embedded.stop()
@@ -75,8 +88,10 @@ def _database(settings: Settings):
 
     uri = settings.mongodb_uri or running_uri(settings.data_dir)
     if uri is None:
-        raise SystemExit(f"no database: PHANANH_MONGODB_URI is not set and no `phananh serve` is running on "
-                         f"{settings.data_dir.resolve()} (start it, or set PHANANH_DATA_DIR to its data directory)")
+        raise SystemExit(
+            f"no database: PHANANH_MONGODB_URI is not set and no `phananh serve` is running on "
+            f"{settings.data_dir.resolve()} (start it, or set PHANANH_DATA_DIR to its data directory)"
+        )
     client = make_client(uri)
     return client, client[settings.database_name]
 
@@ -124,17 +139,18 @@ def cmd_export_corrections(args: argparse.Namespace) -> int:
     settings = Settings()
     since = datetime.datetime.fromisoformat(args.since).replace(tzinfo=datetime.UTC) if args.since else None
 
-    async def run() -> int:
+    async def run(out: TextIO) -> int:
         client, db = _database(settings)
         try:
-            if args.out == "-":
-                return await export_corrections(CorrectionRepository(db), sys.stdout, since)
-            with open(args.out, "a" if args.append else "w", encoding="utf-8") as out:
-                return await export_corrections(CorrectionRepository(db), out, since)
+            return await export_corrections(CorrectionRepository(db), out, since)
         finally:
             await client.close()
 
-    count = asyncio.run(run())
+    if args.out == "-":
+        count = asyncio.run(run(sys.stdout))
+    else:  # opened here, not in the event loop: a blocking open would stall it
+        with open(args.out, "a" if args.append else "w", encoding="utf-8") as out:
+            count = asyncio.run(run(out))
     log.info("exported %d correction(s) to %s", count, args.out)
     return 0
 
@@ -205,8 +221,13 @@ def cmd_stats_rebuild(args: argparse.Namespace) -> int:
             # every committed change applied first: the rebuild counts it from the reports, and an
             # applier applying it afterwards would count it a second time
             await StatsApplier(client, db, settings.stats_apply_batch).drain()
-            return await rebuild(ReportRepository(db), StatsRepository(db), first, last,
-                                 sealed_before.date() - datetime.timedelta(days=1))
+            return await rebuild(
+                ReportRepository(db),
+                StatsRepository(db),
+                first,
+                last,
+                sealed_before.date() - datetime.timedelta(days=1),
+            )
         finally:
             await client.close()
 
@@ -287,13 +308,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-worker", action="store_true", help="do not run the periodic jobs in the API processes")
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run the push dispatcher and the periodic jobs (overdue, auto-close, orphan photos)")
+    worker = sub.add_parser(
+        "worker", help="run the push dispatcher and the periodic jobs (overdue, auto-close, orphan photos)"
+    )
     worker.add_argument("--once", action="store_true", help="one round, print what each job did, exit")
     worker.set_defaults(func=cmd_worker)
 
     export = sub.add_parser("export-corrections", help="staff corrections as classifier training JSONL")
     export.add_argument("--out", default="-", help="file (default: standard output)")
-    export.add_argument("--append", action="store_true", help="append to --out, e.g. classifiers/data/corrections.jsonl")
+    export.add_argument(
+        "--append", action="store_true", help="append to --out, e.g. classifiers/data/corrections.jsonl"
+    )
     export.add_argument("--since", help="only corrections from this date (YYYY-MM-DD) on")
     export.set_defaults(func=cmd_export_corrections)
 

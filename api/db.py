@@ -7,8 +7,8 @@ clusters alike punish collection scans).
 """
 
 import logging
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pymongo
@@ -63,7 +63,7 @@ def chunked(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     """Slices for ``$in`` queries: SecantusDB's ``$in`` cost grows with the square of its length
     (measured: 500 keys 0.26 s, 10 x 50 keys 0.05 s), and MongoDB is indifferent."""
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def utc_now() -> datetime:
@@ -72,8 +72,9 @@ def utc_now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-async def increment(collection: AsyncCollection, doc_id: str, field: str, amount: int = 1,
-                    on_insert: dict[str, Any] | None = None) -> int:
+async def increment(
+    collection: AsyncCollection, doc_id: str, field: str, amount: int = 1, on_insert: dict[str, Any] | None = None
+) -> int:
     """Atomically add to a counter document, creating it on first use; returns the new value.
 
     Two first-time upserts can race: MongoDB may answer DuplicateKeyError and SecantusDB may
@@ -84,8 +85,9 @@ async def increment(collection: AsyncCollection, doc_id: str, field: str, amount
         update["$setOnInsert"] = on_insert
     for _ in range(3):
         try:
-            doc = await collection.find_one_and_update({"_id": doc_id}, update, upsert=True,
-                                                       return_document=ReturnDocument.AFTER)
+            doc = await collection.find_one_and_update(
+                {"_id": doc_id}, update, upsert=True, return_document=ReturnDocument.AFTER
+            )
         except DuplicateKeyError:
             continue
         if doc is not None:

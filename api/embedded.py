@@ -65,8 +65,15 @@ def running_uri(data_dir: Path) -> str | None:
 class EmbeddedMongo:
     """Start, await and stop one SecantusDB server over a data directory."""
 
-    def __init__(self, data_dir: Path, port: int = 0, host: str = "127.0.0.1", *, test_commands: bool = False,
-                 sync_on_commit: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        test_commands: bool = False,
+        sync_on_commit: bool = False,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.test_commands = test_commands  # failpoints for fault-injection tests; never in serve
         # SecantusDB commits transactions without flushing its journal (it ignores j: true inside
@@ -90,14 +97,26 @@ class EmbeddedMongo:
             ) from exc
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_file = open(self.data_dir / "secantus.log", "ab")  # noqa: SIM115 - owned by the child
-        cmd = [sys.executable, "-m", "secantus", "--host", self.host, "--port", str(self.port),
-               "--storage-path", str(self.data_dir / "db"), "--log-level", "WARNING"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.data_dir / "db"),
+            "--log-level",
+            "WARNING",
+        ]
         if self.test_commands:
             cmd.append("--enable-test-commands")
         if self.sync_on_commit:
             cmd.append("--sync-on-commit")
-        self.process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT,
-                                        preexec_fn=_die_with_parent if os.name == "posix" else None)
+        self.process = subprocess.Popen(
+            cmd, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent if os.name == "posix" else None
+        )
         log_file.close()
         self._wait_ready(timeout_s)
         (self.data_dir / URI_RECORD).write_text(self.uri, encoding="utf-8")
@@ -108,7 +127,9 @@ class EmbeddedMongo:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"embedded SecantusDB exited with {self.process.returncode}; see {self.data_dir / 'secantus.log'}")
+                raise RuntimeError(
+                    f"embedded SecantusDB exited with {self.process.returncode}; see {self.data_dir / 'secantus.log'}"
+                )
             try:
                 with MongoClient[dict[str, Any]](self.uri, serverSelectionTimeoutMS=500) as client:
                     client.admin.command("ping")

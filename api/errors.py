@@ -11,19 +11,22 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from pydantic import BaseModel, Field
 
 from api.i18n import has_message, negotiate_locale, translate
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-_PROBLEM_DOC = {"description": "Problem details (RFC 9457), translated",
-                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-ERRORS: dict[int | str, dict[str, Any]] = {code: _PROBLEM_DOC for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)}
+_PROBLEM_DOC = {
+    "description": "Problem details (RFC 9457), translated",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: _PROBLEM_DOC for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)
+}
 
 
 class FieldProblem(BaseModel):
@@ -100,8 +103,14 @@ class ErrorKind(AppError):
         if key is not None:
             cls.KEY = key
 
-    def __init__(self, key: str | None = None, *, headers: dict[str, str] | None = None,
-                 errors: list[dict[str, Any]] | None = None, **params: Any) -> None:
+    def __init__(
+        self,
+        key: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        **params: Any,
+    ) -> None:
         if key is None and self.KEY is None:
             raise TypeError(f"{type(self).__name__} needs a message key")
         super().__init__(self.STATUS, key or self.KEY or "", headers=headers, errors=errors, **params)
@@ -190,8 +199,12 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         err_type = err.get("type", "")
-        key = _PYDANTIC_KEYS.get(err_type) or (f"field.{err_type}" if has_message(f"field.{err_type}") else "field.invalid")
-        errors.append({"field": _field_name(tuple(err.get("loc", ()))), "key": key, "params": dict(err.get("ctx") or {})})
+        key = _PYDANTIC_KEYS.get(err_type) or (
+            f"field.{err_type}" if has_message(f"field.{err_type}") else "field.invalid"
+        )
+        errors.append(
+            {"field": _field_name(tuple(err.get("loc", ()))), "key": key, "params": dict(err.get("ctx") or {})}
+        )
     return errors
 
 
@@ -227,7 +240,14 @@ def _safe(params: dict[str, Any] | None) -> dict[str, Any]:
     return {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in (params or {}).items()}
 
 
-_STATUS_KEYS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+_STATUS_KEYS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -258,4 +278,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(request, 500, "internal_error")
-

@@ -16,6 +16,7 @@ def public_location(lat: float, lng: float, grid_deg: float = PUBLIC_GRID_DEG) -
     Cell centres (not nearest grid lines) so that a point never maps onto a cell boundary,
     and a fixed grid (not random noise) so repeated reads cannot be averaged back to the truth.
     """
+
     def snap(value: float) -> float:
         return round((math.floor(value / grid_deg) + 0.5) * grid_deg, 6)
 

@@ -22,16 +22,18 @@ from api.listeners import build_report_changes
 from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
 from api.photos.storage import GridFSPhotoStore
-from api.public.jobs import CONSUMER as PUBLIC_PHOTOS, PublicPhotoCopies
+from api.public.jobs import CONSUMER as PUBLIC_PHOTOS
+from api.public.jobs import PublicPhotoCopies
 from api.reports.repository import ReportRepository
 from api.reports.writer import ReportWriter
 from api.settings import Settings
 from api.stats.applier import StatsApplier
 from api.stats.periods import checkpoint_live_days, seal_closed_days
 from api.stats.repository import StatsRepository
-from api.triage.escalation import Escalation
 from api.subscriptions.repository import SubscriptionRepository
-from api.subscriptions.service import CONSUMER as SUBSCRIPTIONS, DigestJobs
+from api.subscriptions.service import CONSUMER as SUBSCRIPTIONS
+from api.subscriptions.service import DigestJobs
+from api.triage.escalation import Escalation
 from api.triage.jobs import TriageJobs
 from api.triage.sla import SlaPolicy
 from api.triage.supervision import SupervisionChain
@@ -48,12 +50,16 @@ Job = Callable[[], Awaitable[int]]
 def load_escalation(settings: Settings) -> Escalation:
     """The escalation rules from the data files (a worker process loads them itself: no app state)."""
     taxonomy = Taxonomy.load(settings.taxonomy_file)
-    return Escalation(SlaPolicy.load(settings.sla_file), SupervisionChain.load(settings.supervision_file, taxonomy),
-                      taxonomy.triage_agency)
+    return Escalation(
+        SlaPolicy.load(settings.sla_file),
+        SupervisionChain.load(settings.supervision_file, taxonomy),
+        taxonomy.triage_agency,
+    )
 
 
-def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings,
-                  stats: StatsApplier | None = None) -> dict[str, Job]:
+def standard_jobs(
+    client: AsyncMongoClient, db: AsyncDatabase, settings: Settings, stats: StatsApplier | None = None
+) -> dict[str, Job]:
     """The jobs, built from the database alone: a worker process needs no model and no Firebase.
 
     ``stats`` is the process's statistics applier (the seal job waits for what it has not applied).
@@ -61,8 +67,11 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
     stats = stats or StatsApplier(client, db, settings.stats_apply_batch)
     reports = ReportRepository(db)
     photos = PhotoService(GridFSPhotoStore(db), PhotoLimits.from_settings(settings), anyio.CapacityLimiter(1))
-    triage = TriageJobs(ReportWriter(client, reports, AuditRepository(db), build_report_changes(db)),
-                        settings.reopen_window_days, load_escalation(settings))
+    triage = TriageJobs(
+        ReportWriter(client, reports, AuditRepository(db), build_report_changes(db)),
+        settings.reopen_window_days,
+        load_escalation(settings),
+    )
 
     async def report_exists(report_id: str) -> bool:
         try:
@@ -93,32 +102,55 @@ def standard_jobs(client: AsyncMongoClient, db: AsyncDatabase, settings: Setting
         read from its live rollups again, so a late increment there would be lost.
         """
         repo = StatsRepository(db)
-        sealed = await seal_closed_days(repo, settings.stats_seal_grace_s, pending_since=await stats.oldest_pending_at())
+        sealed = await seal_closed_days(
+            repo, settings.stats_seal_grace_s, pending_since=await stats.oldest_pending_at()
+        )
         await checkpoint_live_days(repo, settings.stats_checkpoint_grace_s)
         return sealed
 
     digests = DigestJobs(client, SubscriptionRepository(db), OutboxRepository(db), settings.subscription_digest_s)
     public_photos = ChangeConsumer(client, db, PUBLIC_PHOTOS, outside=PublicPhotoCopies(photos).make, batch_size=20)
     resolved_in_areas = ChangeConsumer(client, db, SUBSCRIPTIONS, inside=digests.add)
-    return {"orphan_photos": sweep_orphan_photos, "orphan_attachments": sweep_unused_attachments,
-            "overdue": triage.mark_overdue, "escalate": triage.escalate, "auto_close": triage.close_resolved,
-            "stats_seal": seal_statistics, "public_photos": public_photos.drain,
-            "area_digests": resolved_in_areas.drain, "digests_sent": digests.send_due}
+    return {
+        "orphan_photos": sweep_orphan_photos,
+        "orphan_attachments": sweep_unused_attachments,
+        "overdue": triage.mark_overdue,
+        "escalate": triage.escalate,
+        "auto_close": triage.close_resolved,
+        "stats_seal": seal_statistics,
+        "public_photos": public_photos.drain,
+        "area_digests": resolved_in_areas.drain,
+        "digests_sent": digests.send_due,
+    }
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":
     """The periodic jobs, the statistics applier and the outbox dispatcher with its sender, as settings say."""
     sender = build_sender(settings)
     stats = StatsApplier(client, db, settings.stats_apply_batch)
-    return Worker(standard_jobs(client, db, settings, stats), settings.worker_interval_s,
-                  build_dispatcher(db, settings, sender), settings.outbox_poll_s, sender,
-                  stats=stats, stats_poll_s=settings.stats_apply_poll_s)
+    return Worker(
+        standard_jobs(client, db, settings, stats),
+        settings.worker_interval_s,
+        build_dispatcher(db, settings, sender),
+        settings.outbox_poll_s,
+        sender,
+        stats=stats,
+        stats_poll_s=settings.stats_apply_poll_s,
+    )
 
 
 class Worker:
-    def __init__(self, jobs: dict[str, Job], interval_s: int, dispatcher: OutboxDispatcher | None = None,
-                 poll_s: float = 0.5, sender: PushSender | None = None, *, stats: StatsApplier | None = None,
-                 stats_poll_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        jobs: dict[str, Job],
+        interval_s: int,
+        dispatcher: OutboxDispatcher | None = None,
+        poll_s: float = 0.5,
+        sender: PushSender | None = None,
+        *,
+        stats: StatsApplier | None = None,
+        stats_poll_s: float = 0.5,
+    ) -> None:
         self.jobs = jobs
         self.interval_s = interval_s
         self.dispatcher = dispatcher

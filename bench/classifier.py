@@ -31,9 +31,14 @@ from classifiers.evaluate import SPLITS, evaluate_splits  # noqa: E402
 DATA = ROOT / "classifiers" / "data"
 TRAIN = [DATA / "train.jsonl", *sorted((DATA / "voices").glob("*.jsonl"))]
 TARGETS = {  # name: (limit, True when higher is better); quality on the style-shifted dev
-    "shifted_macro_f1": (0.88, True), "shifted_auto_route_rate": (0.75, True),
-    "shifted_auto_route_accuracy": (0.95, True), "shifted_ece": (0.05, False), "p50_ms": (15.0, False),
-    "throughput_per_s": (300.0, True), "load_s": (5.0, False), "added_rss_mb": (350.0, False),
+    "shifted_macro_f1": (0.88, True),
+    "shifted_auto_route_rate": (0.75, True),
+    "shifted_auto_route_accuracy": (0.95, True),
+    "shifted_ece": (0.05, False),
+    "p50_ms": (15.0, False),
+    "throughput_per_s": (300.0, True),
+    "load_s": (5.0, False),
+    "added_rss_mb": (350.0, False),
     "size_mb": (60.0, False),
 }
 
@@ -56,10 +61,15 @@ def measure(classifier, texts: list[str], n_single: int) -> dict:
     splits = evaluate_splits(classifier)
     shifted = splits["dev_shifted"]
     return {
-        "model_version": classifier.model_version, "threshold": round(classifier.threshold, 4),
-        "p50_ms": round(float(np.percentile(latencies, 50)), 2), "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "model_version": classifier.model_version,
+        "threshold": round(classifier.threshold, 4),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
         "throughput_per_s": round(throughput, 1),
-        **{f"shifted_{k}": round(shifted[k] or 0.0, 4) for k in ("macro_f1", "auto_route_rate", "auto_route_accuracy", "ece")},
+        **{
+            f"shifted_{k}": round(shifted[k] or 0.0, 4)
+            for k in ("macro_f1", "auto_route_rate", "auto_route_accuracy", "ece")
+        },
         "splits": splits,
     }
 
@@ -72,9 +82,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", action="append", default=None, help="model directory (repeatable; default: shipped)")
     p.add_argument("--n", type=int, default=200, help="texts for the single-report latency")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch threads (default: torch's choice, one per core); 1 is far faster when other "
-                        "processes share the cores (measured 23 ms vs 353 ms p50 at load average 7 on 2 cores)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: torch's choice, one per core); 1 is far faster when other "
+        "processes share the cores (measured 23 ms vs 353 ms p50 at load average 7 on 2 cores)",
+    )
     p.add_argument("--json", default=None, help="also write the results here")
     args = p.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -94,8 +108,12 @@ def main() -> None:
         started = time.perf_counter()
         classifier = load_classifier(str(model_dir))
         load_s = time.perf_counter() - started
-        results[str(model_dir)] = {"load_s": round(load_s, 2), "size_mb": round(dir_size_mb(model_dir), 1),
-                                   **measure(classifier, texts, args.n), "torch_threads": torch.get_num_threads()}
+        results[str(model_dir)] = {
+            "load_s": round(load_s, 2),
+            "size_mb": round(dir_size_mb(model_dir), 1),
+            **measure(classifier, texts, args.n),
+            "torch_threads": torch.get_num_threads(),
+        }
         results[str(model_dir)]["added_rss_mb"] = round(rss_mb() - before, 1)
         del classifier
         load_classifier.cache_clear()
@@ -105,8 +123,9 @@ def main() -> None:
     train = [row for path in TRAIN for row in read_jsonl(path)]
     before = rss_mb()
     started = time.perf_counter()
-    baseline = TfidfClassifier().fit([r["text"] for r in train], [r["category"] for r in train],
-                                     texts, [r["category"] for r in shifted])
+    baseline = TfidfClassifier().fit(
+        [r["text"] for r in train], [r["category"] for r in train], texts, [r["category"] for r in shifted]
+    )
     results["tfidf_baseline"] = {"fit_s": round(time.perf_counter() - started, 2), **measure(baseline, texts, args.n)}
     results["tfidf_baseline"]["added_rss_mb"] = round(rss_mb() - before, 1)
 
@@ -116,8 +135,10 @@ def main() -> None:
             if target in result:
                 value = result[target]
                 ok = value >= limit if higher_is_better else value <= limit
-                print(f"{'PASS' if ok else 'FAIL'} {name}: {target} = {value} "
-                      f"(target {'>=' if higher_is_better else '<='} {limit})")
+                print(
+                    f"{'PASS' if ok else 'FAIL'} {name}: {target} = {value} "
+                    f"(target {'>=' if higher_is_better else '<='} {limit})"
+                )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -40,8 +40,18 @@ def phone_jpeg(seed: int = 7) -> bytes:
     """4032x3024, smooth scene + texture + sensor noise, q92, EXIF orientation 6 and GPS (~3 MB)."""
     rng = np.random.default_rng(seed)
     height, width = 3024, 4032
-    scene = np.asarray(Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)).resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
-    texture = np.asarray(Image.fromarray(rng.integers(0, 255, (height // 4, width // 4), dtype=np.uint8)).resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)[..., None]
+    scene = np.asarray(
+        Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)).resize(
+            (width, height), Image.Resampling.BICUBIC
+        ),
+        dtype=np.float32,
+    )
+    texture = np.asarray(
+        Image.fromarray(rng.integers(0, 255, (height // 4, width // 4), dtype=np.uint8)).resize(
+            (width, height), Image.Resampling.BILINEAR
+        ),
+        dtype=np.float32,
+    )[..., None]
     pixels = (scene * 0.8 + texture * 0.2 + rng.normal(0, 4, (height, width, 3))).clip(0, 255).astype(np.uint8)
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -68,19 +78,31 @@ def bench_pipeline(photo: bytes) -> bool:
         lambda: Image.open(io.BytesIO(photo)).load(), lambda: process_photo(photo, "IMG.jpg", limits)
     )
     ratio = pipeline / decode
-    print(f"[photo] 12 MP JPEG {len(photo) / 1e6:.1f} MB: full decode (floor) {decode * 1000:.1f} ms, "
-          f"pipeline {pipeline * 1000:.1f} ms -> {ratio:.2f}x (target <= 0.80) {'PASS' if ratio <= 0.8 else 'FAIL'}")
+    print(
+        f"[photo] 12 MP JPEG {len(photo) / 1e6:.1f} MB: full decode (floor) {decode * 1000:.1f} ms, "
+        f"pipeline {pipeline * 1000:.1f} ms -> {ratio:.2f}x (target <= 0.80) {'PASS' if ratio <= 0.8 else 'FAIL'}"
+    )
     return ratio <= 0.8
 
 
 def start_service(uri: str, data_dir: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PHANANH_MONGODB_URI": uri, "PHANANH_ENV": "dev", "PHANANH_DATA_DIR": data_dir,
-           "PHANANH_FIREBASE_PROJECT_ID": PROJECT, "PHANANH_REPORT_RATE_LIMIT": "1000000",
-           "PHANANH_REPORT_IP_RATE_LIMIT": "1000000", "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
-           "PHANANH_DATABASE_NAME": "bench"}
+    env = {
+        **os.environ,
+        "PHANANH_MONGODB_URI": uri,
+        "PHANANH_ENV": "dev",
+        "PHANANH_DATA_DIR": data_dir,
+        "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
+        "PHANANH_REPORT_RATE_LIMIT": "1000000",
+        "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
+        "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
+        "PHANANH_DATABASE_NAME": "bench",
+    }
     env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--log-level", "warning"],
-                               env=env, cwd=Path(__file__).resolve().parent.parent)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
@@ -95,8 +117,11 @@ def form(i: int, hotspot: bool = False) -> dict[str, str]:
     so every report is a possible duplicate of every earlier one (a storm's worst case)."""
     rng = random.Random(i)
     lat, lng = (21.0285, 105.8542) if hotspot else (rng.uniform(20.98, 21.06), rng.uniform(105.78, 105.88))
-    return {"description": f"Ổ gà lớn trước số {i} phố Hàng Bài, xe máy dễ ngã, đề nghị xử lý sớm.",
-            "lat": f"{lat:.6f}", "lng": f"{lng:.6f}"}
+    return {
+        "description": f"Ổ gà lớn trước số {i} phố Hàng Bài, xe máy dễ ngã, đề nghị xử lý sớm.",
+        "lat": f"{lat:.6f}",
+        "lng": f"{lng:.6f}",
+    }
 
 
 async def bench_rss(base: str, pid: int, photo: bytes) -> bool:
@@ -113,18 +138,24 @@ async def bench_rss(base: str, pid: int, photo: bytes) -> bool:
     sampler = threading.Thread(target=sample)
     sampler.start()
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+
         async def upload(i: int) -> int:
             headers = {"Authorization": f"Bearer {make_dev_token(PROJECT, f'rss-{i}')}"}
-            response = await client.post("/v1/reports", data=form(i), files=[("photos", ("IMG.jpg", photo, "image/jpeg"))], headers=headers)
+            response = await client.post(
+                "/v1/reports", data=form(i), files=[("photos", ("IMG.jpg", photo, "image/jpeg"))], headers=headers
+            )
             return response.status_code
+
         started = time.perf_counter()
         codes = await asyncio.gather(*[upload(i) for i in range(8)])
         elapsed = time.perf_counter() - started
     stop.set()
     sampler.join()
     ok = codes == [201] * 8 and peak < 600 * 1024 * 1024
-    print(f"[rss] 8 concurrent 12 MP uploads in {elapsed:.2f} s: API RSS {start_rss / 2**20:.0f} MB at start, "
-          f"peak {peak / 2**20:.0f} MB (target < 600) statuses={sorted(set(codes))} {'PASS' if ok else 'FAIL'}")
+    print(
+        f"[rss] 8 concurrent 12 MP uploads in {elapsed:.2f} s: API RSS {start_rss / 2**20:.0f} MB at start, "
+        f"peak {peak / 2**20:.0f} MB (target < 600) statuses={sorted(set(codes))} {'PASS' if ok else 'FAIL'}"
+    )
     return ok
 
 
@@ -132,25 +163,31 @@ def summarise(label: str, latencies: list[float], elapsed: float) -> float:
     latencies.sort()
     rate = len(latencies) / elapsed
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]
-    print(f"[{label}] {len(latencies)} in {elapsed:.2f} s: {rate:.0f}/s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    print(
+        f"[{label}] {len(latencies)} in {elapsed:.2f} s: {rate:.0f}/s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
     return rate
 
 
 async def bench_http(base: str, hotspot: bool = False) -> float:
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client:
+
         async def resident(n: int) -> None:
             headers = {"Authorization": f"Bearer {make_dev_token(PROJECT, f'resident-{n}')}"}
             for i in range(REPORTS_PER_CLIENT):
                 start = time.perf_counter()
-                response = await client.post("/v1/reports", data=form(n * REPORTS_PER_CLIENT + i, hotspot),
-                                             headers=headers)
+                response = await client.post(
+                    "/v1/reports", data=form(n * REPORTS_PER_CLIENT + i, hotspot), headers=headers
+                )
                 latencies.append(time.perf_counter() - start)
                 assert response.status_code == 201, response.text
+
         started = time.perf_counter()
         await asyncio.gather(*[resident(n) for n in range(CLIENTS)])
-        return summarise("http intake, one spot" if hotspot else "http intake, city-wide", latencies,
-                         time.perf_counter() - started)
+        return summarise(
+            "http intake, one spot" if hotspot else "http intake, city-wide", latencies, time.perf_counter() - started
+        )
 
 
 async def bench_floor(uri: str, indexed: bool) -> float:
@@ -201,11 +238,16 @@ def main() -> int:
             http = asyncio.run(bench_http(base))
             bare = asyncio.run(bench_floor(uri, indexed=False))
             indexed = asyncio.run(bench_floor(uri, indexed=True))
-            print(f"[intake] HTTP intake at {http / bare:.0%} of the bare-collection floor, "
-                  f"{http / indexed:.0%} of the indexed floor (aim >= 40%) {'MET' if http / indexed >= 0.4 else 'NOT MET'}")
+            print(
+                f"[intake] HTTP intake at {http / bare:.0%} of the bare-collection floor, "
+                f"{http / indexed:.0%} of the indexed floor (aim >= 40%) "
+                f"{'MET' if http / indexed >= 0.4 else 'NOT MET'}"
+            )
             hot = asyncio.run(bench_http(base, hotspot=True))  # the duplicate search's worst case: one spot
-            print(f"[intake] hotspot intake at {hot / http:.0%} of spread intake (target >= 50%) "
-                  f"{'PASS' if hot / http >= 0.5 else 'FAIL'}")
+            print(
+                f"[intake] hotspot intake at {hot / http:.0%} of spread intake (target >= 50%) "
+                f"{'PASS' if hot / http >= 0.5 else 'FAIL'}"
+            )
             results.append(hot / http >= 0.5)
         finally:
             service.terminate()

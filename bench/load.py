@@ -35,8 +35,14 @@ from api.auth import make_dev_token  # noqa: E402
 from api.embedded import free_port  # noqa: E402
 
 PROJECT = "phananh-load"
-DESCRIPTIONS = ["Ổ gà lớn giữa đường, xe máy dễ ngã", "Rác thải đổ trộm ở đầu ngõ, bốc mùi", "Đèn đường hỏng cả tuần nay",
-                "Nước ngập sâu sau mưa, không đi được", "Cây đổ chắn ngang vỉa hè", "Nắp cống bị mất, rất nguy hiểm"]
+DESCRIPTIONS = [
+    "Ổ gà lớn giữa đường, xe máy dễ ngã",
+    "Rác thải đổ trộm ở đầu ngõ, bốc mùi",
+    "Đèn đường hỏng cả tuần nay",
+    "Nước ngập sâu sau mưa, không đi được",
+    "Cây đổ chắn ngang vỉa hè",
+    "Nắp cống bị mất, rất nguy hiểm",
+]
 
 
 class Stats:
@@ -75,11 +81,20 @@ async def resident(http: httpx.AsyncClient, stats: Stats, n: int, deadline: floa
     photo = small_photo(n)
     mine: list[str] = []
     while time.monotonic() < deadline:
-        form = {"description": f"{rng.choice(DESCRIPTIONS)} (số {rng.randrange(1, 200)})",
-                "lat": f"{rng.uniform(20.99, 21.05):.6f}", "lng": f"{rng.uniform(105.80, 105.87):.6f}"}
-        created = await stats.call("POST /v1/reports", http.post(
-            "/v1/reports", data=form, files=[("photos", ("p.jpg", photo, "image/jpeg"))],
-            headers={**headers, "Idempotency-Key": uuid.uuid4().hex}))
+        form = {
+            "description": f"{rng.choice(DESCRIPTIONS)} (số {rng.randrange(1, 200)})",
+            "lat": f"{rng.uniform(20.99, 21.05):.6f}",
+            "lng": f"{rng.uniform(105.80, 105.87):.6f}",
+        }
+        created = await stats.call(
+            "POST /v1/reports",
+            http.post(
+                "/v1/reports",
+                data=form,
+                files=[("photos", ("p.jpg", photo, "image/jpeg"))],
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            ),
+        )
         if created is not None and created.status_code == 201:
             mine.append(created.json()["id"])
         await stats.call("GET /v1/reports/mine", http.get("/v1/reports/mine", headers=headers))
@@ -92,21 +107,32 @@ async def staff(http: httpx.AsyncClient, stats: Stats, n: int, count: int, deadl
     headers = token(f"load-staff-{n}", {"role": "triage_officer"})
     next_status = {"assigned": "in_progress", "received": "in_progress", "in_progress": "resolved"}
     while time.monotonic() < deadline:
-        queue = await stats.call("GET /v1/triage/queue", http.get(
-            "/v1/triage/queue", params={"sort": "age", "limit": 50}, headers=headers))
-        items = [i for i in (queue.json()["items"] if queue is not None and queue.status_code == 200 else [])
-                 if int(i["id"], 16) % count == n and i["status"] in next_status]
+        queue = await stats.call(
+            "GET /v1/triage/queue", http.get("/v1/triage/queue", params={"sort": "age", "limit": 50}, headers=headers)
+        )
+        items = [
+            i
+            for i in (queue.json()["items"] if queue is not None and queue.status_code == 200 else [])
+            if int(i["id"], 16) % count == n and i["status"] in next_status
+        ]
         if not items:
             await asyncio.sleep(0.5)
             continue
         for item in items[:5]:
-            report = await stats.call("GET /v1/reports/{id} (staff)", http.get(f"/v1/reports/{item['id']}", headers=headers))
+            report = await stats.call(
+                "GET /v1/reports/{id} (staff)", http.get(f"/v1/reports/{item['id']}", headers=headers)
+            )
             if report is None or report.status_code != 200:
                 continue
             body = {"status": next_status[item["status"]], "public_note": "Đã tiếp nhận, đang xử lý"}
-            await stats.call("POST /v1/triage/reports/{id}/status", http.post(
-                f"/v1/triage/reports/{item['id']}/status", json=body,
-                headers={**headers, "If-Match": report.headers["etag"]}))
+            await stats.call(
+                "POST /v1/triage/reports/{id}/status",
+                http.post(
+                    f"/v1/triage/reports/{item['id']}/status",
+                    json=body,
+                    headers={**headers, "If-Match": report.headers["etag"]},
+                ),
+            )
 
 
 def service_processes(serve: psutil.Process) -> tuple[list[psutil.Process], list[psutil.Process]]:
@@ -130,19 +156,26 @@ async def run_load(base: str, residents: int, staff_count: int, seconds: float) 
     limits = httpx.Limits(max_connections=residents + staff_count, max_keepalive_connections=residents + staff_count)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         deadline = time.monotonic() + seconds
-        await asyncio.gather(*(resident(http, stats, n, deadline) for n in range(residents)),
-                             *(staff(http, stats, n, staff_count, deadline) for n in range(staff_count)))
+        await asyncio.gather(
+            *(resident(http, stats, n, deadline) for n in range(residents)),
+            *(staff(http, stats, n, staff_count, deadline) for n in range(staff_count)),
+        )
     return stats
 
 
 def report(stats: Stats, elapsed: float) -> int:
     total = sum(len(v) for v in stats.latencies.values())
-    print(f"[load] {total} requests in {elapsed:.1f} s: {total / elapsed:.1f} requests/s; "
-          f"{len(stats.latencies['POST /v1/reports']) / elapsed:.1f} reports/s")
+    print(
+        f"[load] {total} requests in {elapsed:.1f} s: {total / elapsed:.1f} requests/s; "
+        f"{len(stats.latencies['POST /v1/reports']) / elapsed:.1f} reports/s"
+    )
     for name, values in sorted(stats.latencies.items()):
         values.sort()
         p50, p99 = values[len(values) // 2], values[max(0, int(len(values) * 0.99) - 1)]
-        print(f"  {name:<38} {len(values):>6}  {len(values) / elapsed:6.1f}/s  p50 {p50 * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms")
+        print(
+            f"  {name:<38} {len(values):>6}  {len(values) / elapsed:6.1f}/s"
+            f"  p50 {p50 * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms"
+        )
     errors = sum(stats.errors.values())
     print(f"[load] errors: {errors} {dict(stats.errors) if errors else ''} {'PASS' if errors == 0 else 'FAIL'}")
     return errors
@@ -158,13 +191,32 @@ def main() -> int:
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="phananh-load-") as data_dir:
-        env = {**os.environ, "PHANANH_DATA_DIR": data_dir, "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
-               "PHANANH_REPORT_RATE_LIMIT": "1000000", "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
-               "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12)}
+        env = {
+            **os.environ,
+            "PHANANH_DATA_DIR": data_dir,
+            "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
+            "PHANANH_REPORT_RATE_LIMIT": "1000000",
+            "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
+            "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
+        }
         for name in ("PHANANH_MONGODB_URI", "PHANANH_ENV", "FIREBASE_AUTH_EMULATOR_HOST"):
             env.pop(name, None)
-        serve = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers",
-                                  str(args.workers), "--log-level", "warning"], cwd=ROOT, env=env)
+        serve = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 180
@@ -188,13 +240,18 @@ def main() -> int:
             rss_end, db_end = rss_mb(api_end), rss_mb(database)
             errors = report(stats, elapsed)
             growth = (rss_end - rss_start) / rss_start
-            print(f"[rss] service ({len(api)} processes: supervisor + {len(api) - 1} workers) {rss_start:.0f} MB -> "
-                  f"{rss_end:.0f} MB ({growth:+.1%}, limit +10%) {'PASS' if growth < 0.10 else 'FAIL'}; "
-                  f"database {db_start:.0f} MB -> {db_end:.0f} MB")
+            print(
+                f"[rss] service ({len(api)} processes: supervisor + {len(api) - 1} workers) {rss_start:.0f} MB -> "
+                f"{rss_end:.0f} MB ({growth:+.1%}, limit +10%) {'PASS' if growth < 0.10 else 'FAIL'}; "
+                f"database {db_start:.0f} MB -> {db_end:.0f} MB"
+            )
             metrics = httpx.get(f"{base}/metrics", timeout=10)
-            print(f"[metrics] /metrics {metrics.status_code}, "
-                  f"{sum(1 for line in metrics.text.splitlines() if line.startswith('phananh_http_request_duration_seconds_count'))} "
-                  f"route/status series (merged over workers)")
+            series = sum(
+                1
+                for line in metrics.text.splitlines()
+                if line.startswith("phananh_http_request_duration_seconds_count")
+            )
+            print(f"[metrics] /metrics {metrics.status_code}, {series} route/status series (merged over workers)")
             return 0 if errors == 0 and growth < 0.10 else 1
         finally:
             serve.send_signal(signal.SIGTERM)

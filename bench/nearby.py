@@ -41,8 +41,10 @@ CIRCLES = {"200 m": 200, "500 m": 500, "1 000 m": 1000, "2 000 m (the limit)": 2
 def point(rng: random.Random) -> tuple[float, float]:
     if rng.random() < 0.6:  # the old quarter and around: dense
         distance, angle = 3000 * math.sqrt(rng.random()), rng.random() * 2 * math.pi
-        return (CENTRE[0] + distance * math.cos(angle) / 111_320,
-                CENTRE[1] + distance * math.sin(angle) / (111_320 * math.cos(math.radians(CENTRE[0]))))
+        return (
+            CENTRE[0] + distance * math.cos(angle) / 111_320,
+            CENTRE[1] + distance * math.sin(angle) / (111_320 * math.cos(math.radians(CENTRE[0]))),
+        )
     return rng.uniform(20.85, 21.2), rng.uniform(105.6, 106.0)
 
 
@@ -53,17 +55,25 @@ def seed(uri: str, db_name: str, n: int) -> ObjectId:
     for i in range(n):
         lat, lng = point(rng)
         created = now - timedelta(minutes=rng.randrange(60 * 24 * 90))
-        report = mapped_report(lat, lng, created, f"HN-2026-{i + 1:06d}", status=rng.choice(STATUSES),
-                               visibility="private" if rng.random() < 0.1 else "public",
-                               description=rng.choice(["Ổ gà to giữa đường", "Rác chất đống", "Đèn đường hỏng"]) + f" số {i}")
+        report = mapped_report(
+            lat,
+            lng,
+            created,
+            f"HN-2026-{i + 1:06d}",
+            status=rng.choice(STATUSES),
+            visibility="private" if rng.random() < 0.1 else "public",
+            description=rng.choice(["Ổ gà to giữa đường", "Rác chất đống", "Đèn đường hỏng"]) + f" số {i}",
+        )
         docs.append(report)
         report_id = report["_id"]
-        followers += [{"report_id": report_id, "resident_uid": f"f-{uid}", "via": "follow", "at": created}
-                      for uid in rng.sample(range(20000), rng.choice([0, 0, 0, 1, 3]))]
+        followers += [
+            {"report_id": report_id, "resident_uid": f"f-{uid}", "via": "follow", "at": created}
+            for uid in rng.sample(range(20000), rng.choice([0, 0, 0, 1, 3]))
+        ]
     with MongoClient(uri) as client:
         for name, batch in (("reports", docs), ("report_followers", followers)):
             for start in range(0, len(batch), 5000):
-                client[db_name][name].insert_many(batch[start:start + 5000], ordered=False)
+                client[db_name][name].insert_many(batch[start : start + 5000], ordered=False)
     return docs[0]["_id"]
 
 
@@ -92,8 +102,12 @@ async def one_in_query(db, field: str, cells: list[int], runs: int) -> list[floa
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        await db.reports.find({"visibility": "public", field: {"$in": cells}}, CARD_FIELDS) \
-            .sort("_id", DESCENDING).limit(21).to_list()
+        await (
+            db.reports.find({"visibility": "public", field: {"$in": cells}}, CARD_FIELDS)
+            .sort("_id", DESCENDING)
+            .limit(21)
+            .to_list()
+        )
         samples.append(time.perf_counter() - start)
     return samples
 
@@ -104,8 +118,9 @@ async def in_with_window(db, field: str, cells: list[int], runs: int) -> list[fl
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        await db.reports.find({"visibility": "public", field: {"$in": cells}, "_id": {"$gte": newer_than}},
-                              CARD_FIELDS).to_list()
+        await db.reports.find(
+            {"visibility": "public", field: {"$in": cells}, "_id": {"$gte": newer_than}}, CARD_FIELDS
+        ).to_list()
         samples.append(time.perf_counter() - start)
     return samples
 
@@ -114,13 +129,16 @@ async def run(n: int, runs: int) -> int:
     with tempfile.TemporaryDirectory() as data_dir:
         database = EmbeddedMongo(Path(data_dir))
         uri = database.start()
-        settings = Settings(mongodb_uri=uri, database_name="bench", env="dev", firebase_project_id=PROJECT,
-                            run_worker=False)  # the periodic jobs would compete for the database
+        settings = Settings(
+            mongodb_uri=uri, database_name="bench", env="dev", firebase_project_id=PROJECT, run_worker=False
+        )  # the periodic jobs would compete for the database
         clean = True
         try:
             app = create_app(settings)
-            async with app.router.lifespan_context(app), httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+            ):
                 started = time.perf_counter()
                 some_id = seed(uri, "bench", n)
                 print(f"seeded {n} reports in {time.perf_counter() - started:.1f} s")
@@ -134,17 +152,43 @@ async def run(n: int, runs: int) -> int:
                     path = f"/v1/reports/nearby?lat={lat}&lng={lng}&radius_m={radius}"
                     page = (await client.get(path, headers=resident)).json()
                     field, cells = nearby_cells(lat, lng, radius)
-                    print(line(f"nearby {label}: {len(cells)} {field}s", await measure(client, path, resident, runs), floor_ms))
+                    print(
+                        line(
+                            f"nearby {label}: {len(cells)} {field}s",
+                            await measure(client, path, resident, runs),
+                            floor_ms,
+                        )
+                    )
                     if page["next_cursor"]:
-                        print(line("    next page (cursor)", await measure(
-                            client, f"{path}&cursor={page['next_cursor']}", resident, runs), floor_ms))
-                    print(line("    status=resolved", await measure(client, f"{path}&status=resolved", resident, runs),
-                               floor_ms))
-                    print(line("    (not served) the cells as one $in", await one_in_query(app.state.db, field, cells, runs)))
-                    print(line("    (not served) one $in, first window", await in_with_window(app.state.db, field, cells,
-                                                                                          runs)))
-                    plan = await app.state.db.reports.find({"visibility": "public", field: cells[0],
-                                                            "_id": {"$gte": ObjectId()}}).explain()
+                        print(
+                            line(
+                                "    next page (cursor)",
+                                await measure(client, f"{path}&cursor={page['next_cursor']}", resident, runs),
+                                floor_ms,
+                            )
+                        )
+                    print(
+                        line(
+                            "    status=resolved",
+                            await measure(client, f"{path}&status=resolved", resident, runs),
+                            floor_ms,
+                        )
+                    )
+                    print(
+                        line(
+                            "    (not served) the cells as one $in",
+                            await one_in_query(app.state.db, field, cells, runs),
+                        )
+                    )
+                    print(
+                        line(
+                            "    (not served) one $in, first window",
+                            await in_with_window(app.state.db, field, cells, runs),
+                        )
+                    )
+                    plan = await app.state.db.reports.find(
+                        {"visibility": "public", field: cells[0], "_id": {"$gte": ObjectId()}}
+                    ).explain()
                     winning = str(plan["queryPlanner"]["winningPlan"])
                     clean &= "COLLSCAN" not in winning and "IXSCAN" in winning
                     print(f"    plan of one cell query: {'IXSCAN' if 'IXSCAN' in winning else winning}")

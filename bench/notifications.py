@@ -49,21 +49,50 @@ def percentile(values: list[float], q: float) -> float:
 
 def event(i: int, report_id: ObjectId, now: datetime) -> dict:
     """The shape notifications.events writes for a report routed to an agency."""
-    return {"_id": ObjectId(), "state": "pending", "claimable_at": now, "created_at": now, "attempts": 0,
-            "kind": "report", "event": "routed", "order_key": f"report:{report_id}", "seq": 2, "report_id": report_id,
-            "code": f"HN-2026-{i:06d}", "status": "assigned", "resident_uid": f"bench-{i}",
-            "agency_name": "Sở Xây dựng Hà Nội", "note": None, "merged_into": None}
+    return {
+        "_id": ObjectId(),
+        "state": "pending",
+        "claimable_at": now,
+        "created_at": now,
+        "attempts": 0,
+        "kind": "report",
+        "event": "routed",
+        "order_key": f"report:{report_id}",
+        "seq": 2,
+        "report_id": report_id,
+        "code": f"HN-2026-{i:06d}",
+        "status": "assigned",
+        "resident_uid": f"bench-{i}",
+        "agency_name": "Sở Xây dựng Hà Nội",
+        "note": None,
+        "merged_into": None,
+    }
 
 
 def seed_devices(db, n: int) -> None:
     now = datetime.now(UTC)
-    db.devices.insert_many([{"_id": f"bench-token-{i:06d}-{'x' * 20}", "resident_uid": f"bench-{i}", "platform": "android",
-                             "locale": "vi" if i % 5 else "en", "ward": None, "registered_at": now} for i in range(n)])
+    db.devices.insert_many(
+        [
+            {
+                "_id": f"bench-token-{i:06d}-{'x' * 20}",
+                "resident_uid": f"bench-{i}",
+                "platform": "android",
+                "locale": "vi" if i % 5 else "en",
+                "ward": None,
+                "registered_at": now,
+            }
+            for i in range(n)
+        ]
+    )
 
 
 def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
-    return [subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL) for _ in range(count)]
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(count)
+    ]
 
 
 def wait_sent(db, n: int, timeout_s: float) -> None:
@@ -97,11 +126,15 @@ def steady(db, env, fcm: FcmStandIn, n: int, rate: float) -> None:
             worker.terminate()
     delays = lags(fcm, written)
     span = max(r["at"] for r in fcm.received) - start
-    print(f"steady   {len(fcm.received)} pushes in {span:.1f} s = {len(fcm.received) / span:.0f} pushes/s "
-          f"(offered {rate:.0f}/s); lag p50 {statistics.median(delays) * 1000:.0f} ms, "
-          f"p99 {percentile(delays, 0.99) * 1000:.0f} ms")
-    print(f"         aim >= 500 pushes/s and p99 < 2 s: "
-          f"{'PASS' if len(fcm.received) / span >= 500 * 0.98 and percentile(delays, 0.99) < 2 else 'FAIL'}")
+    print(
+        f"steady   {len(fcm.received)} pushes in {span:.1f} s = {len(fcm.received) / span:.0f} pushes/s "
+        f"(offered {rate:.0f}/s); lag p50 {statistics.median(delays) * 1000:.0f} ms, "
+        f"p99 {percentile(delays, 0.99) * 1000:.0f} ms"
+    )
+    print(
+        f"         aim >= 500 pushes/s and p99 < 2 s: "
+        f"{'PASS' if len(fcm.received) / span >= 500 * 0.98 and percentile(delays, 0.99) < 2 else 'FAIL'}"
+    )
 
 
 def backlog(db, env, fcm: FcmStandIn, n: int) -> float:
@@ -115,20 +148,32 @@ def backlog(db, env, fcm: FcmStandIn, n: int) -> float:
         for worker in workers:
             worker.terminate()
     span = max(r["at"] for r in fcm.received) - start
-    print(f"backlog  {len(fcm.received)} pushes in {span:.1f} s (incl. worker start-up) = "
-          f"{len(fcm.received) / span:.0f} pushes/s")
+    print(
+        f"backlog  {len(fcm.received)} pushes in {span:.1f} s (incl. worker start-up) = "
+        f"{len(fcm.received) / span:.0f} pushes/s"
+    )
     return len(fcm.received) / span
 
 
 async def floor(credentials: Path, endpoint: str, n: int) -> float:
     sender = FcmSender(credentials, endpoint, 10)
-    messages = [PushMessage(event_id="x", title="Phản ánh", body="Đã chuyển", data={"type": "report_update"},
-                            channel_id="report_updates", thread_id="t", collapse_key="c",
-                            token=f"floor-{i:06d}-{'x' * 20}") for i in range(n)]
+    messages = [
+        PushMessage(
+            event_id="x",
+            title="Phản ánh",
+            body="Đã chuyển",
+            data={"type": "report_update"},
+            channel_id="report_updates",
+            thread_id="t",
+            collapse_key="c",
+            token=f"floor-{i:06d}-{'x' * 20}",
+        )
+        for i in range(n)
+    ]
     await sender.send(messages[:1])  # OAuth token first, as the workers have it
     start = time.perf_counter()
     for chunk in range(0, n, 500):
-        await sender.send(messages[chunk:chunk + 500])
+        await sender.send(messages[chunk : chunk + 500])
     elapsed = time.perf_counter() - start
     await sender.close()
     print(f"floor    firebase-admin alone, one process: {n / elapsed:.0f} pushes/s")
@@ -147,10 +192,12 @@ def database_floor(uri: str, n: int) -> float:
         start = time.perf_counter()
         for step in ({"state": "leased", "lease_owner": "floor"}, {"state": "sent", "claimable_at": None}):
             for chunk in range(0, n, 500):
-                outbox.bulk_write([UpdateOne({"_id": d["_id"]}, {"$set": step}) for d in docs[chunk:chunk + 500]])
+                outbox.bulk_write([UpdateOne({"_id": d["_id"]}, {"$set": step}) for d in docs[chunk : chunk + 500]])
         rate = n / (time.perf_counter() - start)
-    print(f"floor    database alone, lease + settle writes of {n} events: {rate:.0f} events/s "
-          f"(the outbox's ceiling on this server)")
+    print(
+        f"floor    database alone, lease + settle writes of {n} events: {rate:.0f} events/s "
+        f"(the outbox's ceiling on this server)"
+    )
     return rate
 
 
@@ -172,9 +219,16 @@ def main() -> None:
                 db = mongo[settings.database_name]
                 asyncio.run(_indexes(uri, settings.database_name))
                 seed_devices(db, args.events)
-                env = {**os.environ, "PHANANH_MONGODB_URI": uri, "PHANANH_DATABASE_NAME": settings.database_name,
-                       "PHANANH_FIREBASE_CREDENTIALS": str(account), "PHANANH_FCM_ENDPOINT": fcm.url,
-                       "PHANANH_WORKER_INTERVAL_S": "3600", "PHANANH_OUTBOX_POLL_S": "0.05", "PHANANH_DATA_DIR": tmp}
+                env = {
+                    **os.environ,
+                    "PHANANH_MONGODB_URI": uri,
+                    "PHANANH_DATABASE_NAME": settings.database_name,
+                    "PHANANH_FIREBASE_CREDENTIALS": str(account),
+                    "PHANANH_FCM_ENDPOINT": fcm.url,
+                    "PHANANH_WORKER_INTERVAL_S": "3600",
+                    "PHANANH_OUTBOX_POLL_S": "0.05",
+                    "PHANANH_DATA_DIR": tmp,
+                }
                 if run == "steady":
                     steady(db, env, fcm, args.events, args.rate)
                 else:

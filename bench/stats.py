@@ -75,8 +75,9 @@ async def measure(app, path: str, headers: dict, runs: int) -> list[float]:
 
 async def one_size(uri: str, n: int, runs: int) -> dict[str, float]:
     db_name = f"bench_{n}"
-    settings = Settings(mongodb_uri=uri, database_name=db_name, env="dev", firebase_project_id=PROJECT,
-                        run_worker=False)
+    settings = Settings(
+        mongodb_uri=uri, database_name=db_name, env="dev", firebase_project_id=PROJECT, run_worker=False
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         started = time.perf_counter()
@@ -84,10 +85,17 @@ async def one_size(uri: str, n: int, runs: int) -> dict[str, float]:
         seeded = time.perf_counter() - started
         today = datetime.now(CITY_TZ).date()
         started = time.perf_counter()
-        done = await rebuild(ReportRepository(app.state.db), StatsRepository(app.state.db), today - timedelta(days=DAYS + 30),
-                             today, today - timedelta(days=1))
-        print(f"{n:>7} reports: seeded in {seeded:.1f} s; rebuild {time.perf_counter() - started:.1f} s "
-              f"({done['rollups']} rollups, {done['sealed_days']} days sealed)")
+        done = await rebuild(
+            ReportRepository(app.state.db),
+            StatsRepository(app.state.db),
+            today - timedelta(days=DAYS + 30),
+            today,
+            today - timedelta(days=1),
+        )
+        print(
+            f"{n:>7} reports: seeded in {seeded:.1f} s; rebuild {time.perf_counter() - started:.1f} s "
+            f"({done['rollups']} rollups, {done['sealed_days']} days sealed)"
+        )
         # what the worker's stats job does every minute; no grace, nothing else is writing
         await checkpoint_live_days(StatsRepository(app.state.db), grace_s=0)
         headers = {"Authorization": f"Bearer {make_dev_token(PROJECT, 'bench-leader', {'role': 'leadership'})}"}
@@ -106,7 +114,8 @@ async def one_size(uri: str, n: int, runs: int) -> dict[str, float]:
         for label, path in queries.items():
             samples = sorted(await measure(app, path, headers, runs))
             results[label] = statistics.median(samples) * 1000
-            print(f"    {label:<36} p50 {results[label]:7.1f} ms   p95 {samples[int(len(samples) * 0.95) - 1] * 1000:7.1f} ms")
+            p95 = samples[int(len(samples) * 0.95) - 1] * 1000
+            print(f"    {label:<36} p50 {results[label]:7.1f} ms   p95 {p95:7.1f} ms")
     return results
 
 
@@ -120,7 +129,9 @@ async def run(sizes: list[int], runs: int) -> int:
             database.stop()
     small, large = results[min(sizes)], results[max(sizes)]
     ok = True
-    print(f"\n{'query':<36} {'small':>8} {'large':>8} {'ratio':>6}  verdict (ratio <= 1.5, large <= {TARGET_MS:.0f} ms)")
+    print(
+        f"\n{'query':<36} {'small':>8} {'large':>8} {'ratio':>6}  verdict (ratio <= 1.5, large <= {TARGET_MS:.0f} ms)"
+    )
     for label in small:
         ratio = large[label] / small[label]
         verdict = "PASS" if ratio <= 1.5 and large[label] <= TARGET_MS else "FAIL"

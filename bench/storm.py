@@ -47,14 +47,23 @@ from api.embedded import EmbeddedMongo, free_port  # noqa: E402
 
 PROJECT = "phananh-storm"
 DATABASE = "storm"
-HOTSPOTS = [(21.0031, 105.8201, "phố Nguyễn Trãi"), (21.0190, 105.8360, "phố Thái Hà"),
-            (21.0350, 105.8490, "phố Phan Bội Châu")]
-FLOOD_TEXTS = ["Nước ngập sâu quá đầu gối trên {street}, xe máy chết máy hàng loạt",
-               "{street} ngập nặng sau mưa, nước tràn vào nhà dân, cống không thoát được",
-               "Ngập lụt ở {street}, nước lên nhanh, đề nghị thoát nước xử lý gấp",
-               "mưa to {street} lại ngập như sông, cống tắc hết rồi"]
-OTHER_TEXTS = ["Cây đổ chắn ngang đường sau bão, không đi qua được", "Đèn đường tắt cả đoạn, tối om rất nguy hiểm",
-               "Dây điện đứt rơi xuống đường sau giông, rất nguy hiểm", "Rác trôi dạt chất đống ở đầu ngõ sau mưa"]
+HOTSPOTS = [
+    (21.0031, 105.8201, "phố Nguyễn Trãi"),
+    (21.0190, 105.8360, "phố Thái Hà"),
+    (21.0350, 105.8490, "phố Phan Bội Châu"),
+]
+FLOOD_TEXTS = [
+    "Nước ngập sâu quá đầu gối trên {street}, xe máy chết máy hàng loạt",
+    "{street} ngập nặng sau mưa, nước tràn vào nhà dân, cống không thoát được",
+    "Ngập lụt ở {street}, nước lên nhanh, đề nghị thoát nước xử lý gấp",
+    "mưa to {street} lại ngập như sông, cống tắc hết rồi",
+]
+OTHER_TEXTS = [
+    "Cây đổ chắn ngang đường sau bão, không đi qua được",
+    "Đèn đường tắt cả đoạn, tối om rất nguy hiểm",
+    "Dây điện đứt rơi xuống đường sau giông, rất nguy hiểm",
+    "Rác trôi dạt chất đống ở đầu ngõ sau mưa",
+]
 
 
 def token(uid: str, claims: dict | None = None) -> dict[str, str]:
@@ -100,10 +109,16 @@ class Tally:
         return response
 
 
-async def file_one(http: httpx.AsyncClient, tally: Tally, rng: random.Random, headers: dict, photo: bytes | None) -> None:
+async def file_one(
+    http: httpx.AsyncClient, tally: Tally, rng: random.Random, headers: dict, photo: bytes | None
+) -> None:
     files = [("photos", ("p.jpg", photo, "image/jpeg"))] if photo else None
-    await tally.call("POST /v1/reports", http.post("/v1/reports", data=report_form(rng), files=files,
-                                                   headers={**headers, "Idempotency-Key": uuid.uuid4().hex}))
+    await tally.call(
+        "POST /v1/reports",
+        http.post(
+            "/v1/reports", data=report_form(rng), files=files, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+        ),
+    )
 
 
 async def resident(http: httpx.AsyncClient, tally: Tally, n: int, reports: int, photos: list[bytes]) -> None:
@@ -116,10 +131,15 @@ async def officer(http: httpx.AsyncClient, staff: Tally, n: int, count: int, don
     """Officers split the queue by id; each move is read-then-If-Match, retried on 412."""
     headers = token(f"storm-officer-{n}", {"role": "triage_officer"})
     while not done.is_set():
-        queue = await staff.call("GET queue", http.get("/v1/triage/queue", headers=headers,
-                                                       params={"status": "assigned", "sort": "due", "limit": 20}))
-        items = [i for i in (queue.json()["items"] if queue is not None and queue.status_code == 200 else [])
-                 if int(i["id"], 16) % count == n]
+        queue = await staff.call(
+            "GET queue",
+            http.get("/v1/triage/queue", headers=headers, params={"status": "assigned", "sort": "due", "limit": 20}),
+        )
+        items = [
+            i
+            for i in (queue.json()["items"] if queue is not None and queue.status_code == 200 else [])
+            if int(i["id"], 16) % count == n
+        ]
         if not items:
             await asyncio.sleep(0.3)
         for item in items[:5]:
@@ -127,9 +147,14 @@ async def officer(http: httpx.AsyncClient, staff: Tally, n: int, count: int, don
                 report = await staff.call("GET report", http.get(f"/v1/reports/{item['id']}", headers=headers))
                 if report is None or report.status_code != 200:
                     break
-                moved = await staff.call("POST status", http.post(
-                    f"/v1/triage/reports/{item['id']}/status", json={"status": "in_progress", "public_note": "Đang xử lý"},
-                    headers={**headers, "If-Match": report.headers["etag"]}))
+                moved = await staff.call(
+                    "POST status",
+                    http.post(
+                        f"/v1/triage/reports/{item['id']}/status",
+                        json={"status": "in_progress", "public_note": "Đang xử lý"},
+                        headers={**headers, "If-Match": report.headers["etag"]},
+                    ),
+                )
                 if moved is None or moved.status_code != 412:
                     staff.latencies.append(0.0)  # one move made (or refused for a reason already counted)
                     break
@@ -201,8 +226,10 @@ def statistics_lag(uri: str) -> tuple[list[float], int]:
     """Each change's wait (change → applied), and how many are still pending."""
     with MongoClient(uri, tz_aware=True) as client:
         changes = client[DATABASE]["report_changes"]
-        lags = [(c["stats_applied_at"] - c["at"]).total_seconds()
-                for c in changes.find({"stats_applied_at": {"$exists": True}}, {"at": 1, "stats_applied_at": 1})]
+        lags = [
+            (c["stats_applied_at"] - c["at"]).total_seconds()
+            for c in changes.find({"stats_applied_at": {"$exists": True}}, {"at": 1, "stats_applied_at": 1})
+        ]
         return lags, changes.count_documents({"stats_due": {"$exists": True}})
 
 
@@ -227,8 +254,14 @@ def commands_of_one_intake(uri: str, data_dir: str) -> list[tuple[str, str]]:
     from api.settings import Settings
 
     log = install_command_log()
-    settings = Settings(mongodb_uri=uri, database_name="storm_commands", data_dir=data_dir, env="dev",
-                        firebase_project_id=PROJECT, run_worker=False)
+    settings = Settings(
+        mongodb_uri=uri,
+        database_name="storm_commands",
+        data_dir=data_dir,
+        env="dev",
+        firebase_project_id=PROJECT,
+        run_worker=False,
+    )
     with TestClient(create_app(settings)) as client:
         rng, headers = random.Random(1), token("storm-commands")
         client.post("/v1/reports", data=report_form(rng), headers=headers)  # warm: indexes, caches
@@ -249,13 +282,34 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def start_service(uri: str, data_dir: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "PHANANH_MONGODB_URI": uri, "PHANANH_DATABASE_NAME": DATABASE, "PHANANH_ENV": "dev",
-           "PHANANH_DATA_DIR": data_dir, "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
-           "PHANANH_REPORT_RATE_LIMIT": "1000000", "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
-           "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12)}
+    env = {
+        **os.environ,
+        "PHANANH_MONGODB_URI": uri,
+        "PHANANH_DATABASE_NAME": DATABASE,
+        "PHANANH_ENV": "dev",
+        "PHANANH_DATA_DIR": data_dir,
+        "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
+        "PHANANH_REPORT_RATE_LIMIT": "1000000",
+        "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
+        "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
+    }
     env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers",
-                                str(workers), "--log-level", "warning"], env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -305,23 +359,37 @@ def main() -> int:
             database.stop()
     errors = tally.errors + staff.errors + open_tally.errors
     ratio, open_p99 = throughput / floor_rate, percentile(open_tally.latencies, 0.99)
-    print(f"[storm] {args.residents} residents x {args.reports} reports, {args.officers} officers, "
-          f"{args.workers} API process(es)")
-    print(f"[closed] {filed} reports in {elapsed:.1f} s = {throughput:.1f} reports/s; "
-          f"p50 {percentile(tally.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tally.latencies, 0.99) * 1000:.0f} ms; "
-          f"staff moves {len(staff.latencies)}")
-    print(f"[cpu] per report of the burst (officers' work included): API {cpu_used[0] / filed * 1000:.0f} ms, "
-          f"database {cpu_used[1] / filed * 1000:.0f} ms; machine cores {psutil.cpu_count()}")
-    print(f"[floor] bare insert_one x{args.residents}: {floor_rate:.0f} docs/s; storm/floor {ratio:.1%} "
-          f"(target >= 10%) {'PASS' if ratio >= 0.10 else 'FAIL'}")
+    print(
+        f"[storm] {args.residents} residents x {args.reports} reports, {args.officers} officers, "
+        f"{args.workers} API process(es)"
+    )
+    print(
+        f"[closed] {filed} reports in {elapsed:.1f} s = {throughput:.1f} reports/s; "
+        f"p50 {percentile(tally.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tally.latencies, 0.99) * 1000:.0f} ms; "
+        f"staff moves {len(staff.latencies)}"
+    )
+    print(
+        f"[cpu] per report of the burst (officers' work included): API {cpu_used[0] / filed * 1000:.0f} ms, "
+        f"database {cpu_used[1] / filed * 1000:.0f} ms; machine cores {psutil.cpu_count()}"
+    )
+    print(
+        f"[floor] bare insert_one x{args.residents}: {floor_rate:.0f} docs/s; storm/floor {ratio:.1%} "
+        f"(target >= 10%) {'PASS' if ratio >= 0.10 else 'FAIL'}"
+    )
     print(f"[idle] one report p50 {idle * 1000:.0f} ms")
-    print(f"[open] Poisson {throughput / 2:.1f}/s for {args.open_seconds:.0f} s: {len(open_tally.latencies)} reports, "
-          f"p50 {percentile(open_tally.latencies, 0.5) * 1000:.0f} ms, p99 {open_p99 * 1000:.0f} ms = "
-          f"{open_p99 / idle:.1f}x idle p50 (target <= 5x) {'PASS' if open_p99 <= 5 * idle else 'FAIL'}")
-    print(f"[stats] change -> applied p50 {percentile(lags, 0.5):.2f} s, p99 {percentile(lags, 0.99):.2f} s "
-          f"({still_pending} pending); burst end -> /v1/stats shows all: {caught_up_s:.2f} s")
-    print(f"[commands] one text-only intake: {len(commands)} database commands: "
-          + ", ".join(f"{name} {target}".strip() for name, target in commands))
+    print(
+        f"[open] Poisson {throughput / 2:.1f}/s for {args.open_seconds:.0f} s: {len(open_tally.latencies)} reports, "
+        f"p50 {percentile(open_tally.latencies, 0.5) * 1000:.0f} ms, p99 {open_p99 * 1000:.0f} ms = "
+        f"{open_p99 / idle:.1f}x idle p50 (target <= 5x) {'PASS' if open_p99 <= 5 * idle else 'FAIL'}"
+    )
+    print(
+        f"[stats] change -> applied p50 {percentile(lags, 0.5):.2f} s, p99 {percentile(lags, 0.99):.2f} s "
+        f"({still_pending} pending); burst end -> /v1/stats shows all: {caught_up_s:.2f} s"
+    )
+    print(
+        f"[commands] one text-only intake: {len(commands)} database commands: "
+        + ", ".join(f"{name} {target}".strip() for name, target in commands)
+    )
     print(f"[errors] {sum(errors.values())} {dict(errors) or ''} (target 0) {'PASS' if not errors else 'FAIL'}")
     return 0 if not errors and ratio >= 0.10 else 1
 

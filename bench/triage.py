@@ -38,7 +38,11 @@ STATUS_WEIGHTS = [5, 20, 15, 20, 35, 3, 2]
 QUERIES = {
     "agency queue by deadline": ("agency_staff", "construction_dept", {}),
     "agency queue by age": ("agency_staff", "construction_dept", {"sort": "age"}),
-    "agency + status + category": ("agency_staff", "construction_dept", {"status": "assigned", "category": "road_damage"}),
+    "agency + status + category": (
+        "agency_staff",
+        "construction_dept",
+        {"status": "assigned", "category": "road_damage"},
+    ),
     "ward committee queue": ("agency_staff", "ward:00070", {}),
     "city-wide overdue (escalation)": ("triage_officer", None, {"overdue": "true"}),
     "triage centre queue": ("triage_officer", None, {"agency": "citizen_center"}),
@@ -56,25 +60,45 @@ def seed(uri: str, db_name: str, n: int, settings: Settings) -> ObjectId:
     for i in range(n):
         category = rng.choice(taxonomy.codes)
         ward = rng.choice(wards[:20]) if rng.random() < 0.5 else rng.choice(wards)
-        agency = f"ward:{ward.code}" if taxonomy.categories[category].routing == "ward" else taxonomy.categories[category].agency
+        agency = (
+            f"ward:{ward.code}"
+            if taxonomy.categories[category].routing == "ward"
+            else taxonomy.categories[category].agency
+        )
         status = rng.choices(STATUSES, STATUS_WEIGHTS)[0]
         created = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
         due = created + timedelta(hours=rng.choice([8, 16, 40, 72]))
-        docs.append({
-            "_id": ObjectId(ObjectId.from_datetime(created).binary[:4] + ObjectId().binary[4:]),  # unique, dated at creation
-            "code": f"HN-2026-{i + 1:06d}", "resident_uid": f"r-{rng.randrange(20000)}",
-            "description": rng.choice(["Ổ gà to giữa đường", "Rác chất đống", "Karaoke ồn", "Đèn đường hỏng", "Ngập sâu"]) + f" số {i}",
-            "location": {"type": "Point", "coordinates": [105.85, 21.03]}, "ward": {"code": ward.code, "name": ward.name},
-            "status": status, "category": category, "agency": agency, "priority": "normal",
-            "due_at": due if status in ("received", "assigned", "in_progress", "reopened") else None,
-            "overdue": status in ("received", "assigned", "in_progress") and due < now,
-            "routing": {"agency": agency, "suggestions": []}, "photos": [], "status_history": [],
-            "created_at": created, "updated_at": created, "version": 1,
-        })
+        docs.append(
+            {
+                "_id": ObjectId(
+                    ObjectId.from_datetime(created).binary[:4] + ObjectId().binary[4:]
+                ),  # unique, dated at creation
+                "code": f"HN-2026-{i + 1:06d}",
+                "resident_uid": f"r-{rng.randrange(20000)}",
+                "description": rng.choice(
+                    ["Ổ gà to giữa đường", "Rác chất đống", "Karaoke ồn", "Đèn đường hỏng", "Ngập sâu"]
+                )
+                + f" số {i}",
+                "location": {"type": "Point", "coordinates": [105.85, 21.03]},
+                "ward": {"code": ward.code, "name": ward.name},
+                "status": status,
+                "category": category,
+                "agency": agency,
+                "priority": "normal",
+                "due_at": due if status in ("received", "assigned", "in_progress", "reopened") else None,
+                "overdue": status in ("received", "assigned", "in_progress") and due < now,
+                "routing": {"agency": agency, "suggestions": []},
+                "photos": [],
+                "status_history": [],
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+            }
+        )
     with MongoClient(uri) as client:
         reports = client[db_name]["reports"]
         for start in range(0, n, 5000):
-            reports.insert_many(docs[start:start + 5000], ordered=False)
+            reports.insert_many(docs[start : start + 5000], ordered=False)
     return docs[0]["_id"]
 
 
@@ -91,7 +115,8 @@ async def measure(app, path: str, headers: dict, runs: int) -> list[float]:
 
 def line(label: str, samples: list[float]) -> str:
     samples.sort()
-    return f"{label:<34} p50 {statistics.median(samples) * 1000:7.1f} ms   p95 {samples[int(len(samples) * 0.95) - 1] * 1000:7.1f} ms"
+    p95 = samples[int(len(samples) * 0.95) - 1] * 1000
+    return f"{label:<34} p50 {statistics.median(samples) * 1000:7.1f} ms   p95 {p95:7.1f} ms"
 
 
 def plan_summary(plan: dict) -> str:
@@ -122,9 +147,14 @@ async def run(n: int, runs: int) -> int:
                     headers = {"Authorization": f"Bearer {make_dev_token(PROJECT, 'bench-staff', claims)}"}
                     query = "&".join(f"{k}={v}" for k, v in params.items())
                     print(line(label, await measure(app, f"/v1/triage/queue?limit=50&{query}", headers, runs)))
-                    filters = QueueFilters(agency=agency or params.get("agency"), status=params.get("status"),
-                                           category=params.get("category"), overdue=params.get("overdue") == "true" or None,
-                                           q=params.get("q"), sort=params.get("sort", "due"))
+                    filters = QueueFilters(
+                        agency=agency or params.get("agency"),
+                        status=params.get("status"),
+                        category=params.get("category"),
+                        overdue=params.get("overdue") == "true" or None,
+                        q=params.get("q"),
+                        sort=params.get("sort", "due"),
+                    )
                     plan = build_query(filters, None)
                     winning = (await repo.explain_queue(plan.query, plan.sort))["queryPlanner"]["winningPlan"]
                     summary = plan_summary(winning)

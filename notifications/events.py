@@ -36,12 +36,19 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
         return None
     routing = after.get("routing") or {}
     note = (change.public_note or "").strip()[:NOTE_LIMIT] or None
-    return {**_outcome(event, after), 
-        "kind": "report", "event": event, "order_key": f"report:{after['_id']}", "seq": after.get("version", 1),
-        "report_id": after["_id"], "code": after["code"], "status": after["status"],
+    return {
+        **_outcome(event, after),
+        "kind": "report",
+        "event": event,
+        "order_key": f"report:{after['_id']}",
+        "seq": after.get("version", 1),
+        "report_id": after["_id"],
+        "code": after["code"],
+        "status": after["status"],
         "resident_uid": after["resident_uid"],
         "agency_name": routing.get("agency_name") if after.get("agency") else None,
-        "note": note, "merged_into": (after.get("merged_into") or {}).get("code"),
+        "note": note,
+        "merged_into": (after.get("merged_into") or {}).get("code"),
     }
 
 

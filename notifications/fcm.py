@@ -34,18 +34,27 @@ def to_fcm(message: PushMessage) -> messaging.Message:
 def _message(message: PushMessage, priority: str) -> messaging.Message:
     image = message.image_url  # iOS shows it through a notification service extension: mutable-content
     return messaging.Message(
-        token=message.token, topic=message.topic, data=message.data,
+        token=message.token,
+        topic=message.topic,
+        data=message.data,
         notification=messaging.Notification(title=message.title, body=message.body, image=image),
         android=messaging.AndroidConfig(
-            collapse_key=message.collapse_key, priority=priority,
-            notification=messaging.AndroidNotification(channel_id=message.channel_id, tag=message.collapse_key,
-                                                       image=image)),
+            collapse_key=message.collapse_key,
+            priority=priority,
+            notification=messaging.AndroidNotification(
+                channel_id=message.channel_id, tag=message.collapse_key, image=image
+            ),
+        ),
         apns=messaging.APNSConfig(
-            headers={"apns-priority": "10" if message.high_priority else "5",
-                     **({"apns-collapse-id": message.collapse_key} if message.collapse_key else {})},
-            payload=messaging.APNSPayload(aps=messaging.Aps(thread_id=message.thread_id,
-                                                            mutable_content=True if image else None)),
-            fcm_options=messaging.APNSFCMOptions(image=image) if image else None),
+            headers={
+                "apns-priority": "10" if message.high_priority else "5",
+                **({"apns-collapse-id": message.collapse_key} if message.collapse_key else {}),
+            },
+            payload=messaging.APNSPayload(
+                aps=messaging.Aps(thread_id=message.thread_id, mutable_content=True if image else None)
+            ),
+            fcm_options=messaging.APNSFCMOptions(image=image) if image else None,
+        ),
     )
 
 
@@ -71,22 +80,25 @@ def _outcome(error: Exception | None) -> SendOutcome:
 
 class FcmSender:
     def __init__(self, credentials_file: Path, endpoint: str | None, timeout_s: float) -> None:
-        self.app = firebase_admin.initialize_app(credentials.Certificate(str(credentials_file)),
-                                                 options={"httpTimeout": timeout_s},
-                                                 name=f"phananh-push-{uuid.uuid4().hex}")
+        self.app = firebase_admin.initialize_app(
+            credentials.Certificate(str(credentials_file)),
+            options={"httpTimeout": timeout_s},
+            name=f"phananh-push-{uuid.uuid4().hex}",
+        )
         service = messaging._get_messaging_service(self.app)
         if endpoint:
             base = f"{endpoint.rstrip('/')}/v1/projects/{self.app.project_id}"
             service._fcm_url = f"{base}/messages:send"
             service._fcm_topic_url = f"{base}/registrations"
         service._async_client = _http_client.HttpxAsyncClient(
-            credential=service._credential, timeout=timeout_s, retry_config=HttpxRetry(max_retries=0))
+            credential=service._credential, timeout=timeout_s, retry_config=HttpxRetry(max_retries=0)
+        )
 
     async def send(self, messages: list[PushMessage]) -> list[SendOutcome]:
         """In waves of ``IN_FLIGHT``: httpx's pool slows quadratically with hundreds of queued requests."""
         outcomes: list[SendOutcome] = []
         for start in range(0, len(messages), IN_FLIGHT):
-            wave = messages[start:start + IN_FLIGHT]
+            wave = messages[start : start + IN_FLIGHT]
             try:
                 batch = await messaging.send_each_async([to_fcm(m) for m in wave], app=self.app)
             except exceptions.FirebaseError as error:  # the whole call failed (e.g. no OAuth token)

@@ -41,8 +41,17 @@ class OutboxRepository:
 
     async def enqueue(self, event: dict[str, Any], now: datetime, session: AsyncClientSession | None) -> ObjectId:
         """Add an event; call it with the session of the change that causes it."""
-        doc = {"_id": ObjectId(), "state": "pending", "claimable_at": now, "created_at": now, "attempts": 0,
-               "order_key": None, "seq": 0, "request_id": current_request_id(), **event}
+        doc = {
+            "_id": ObjectId(),
+            "state": "pending",
+            "claimable_at": now,
+            "created_at": now,
+            "attempts": 0,
+            "order_key": None,
+            "seq": 0,
+            "request_id": current_request_id(),
+            **event,
+        }
         await self._outbox.insert_one(doc, session=session)
         return doc["_id"]
 
@@ -52,12 +61,15 @@ class OutboxRepository:
         Each event is taken by a conditional update (it must still be claimable), which is
         atomic per document: of two dispatchers racing for an event exactly one gets it.
         """
-        candidates = await self._outbox.find({"claimable_at": {"$lte": now}}, {"order_key": 1, "seq": 1}) \
-            .limit(limit).to_list()
+        candidates = (
+            await self._outbox.find({"claimable_at": {"$lte": now}}, {"order_key": 1, "seq": 1}).limit(limit).to_list()
+        )
         keys = list({c["order_key"] for c in candidates if c.get("order_key")})
         heads: dict[str, int] = {}
         for some in chunked(keys):  # undelivered = has claimable_at (checked here: a second condition scans)
-            async for doc in self._outbox.find({"order_key": {"$in": some}}, {"order_key": 1, "seq": 1, "claimable_at": 1}):
+            async for doc in self._outbox.find(
+                {"order_key": {"$in": some}}, {"order_key": 1, "seq": 1, "claimable_at": 1}
+            ):
                 if doc.get("claimable_at") is not None:
                     heads[doc["order_key"]] = min(doc["seq"], heads.get(doc["order_key"], doc["seq"]))
         eligible = [c["_id"] for c in candidates if not c.get("order_key") or heads.get(c["order_key"]) == c["seq"]]
@@ -65,8 +77,11 @@ class OutboxRepository:
         for some in chunked(eligible):
             await self._outbox.update_many(
                 {"_id": {"$in": some}, "claimable_at": {"$lte": now}},
-                {"$set": {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now},
-                 "$inc": {"attempts": 1}})
+                {
+                    "$set": {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now},
+                    "$inc": {"attempts": 1},
+                },
+            )
             claimed += await self._outbox.find({"_id": {"$in": some}, "lease_owner": owner}).to_list()
         return claimed
 
@@ -74,8 +89,9 @@ class OutboxRepository:
         """Record what became of leased events; a lease another dispatcher took over is left alone."""
         if not outcomes:
             return
-        await self._outbox.bulk_write([UpdateOne({"_id": event_id, "lease_owner": owner}, update)
-                                       for event_id, update in outcomes], ordered=False)
+        await self._outbox.bulk_write(
+            [UpdateOne({"_id": event_id, "lease_owner": owner}, update) for event_id, update in outcomes], ordered=False
+        )
 
     async def backlog(self) -> float:
         """Undelivered events (pending, leased or waiting for a retry): a range on index ``claimable``."""
@@ -97,6 +113,9 @@ class OutboxRepository:
         """A dead event goes back to the queue with a fresh attempt budget."""
         return await self._outbox.find_one_and_update(
             {"_id": event_id, "state": "dead"},
-            {"$set": {"state": "pending", "claimable_at": now, "attempts": 0, "redriven_at": now},
-             "$unset": {"died_at": ""}},
-            return_document=ReturnDocument.AFTER)
+            {
+                "$set": {"state": "pending", "claimable_at": now, "attempts": 0, "redriven_at": now},
+                "$unset": {"died_at": ""},
+            },
+            return_document=ReturnDocument.AFTER,
+        )

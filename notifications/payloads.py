@@ -53,15 +53,24 @@ def _localised(texts: dict[str, str] | None, locale: str) -> str:
     return "" if not texts else texts.get(locale) or texts["vi"]
 
 
-def report_message(event: dict[str, Any], token: str, locale: str, to_author: bool,
-                   image_url: str | None = None) -> PushMessage:
+def report_message(
+    event: dict[str, Any], token: str, locale: str, to_author: bool, image_url: str | None = None
+) -> PushMessage:
     """``image_url``: the signed link of the resolution's photo, for the author only."""
     kind = event["event"]
-    params = {"code": event["code"], "agency": event.get("agency_name") or "", "note": event.get("note") or "",
-              "target": event.get("merged_into") or "", "status": translate(f"status.{event['status']}", locale),
-              "reason": _localised(event.get("reason"), locale), "redirect": _localised(event.get("redirect"), locale)}
+    params = {
+        "code": event["code"],
+        "agency": event.get("agency_name") or "",
+        "note": event.get("note") or "",
+        "target": event.get("merged_into") or "",
+        "status": translate(f"status.{event['status']}", locale),
+        "reason": _localised(event.get("reason"), locale),
+        "redirect": _localised(event.get("redirect"), locale),
+    }
     if to_author:
-        body_key = "push.received_routed.body" if kind == "received" and event.get("agency_name") else f"push.{kind}.body"
+        body_key = (
+            "push.received_routed.body" if kind == "received" and event.get("agency_name") else f"push.{kind}.body"
+        )
         if kind == "rejected" and event.get("reason"):
             body_key = "push.rejected_redirect.body" if event.get("redirect") else "push.rejected_reason.body"
         elif kind in ("resolved", "rejected", "reply") and not event.get("note"):
@@ -70,24 +79,45 @@ def report_message(event: dict[str, Any], token: str, locale: str, to_author: bo
         body_key = "push.follower.body"
     report_id = str(event["report_id"])
     return PushMessage(
-        event_id=str(event["_id"]), token=token,
-        title=translate(f"push.{kind}.title", locale, **params), body=translate(body_key, locale, **params).strip(),
-        data={"type": "report_update", "event": kind, "report_id": report_id, "code": event["code"],
-              "status": event["status"], "version": str(event["seq"]), "event_id": str(event["_id"])},
-        channel_id=REPORT_CHANNEL, thread_id=f"report-{report_id}", collapse_key=f"report-{report_id}",
-        image_url=image_url if to_author else None)
+        event_id=str(event["_id"]),
+        token=token,
+        title=translate(f"push.{kind}.title", locale, **params),
+        body=translate(body_key, locale, **params).strip(),
+        data={
+            "type": "report_update",
+            "event": kind,
+            "report_id": report_id,
+            "code": event["code"],
+            "status": event["status"],
+            "version": str(event["seq"]),
+            "event_id": str(event["_id"]),
+        },
+        channel_id=REPORT_CHANNEL,
+        thread_id=f"report-{report_id}",
+        collapse_key=f"report-{report_id}",
+        image_url=image_url if to_author else None,
+    )
 
 
 def digest_message(event: dict[str, Any], token: str, locale: str) -> PushMessage:
     """Resolved public reports in the areas a resident subscribed to, at most one per digest period."""
     codes = [item["code"] for item in event["reports"]]
     return PushMessage(
-        event_id=str(event["_id"]), token=token,
+        event_id=str(event["_id"]),
+        token=token,
         title=translate("push.digest.title", locale, count=len(codes)),
         body=translate("push.digest.body", locale, codes=", ".join(codes[-5:])),
-        data={"type": "area_digest", "count": str(len(codes)), "codes": ",".join(codes),
-              "report_ids": ",".join(str(item["report_id"]) for item in event["reports"]), "event_id": str(event["_id"])},
-        channel_id=REPORT_CHANNEL, thread_id="area-digest", collapse_key="area-digest")
+        data={
+            "type": "area_digest",
+            "count": str(len(codes)),
+            "codes": ",".join(codes),
+            "report_ids": ",".join(str(item["report_id"]) for item in event["reports"]),
+            "event_id": str(event["_id"]),
+        },
+        channel_id=REPORT_CHANNEL,
+        thread_id="area-digest",
+        collapse_key="area-digest",
+    )
 
 
 def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:
@@ -96,12 +126,21 @@ def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:
     messages = []
     for ward in wards:
         for locale in LOCALES:
-            messages.append(PushMessage(
-                event_id=str(event["_id"]), topic=ward_topic(ward, locale),
-                title=event["title"].get(locale) or event["title"]["vi"],
-                body=event["body"].get(locale) or event["body"]["vi"],
-                data={"type": "broadcast", "broadcast_id": str(event["broadcast_id"]), "severity": event["severity"],
-                      "event_id": str(event["_id"])},
-                channel_id=BROADCAST_CHANNEL, thread_id=f"broadcast-{event['severity']}",
-                high_priority=event["severity"] == "emergency"))
+            messages.append(
+                PushMessage(
+                    event_id=str(event["_id"]),
+                    topic=ward_topic(ward, locale),
+                    title=event["title"].get(locale) or event["title"]["vi"],
+                    body=event["body"].get(locale) or event["body"]["vi"],
+                    data={
+                        "type": "broadcast",
+                        "broadcast_id": str(event["broadcast_id"]),
+                        "severity": event["severity"],
+                        "event_id": str(event["_id"]),
+                    },
+                    channel_id=BROADCAST_CHANNEL,
+                    thread_id=f"broadcast-{event['severity']}",
+                    high_priority=event["severity"] == "emergency",
+                )
+            )
     return messages

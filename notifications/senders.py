@@ -54,6 +54,7 @@ class LogSender:
     async def _append(self, lines: list[dict]) -> None:
         if not lines:
             return
+
         def write() -> None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:

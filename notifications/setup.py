@@ -24,7 +24,13 @@ def build_sender(settings: Settings) -> PushSender:
 
 def build_dispatcher(db: AsyncDatabase, settings: Settings, sender: PushSender) -> OutboxDispatcher:
     return OutboxDispatcher(
-        OutboxRepository(db), DeviceRepository(db), FollowerRepository(db), sender,
-        batch_size=settings.outbox_batch_size, lease=timedelta(seconds=settings.outbox_lease_s),
+        OutboxRepository(db),
+        DeviceRepository(db),
+        FollowerRepository(db),
+        sender,
+        batch_size=settings.outbox_batch_size,
+        lease=timedelta(seconds=settings.outbox_lease_s),
         retry=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s, settings.outbox_backoff_cap_s),
-        retention=timedelta(days=settings.outbox_retention_days), signer=optional_signer(settings))
+        retention=timedelta(days=settings.outbox_retention_days),
+        signer=optional_signer(settings),
+    )

@@ -25,10 +25,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 SEND_PATH = re.compile(r"^/v1/projects/(?P<project>[^/]+)/messages:send$")
-TOPIC_PATH = re.compile(r"^/v1/projects/(?P<project>[^/]+)/registrations/(?P<token>[^/]+)/topicSubscriptions(?:/(?P<topic>[^/]+))?$")
+TOPIC_PATH = re.compile(
+    r"^/v1/projects/(?P<project>[^/]+)/registrations/(?P<token>[^/]+)/topicSubscriptions(?:/(?P<topic>[^/]+))?$"
+)
 FAILURES = {  # FCM error code -> (HTTP status, canonical status)
-    "UNREGISTERED": (404, "NOT_FOUND"), "INVALID_ARGUMENT": (400, "INVALID_ARGUMENT"),
-    "UNAVAILABLE": (503, "UNAVAILABLE"), "INTERNAL": (500, "INTERNAL"), "QUOTA_EXCEEDED": (429, "RESOURCE_EXHAUSTED"),
+    "UNREGISTERED": (404, "NOT_FOUND"),
+    "INVALID_ARGUMENT": (400, "INVALID_ARGUMENT"),
+    "UNAVAILABLE": (503, "UNAVAILABLE"),
+    "INTERNAL": (500, "INTERNAL"),
+    "QUOTA_EXCEEDED": (429, "RESOURCE_EXHAUSTED"),
 }
 
 
@@ -83,11 +88,18 @@ class FcmStandIn:
 
     def service_account(self, client_email: str = "push@phananh-test.iam.gserviceaccount.com") -> dict[str, str]:
         """A service-account JSON whose key this stand-in trusts and whose token_uri is this server."""
-        pem = self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()).decode()
-        return {"type": "service_account", "project_id": self.project_id, "private_key_id": "stand-in-key",
-                "private_key": pem, "client_email": client_email, "client_id": "1",
-                "token_uri": f"{self.url}/token"}
+        pem = self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        return {
+            "type": "service_account",
+            "project_id": self.project_id,
+            "private_key_id": "stand-in-key",
+            "private_key": pem,
+            "client_email": client_email,
+            "client_id": "1",
+            "token_uri": f"{self.url}/token",
+        }
 
     @property
     def url(self) -> str:
@@ -112,8 +124,12 @@ class FcmStandIn:
     # --- behaviour -----------------------------------------------------------------------
     def issue_token(self, assertion: str) -> str | None:
         try:
-            jwt.decode(assertion, self._key.public_key(), algorithms=["RS256"],  # google-auth's audience is Google's
-                       audience=["https://oauth2.googleapis.com/token", f"{self.url}/token"])
+            jwt.decode(
+                assertion,
+                self._key.public_key(),
+                algorithms=["RS256"],  # google-auth's audience is Google's
+                audience=["https://oauth2.googleapis.com/token", f"{self.url}/token"],
+            )
         except jwt.PyJWTError:
             return None
         token = secrets.token_urlsafe(24)
@@ -164,8 +180,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, failure: Failure) -> None:
         status, canonical = FAILURES[failure.code]
-        body = {"error": {"code": status, "message": failure.code, "status": canonical, "details": [
-            {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": failure.code}]}}
+        body = {
+            "error": {
+                "code": status,
+                "message": failure.code,
+                "status": canonical,
+                "details": [
+                    {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": failure.code}
+                ],
+            }
+        }
         headers = {"Retry-After": str(failure.retry_after_s)} if failure.retry_after_s is not None else None
         self._reply(status, body, headers)
 

@@ -29,9 +29,24 @@ class TopicSubscriptions:
     def __init__(self, outbox: OutboxRepository) -> None:
         self._outbox = outbox
 
-    async def device_changed(self, token: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-                             now: datetime, session: AsyncClientSession | None) -> None:
+    async def device_changed(
+        self,
+        token: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: datetime,
+        session: AsyncClientSession | None,
+    ) -> None:
         changes = topic_changes(before, after)
         if changes:
-            await self._outbox.enqueue({"kind": "topics", "token": token, "changes": changes,
-                                        "order_key": f"device:{token}", "seq": time.time_ns()}, now, session)
+            await self._outbox.enqueue(
+                {
+                    "kind": "topics",
+                    "token": token,
+                    "changes": changes,
+                    "order_key": f"device:{token}",
+                    "seq": time.time_ns(),
+                },
+                now,
+                session,
+            )

@@ -34,9 +34,12 @@ class AuthEmulator:
     def create_user(self, email: str, password: str) -> str:
         """A password account, as an administrator would create it in the Firebase console; its uid."""
         identity, _ = auth_endpoints(Settings(env="dev", auth_emulator_host=self.host))
-        request = urllib.request.Request(f"{identity}/accounts:signUp?key=test-key", method="POST",
-                                         data=json.dumps({"email": email, "password": password}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{identity}/accounts:signUp?key=test-key",
+            method="POST",
+            data=json.dumps({"email": email, "password": password}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)["localId"]
 
@@ -47,7 +50,9 @@ class AuthEmulator:
         monkeypatch.setenv("PHANANH_FIREBASE_PROJECT_ID", self.project_id)
         assert phananh(["staff", "grant", "--uid", uid, "--role", role, *(["--agency", agency] if agency else [])]) == 0
 
-    def staff(self, monkeypatch, email: str, role: str, agency: str | None = None, password: str = "mat-khau-123") -> str:
+    def staff(
+        self, monkeypatch, email: str, role: str, agency: str | None = None, password: str = "mat-khau-123"
+    ) -> str:
         uid = self.create_user(email, password)
         self.grant(monkeypatch, uid, role, agency)
         return uid
@@ -55,22 +60,38 @@ class AuthEmulator:
 
 def start_emulator(directory: Path, project_id: str) -> tuple[subprocess.Popen, AuthEmulator]:
     port, hub, logging = free_port(), free_port(), free_port()
-    (directory / "firebase.json").write_text(json.dumps({"emulators": {
-        "auth": {"host": "127.0.0.1", "port": port}, "hub": {"host": "127.0.0.1", "port": hub},
-        "logging": {"host": "127.0.0.1", "port": logging}, "ui": {"enabled": False}}}))
+    (directory / "firebase.json").write_text(
+        json.dumps(
+            {
+                "emulators": {
+                    "auth": {"host": "127.0.0.1", "port": port},
+                    "hub": {"host": "127.0.0.1", "port": hub},
+                    "logging": {"host": "127.0.0.1", "port": logging},
+                    "ui": {"enabled": False},
+                }
+            }
+        )
+    )
     log = (directory / "emulator.log").open("wb")
-    process = subprocess.Popen([str(FIREBASE), "emulators:start", "--only", "auth", "--project", project_id],
-                               cwd=directory, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                               env={**os.environ, "HOME": str(directory)})  # its config store stays here
+    process = subprocess.Popen(
+        [str(FIREBASE), "emulators:start", "--only", "auth", "--project", project_id],
+        cwd=directory,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "HOME": str(directory)},
+    )  # its config store stays here
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                 break
-        except OSError:
+        except OSError as exc:
             if process.poll() is not None or time.monotonic() > deadline:
                 stop_emulator(process)
-                raise RuntimeError(f"the auth emulator did not start: {(directory / 'emulator.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"the auth emulator did not start: {(directory / 'emulator.log').read_text()[-2000:]}"
+                ) from exc
             time.sleep(0.5)
     return process, AuthEmulator(host=f"127.0.0.1:{port}", project_id=project_id)
 

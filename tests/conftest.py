@@ -95,8 +95,12 @@ def sync_db(mongo_server: EmbeddedMongo, settings: Settings):
 def fail_next_commit(mongo_server):
     """Make the database refuse the next commitTransaction: a real failure between the steps."""
     with MongoClient(mongo_server.uri) as admin:
-        admin.admin.command("configureFailPoint", "failCommand", mode={"times": 1},
-                            data={"failCommands": ["commitTransaction"], "errorCode": 2})
+        admin.admin.command(
+            "configureFailPoint",
+            "failCommand",
+            mode={"times": 1},
+            data={"failCommands": ["commitTransaction"], "errorCode": 2},
+        )
         yield
         admin.admin.command("configureFailPoint", "failCommand", mode="off")
 
@@ -138,9 +142,16 @@ def push_settings(settings: Settings, fcm: FcmStandIn, tmp_path) -> Settings:
     """Settings whose pushes go through the real firebase-admin client to the stand-in."""
     account = tmp_path / "service-account.json"
     account.write_text(json.dumps(fcm.service_account()))
-    return settings.model_copy(update={"firebase_credentials": account, "fcm_endpoint": fcm.url, "fcm_timeout_s": 2.0,
-                                       "outbox_lease_s": 5.0, "outbox_backoff_base_s": 0.05,
-                                       "outbox_backoff_cap_s": 0.2})
+    return settings.model_copy(
+        update={
+            "firebase_credentials": account,
+            "fcm_endpoint": fcm.url,
+            "fcm_timeout_s": 2.0,
+            "outbox_lease_s": 5.0,
+            "outbox_backoff_base_s": 0.05,
+            "outbox_backoff_cap_s": 0.2,
+        }
+    )
 
 
 @pytest.fixture

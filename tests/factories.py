@@ -20,7 +20,9 @@ def new_uid(prefix: str = "resident") -> str:
     return f"{prefix}-{next(_uids)}"
 
 
-def dev_token(uid: str, claims: dict[str, Any] | None = None, lifetime_s: int = 3600, issued_at: float | None = None) -> str:
+def dev_token(
+    uid: str, claims: dict[str, Any] | None = None, lifetime_s: int = 3600, issued_at: float | None = None
+) -> str:
     return make_dev_token(PROJECT_ID, uid, claims, lifetime_s=lifetime_s, issued_at=issued_at)
 
 
@@ -28,8 +30,15 @@ def auth_headers(uid: str, claims: dict[str, Any] | None = None, **extra: str) -
     return {"Authorization": f"Bearer {dev_token(uid, claims)}", **extra}
 
 
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), *, orientation: int | None = None,
-                gps: bool = False, mode: str = "RGB", seed: int = 1) -> bytes:
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (640, 480),
+    *,
+    orientation: int | None = None,
+    gps: bool = False,
+    mode: str = "RGB",
+    seed: int = 1,
+) -> bytes:
     """A small photo-like image; optionally with an EXIF orientation and GPS block."""
     rng = random.Random(seed)
     image = Image.new(mode, size, tuple(rng.randrange(256) for _ in mode) if len(mode) > 1 else rng.randrange(256))
@@ -51,7 +60,11 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), *, orient
 
 def report_form(**overrides: Any) -> dict[str, str]:
     lat, lng = HOAN_KIEM_LAKE
-    form = {"description": "Ổ gà rất to trước số 12 phố Hàng Bài, xe máy ngã liên tục.", "lat": str(lat), "lng": str(lng)}
+    form = {
+        "description": "Ổ gà rất to trước số 12 phố Hàng Bài, xe máy ngã liên tục.",
+        "lat": str(lat),
+        "lng": str(lng),
+    }
     form.update({k: str(v) for k, v in overrides.items() if v is not None})
     for key, value in overrides.items():
         if value is None:
@@ -59,7 +72,9 @@ def report_form(**overrides: Any) -> dict[str, str]:
     return form
 
 
-def photo_files(*blobs: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> list[tuple[str, tuple[str, bytes, str]]]:
+def photo_files(
+    *blobs: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"
+) -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("photos", (f"{i}-{name}", blob, content_type)) for i, blob in enumerate(blobs)]
 
 
@@ -71,7 +86,9 @@ def staff_headers(role: str, agency: str | None = None, uid: str | None = None, 
 def file_report(client, description: str, uid: str | None = None, **form: Any) -> dict[str, Any]:
     """POST a text-only report as a resident; returns the 201 body (with ``_author`` added)."""
     author = uid or new_uid()
-    response = client.post("/v1/reports", data=report_form(description=description, **form), headers=auth_headers(author))
+    response = client.post(
+        "/v1/reports", data=report_form(description=description, **form), headers=auth_headers(author)
+    )
     assert response.status_code == 201, response.text
     return {**response.json(), "_author": author}
 
@@ -92,8 +109,11 @@ def move_status(client, report_id: str, status: str, headers: dict[str, str], **
     if status == "rejected" and "reason_code" not in notes:
         notes["reason_code"] = "insufficient_information"
     etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers["etag"]
-    return client.post(f"/v1/triage/reports/{report_id}/status", json={"status": status, **notes},
-                       headers={**headers, "If-Match": etag})
+    return client.post(
+        f"/v1/triage/reports/{report_id}/status",
+        json={"status": status, **notes},
+        headers={**headers, "If-Match": etag},
+    )
 
 
 def resolve(client, report_id: str, agency: str) -> dict[str, str]:
@@ -145,9 +165,17 @@ def issue_api_key(client, name: str = "Civic App Hà Nội") -> str:
 def open311_form(api_key: str | None, **overrides: Any) -> dict[str, str]:
     """A GeoReport v2 POST body like the spec's example; ``None`` drops a field."""
     lat, lng = HOAN_KIEM_LAKE
-    form = {"api_key": api_key, "service_code": "road_damage", "lat": str(lat), "long": str(lng),
-            "description": "Ổ gà sâu giữa đường Hàng Bài, xe máy dễ ngã.", "first_name": "Lan", "last_name": "Nguyễn",
-            "email": "lan.nguyen@example.vn", "phone": "0912345678"}
+    form = {
+        "api_key": api_key,
+        "service_code": "road_damage",
+        "lat": str(lat),
+        "long": str(lng),
+        "description": "Ổ gà sâu giữa đường Hàng Bài, xe máy dễ ngã.",
+        "first_name": "Lan",
+        "last_name": "Nguyễn",
+        "email": "lan.nguyen@example.vn",
+        "phone": "0912345678",
+    }
     form.update(overrides)
     return {k: str(v) for k, v in form.items() if v is not None}
 
@@ -156,8 +184,9 @@ class _Now(Exception):
     """A generated life reached the present: it stops there."""
 
 
-def stored_report(rng: random.Random, created_at: Any, agency: str, category: str, ward: dict[str, str],
-                  number: int, now: Any) -> dict[str, Any]:
+def stored_report(
+    rng: random.Random, created_at: Any, agency: str, category: str, ward: dict[str, str], number: int, now: Any
+) -> dict[str, Any]:
     """A report as the services store it after a random life (intake, maybe reroute, work, resolution,
     rating, reopening, overdue flags) up to ``now``, written straight to the database by statistics
     tests and benches."""
@@ -169,13 +198,28 @@ def stored_report(rng: random.Random, created_at: Any, agency: str, category: st
         return created_at + timedelta(hours=hours)
 
     due_ack, due_resolve = at(rng.choice([8, 24, 40])), at(rng.choice([40, 72, 120, 360]))
-    history = [{"status": "received", "at": created_at, "by_role": "resident"},
-               {"status": "assigned", "at": created_at, "by_role": "system"}]
-    report = {"_id": ObjectId(), "code": f"HN-BENCH-{number:07d}", "resident_uid": f"r-{rng.randrange(5000)}",
-              "description": "Phản ánh thử", "ward": ward, "agency": agency, "category": category,
-              "created_at": created_at, "updated_at": created_at, "due_acknowledge_at": due_ack,
-              "due_resolve_at": due_resolve, "overdue": False, "version": 1, "status_history": history,
-              "location": {"type": "Point", "coordinates": [105.85, 21.03]}, "photos": []}
+    history = [
+        {"status": "received", "at": created_at, "by_role": "resident"},
+        {"status": "assigned", "at": created_at, "by_role": "system"},
+    ]
+    report = {
+        "_id": ObjectId(),
+        "code": f"HN-BENCH-{number:07d}",
+        "resident_uid": f"r-{rng.randrange(5000)}",
+        "description": "Phản ánh thử",
+        "ward": ward,
+        "agency": agency,
+        "category": category,
+        "created_at": created_at,
+        "updated_at": created_at,
+        "due_acknowledge_at": due_ack,
+        "due_resolve_at": due_resolve,
+        "overdue": False,
+        "version": 1,
+        "status_history": history,
+        "location": {"type": "Point", "coordinates": [105.85, 21.03]},
+        "photos": [],
+    }
     clock, status = 0.0, "assigned"
 
     def move(to: str, hours: float, **extra: Any) -> None:
@@ -183,15 +227,33 @@ def stored_report(rng: random.Random, created_at: Any, agency: str, category: st
         if at(clock + hours) > now:
             raise _Now
         clock += hours
-        history.append({"status": to, "from": status, "at": at(clock), "by_role": "agency_staff",
-                        "due_acknowledge_at": due_ack, "due_resolve_at": due_resolve, **extra})
+        history.append(
+            {
+                "status": to,
+                "from": status,
+                "at": at(clock),
+                "by_role": "agency_staff",
+                "due_acknowledge_at": due_ack,
+                "due_resolve_at": due_resolve,
+                **extra,
+            }
+        )
         status = to
 
     if rng.random() < 0.1:  # rerouted to another agency first (the deadlines restart)
         clock += rng.uniform(0.5, 30)
-        history.append({"status": "assigned", "from": "assigned", "at": at(clock), "by_role": "triage_officer",
-                        "agency": "citizen_center", "category": category, "from_agency": agency,
-                        "from_category": category})
+        history.append(
+            {
+                "status": "assigned",
+                "from": "assigned",
+                "at": at(clock),
+                "by_role": "triage_officer",
+                "agency": "citizen_center",
+                "category": category,
+                "from_agency": agency,
+                "from_category": category,
+            }
+        )
         report["agency"] = "citizen_center"
     if rng.random() < 0.15 and at(clock + 9) <= now:
         report.setdefault("overdue_marks", []).append(at(clock + 9))
@@ -222,12 +284,26 @@ def mapped_report(lat: float, lng: float, created_at: Any, code: str, **fields: 
 
     from api.duplicates.finder import AREA_CELL_DEGREES, geo_cell
 
-    return {"_id": ObjectId(ObjectId.from_datetime(created_at).binary[:4] + ObjectId().binary[4:]), "code": code,
-            "resident_uid": new_uid(), "description": "Ổ gà giữa đường", "status": "assigned", "category": "road_damage",
-            "location": {"type": "Point", "coordinates": [lng, lat]}, "geo_cell": geo_cell(lat, lng),
-            "area_cell": geo_cell(lat, lng, AREA_CELL_DEGREES), "visibility": "public", "photos": [], "notes": [],
-            "ward": {"code": "00070", "name": "Hoàn Kiếm"}, "status_history": [], "created_at": created_at,
-            "updated_at": created_at, "version": 1, **fields}
+    return {
+        "_id": ObjectId(ObjectId.from_datetime(created_at).binary[:4] + ObjectId().binary[4:]),
+        "code": code,
+        "resident_uid": new_uid(),
+        "description": "Ổ gà giữa đường",
+        "status": "assigned",
+        "category": "road_damage",
+        "location": {"type": "Point", "coordinates": [lng, lat]},
+        "geo_cell": geo_cell(lat, lng),
+        "area_cell": geo_cell(lat, lng, AREA_CELL_DEGREES),
+        "visibility": "public",
+        "photos": [],
+        "notes": [],
+        "ward": {"code": "00070", "name": "Hoàn Kiếm"},
+        "status_history": [],
+        "created_at": created_at,
+        "updated_at": created_at,
+        "version": 1,
+        **fields,
+    }
 
 
 def dead_outbox_event(client) -> str:
@@ -237,8 +313,15 @@ def dead_outbox_event(client) -> str:
     from notifications.outbox import OutboxRepository
 
     now = datetime.now(UTC)
-    event = {"kind": "broadcast", "severity": "warning", "state": "dead", "claimable_at": None, "attempts": 8,
-             "died_at": now, "last_error": "QUOTA_EXCEEDED"}
+    event = {
+        "kind": "broadcast",
+        "severity": "warning",
+        "state": "dead",
+        "claimable_at": None,
+        "attempts": 8,
+        "died_at": now,
+        "last_error": "QUOTA_EXCEEDED",
+    }
     return str(client.portal.call(OutboxRepository(client.app.state.db).enqueue, event, now, None))
 
 
@@ -251,16 +334,21 @@ def reject(client, report_id: str, agency: str, note: str = "Không thuộc th�
 
 def appeal(client, report: dict[str, Any], uid: str | None = None, reason: str = "Kết quả không đúng thực tế"):
     """The author (or ``uid``) appeals ``report`` (a ``file_report`` answer)."""
-    return client.post(f"/v1/reports/{report['id']}/appeal", json={"reason": reason},
-                       headers=auth_headers(uid or report["_author"]))
+    return client.post(
+        f"/v1/reports/{report['id']}/appeal", json={"reason": reason}, headers=auth_headers(uid or report["_author"])
+    )
 
 
-def decide_appeal(client, report_id: str, headers: dict[str, str], outcome: str, note: str = "Đã xem xét lại",
-                  **extra: Any):
+def decide_appeal(
+    client, report_id: str, headers: dict[str, str], outcome: str, note: str = "Đã xem xét lại", **extra: Any
+):
     """A supervising body's decision on a pending appeal, with the report's current ETag."""
     etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers.get("etag", '"v0"')
-    return client.post(f"/v1/triage/reports/{report_id}/appeal/decision",
-                       json={"outcome": outcome, "note": note, **extra}, headers={**headers, "If-Match": etag})
+    return client.post(
+        f"/v1/triage/reports/{report_id}/appeal/decision",
+        json={"outcome": outcome, "note": note, **extra},
+        headers={**headers, "If-Match": etag},
+    )
 
 
 def prod_overrides(**extra: Any) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from api.settings import Settings
 def live_server(settings: Settings) -> Iterator[str]:
     """Serve ``create_app(settings)`` until the block ends; yields the base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            proxy_headers=False)  # as `phananh serve`: the app resolves client addresses
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )  # as `phananh serve`: the app resolves client addresses
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -22,14 +22,24 @@ async def get_outbox_admin(db: DatabaseDep) -> OutboxAdmin:
 OutboxAdminDep = Annotated[OutboxAdmin, Depends(get_outbox_admin)]
 
 
-@router.get("/outbox", response_model=OutboxPage, responses=ERRORS, summary="Notification events by state, newest first")
-async def list_outbox(principal: Admin, service: OutboxAdminDep, state: OutboxState = "dead",
-                      cursor: Annotated[str | None, Query(max_length=64)] = None,
-                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> OutboxPage:
+@router.get(
+    "/outbox", response_model=OutboxPage, responses=ERRORS, summary="Notification events by state, newest first"
+)
+async def list_outbox(
+    principal: Admin,
+    service: OutboxAdminDep,
+    state: OutboxState = "dead",
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> OutboxPage:
     return await service.list(state, cursor, limit)
 
 
-@router.post("/outbox/{event_id}/redrive", response_model=OutboxEventOut, responses=ERRORS,
-             summary="Queue a dead notification event again")
+@router.post(
+    "/outbox/{event_id}/redrive",
+    response_model=OutboxEventOut,
+    responses=ERRORS,
+    summary="Queue a dead notification event again",
+)
 async def redrive_outbox_event(event_id: str, principal: Admin, service: OutboxAdminDep) -> OutboxEventOut:
     return await service.redrive(event_id)

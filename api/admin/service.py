@@ -12,10 +12,19 @@ from notifications.outbox import OutboxRepository
 
 
 def _view(doc: dict[str, Any]) -> OutboxEventOut:
-    return OutboxEventOut(id=str(doc["_id"]), kind=doc["kind"], event=doc.get("event") or doc.get("severity"),
-                          state=doc["state"], attempts=doc.get("attempts", 0), last_error=doc.get("last_error"),
-                          report_code=doc.get("code"), failed_targets=len(doc.get("remaining") or []),
-                          created_at=doc["created_at"], sent_at=doc.get("sent_at"), died_at=doc.get("died_at"))
+    return OutboxEventOut(
+        id=str(doc["_id"]),
+        kind=doc["kind"],
+        event=doc.get("event") or doc.get("severity"),
+        state=doc["state"],
+        attempts=doc.get("attempts", 0),
+        last_error=doc.get("last_error"),
+        report_code=doc.get("code"),
+        failed_targets=len(doc.get("remaining") or []),
+        created_at=doc["created_at"],
+        sent_at=doc.get("sent_at"),
+        died_at=doc.get("died_at"),
+    )
 
 
 def _object_id(raw: str | None, key: str, status: int) -> ObjectId | None:
@@ -32,7 +41,9 @@ class OutboxAdmin:
     async def list(self, state: OutboxState, cursor: str | None, limit: int) -> OutboxPage:
         docs = await self._outbox.list_by_state(state, _object_id(cursor, "cursor_invalid", 400), limit + 1)
         page = docs[:limit]
-        return OutboxPage(items=[_view(d) for d in page], next_cursor=str(page[-1]["_id"]) if len(docs) > limit else None)
+        return OutboxPage(
+            items=[_view(d) for d in page], next_cursor=str(page[-1]["_id"]) if len(docs) > limit else None
+        )
 
     async def redrive(self, event_id: str) -> OutboxEventOut:
         """A dead event is queued again with a fresh attempt budget (e.g. after fixing credentials)."""

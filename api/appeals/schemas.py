@@ -11,8 +11,11 @@ class AppealIn(BaseModel):
 
 class AppealDecision(BaseModel):
     outcome: Literal["upheld", "overturned"] = Field(
-        description="upheld: the outcome stands; overturned: the report is handed to an agency again")
+        description="upheld: the outcome stands; overturned: the report is handed to an agency again"
+    )
     note: str = Field(min_length=1, max_length=4000, description="The answer sent to the author")
     agency: str | None = Field(
-        None, max_length=64, description="overturned only: hand it to this agency (code or ward:<code>) instead of the "
-        "one that handled it")
+        None,
+        max_length=64,
+        description="overturned only: hand it to this agency (code or ward:<code>) instead of the one that handled it",
+    )

@@ -46,8 +46,15 @@ def grounds(report: dict[str, Any]) -> tuple[str, datetime]:
 
 
 class AppealService:
-    def __init__(self, repo: ReportRepository, writer: ReportWriter, escalation: Escalation, taxonomy: Taxonomy,
-                 wards: WardIndex, window_days: int) -> None:
+    def __init__(
+        self,
+        repo: ReportRepository,
+        writer: ReportWriter,
+        escalation: Escalation,
+        taxonomy: Taxonomy,
+        wards: WardIndex,
+        window_days: int,
+    ) -> None:
         self._repo = repo
         self._writer = writer
         self._escalation = escalation
@@ -64,53 +71,134 @@ class AppealService:
         if now - since > self.window:
             raise Conflict("appeal_window_closed", days=self.window.days)
         to = self._escalation.supervisor(report)
-        appeal = {"reason": reason.strip(), "at": now, "by_uid": principal.uid, "grounds": kind, "to": to,
-                  "due_at": self._escalation.due(report, now, "appeal"), "from_agency": report.get("agency"),
-                  "outcome": None, "note": None, "decided_at": None, "decided_by_uid": None}
-        edit = ReportEdit("appeal", {"appeal": appeal, "supervisors": with_supervisor(report, to), "updated_at": now},
-                          audit=Audited("appeal", {"to": to, "grounds": kind}))
-        return await self._writer.update(report, edit, actor=principal, at=now, expected_version=None,
-                                         condition={"appeal": None}, lost=lambda: Conflict("appeal_already_made"))
+        appeal = {
+            "reason": reason.strip(),
+            "at": now,
+            "by_uid": principal.uid,
+            "grounds": kind,
+            "to": to,
+            "due_at": self._escalation.due(report, now, "appeal"),
+            "from_agency": report.get("agency"),
+            "outcome": None,
+            "note": None,
+            "decided_at": None,
+            "decided_by_uid": None,
+        }
+        edit = ReportEdit(
+            "appeal",
+            {"appeal": appeal, "supervisors": with_supervisor(report, to), "updated_at": now},
+            audit=Audited("appeal", {"to": to, "grounds": kind}),
+        )
+        return await self._writer.update(
+            report,
+            edit,
+            actor=principal,
+            at=now,
+            expected_version=None,
+            condition={"appeal": None},
+            lost=lambda: Conflict("appeal_already_made"),
+        )
 
-    async def decide(self, principal: Principal, report_id: ObjectId, outcome: str, note: str, agency: str | None,
-                     expected_version: int) -> dict[str, Any]:
+    async def decide(
+        self,
+        principal: Principal,
+        report_id: ObjectId,
+        outcome: str,
+        note: str,
+        agency: str | None,
+        expected_version: int,
+    ) -> dict[str, Any]:
         """The supervising body's staff (or the triage desk) decide a pending appeal."""
         report = await load_visible(self._repo, principal, report_id)
         appeal = report.get("appeal")
-        if not (principal.role in TRIAGE_ROLES or (
-                principal.role == Role.AGENCY_STAFF and appeal and principal.agency == appeal["to"])):
+        if not (
+            principal.role in TRIAGE_ROLES
+            or (principal.role == Role.AGENCY_STAFF and appeal and principal.agency == appeal["to"])
+        ):
             raise Forbidden()
         require_version(report, expected_version)
         if not appeal or appeal["outcome"] is not None:
             raise Conflict("appeal_not_pending")
         now = utc_now()
-        fields: dict[str, Any] = {"appeal": {**appeal, "outcome": outcome, "note": note.strip(), "decided_at": now,
-                                             "decided_by_uid": principal.uid, "decided_by_role": principal.role},
-                                  "updated_at": now}
+        fields: dict[str, Any] = {
+            "appeal": {
+                **appeal,
+                "outcome": outcome,
+                "note": note.strip(),
+                "decided_at": now,
+                "decided_by_uid": principal.uid,
+                "decided_by_role": principal.role,
+            },
+            "updated_at": now,
+        }
         push = None
         if outcome == "overturned":
-            entry = self._handed_again(report, agency or report.get("agency") or self._taxonomy.triage_agency,
-                                       principal, note.strip(), now, fields)
+            entry = self._handed_again(
+                report,
+                agency or report.get("agency") or self._taxonomy.triage_agency,
+                principal,
+                note.strip(),
+                now,
+                fields,
+            )
             push = {"status_history": entry}
-        edit = ReportEdit("appeal", fields, push, public_note=note.strip(),
-                          audit=Audited("appeal_decision", {"outcome": outcome, "to": fields.get("agency")}))
+        edit = ReportEdit(
+            "appeal",
+            fields,
+            push,
+            public_note=note.strip(),
+            audit=Audited("appeal_decision", {"outcome": outcome, "to": fields.get("agency")}),
+        )
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
 
-    def _handed_again(self, report: dict[str, Any], agency: str, principal: Principal, note: str, now: datetime,
-                      fields: dict[str, Any]) -> dict[str, Any]:
+    def _handed_again(
+        self,
+        report: dict[str, Any],
+        agency: str,
+        principal: Principal,
+        note: str,
+        now: datetime,
+        fields: dict[str, Any],
+    ) -> dict[str, Any]:
         """Overturned: assigned again with fresh deadlines (added to ``fields``); returns the history entry."""
         name = agency_name(agency, self._taxonomy, self._wards)
         acknowledge_by = self._escalation.due(report, now, "acknowledge")
-        fields.update({"status": Status.ASSIGNED, "agency": agency,
-                       "routing": {**(report.get("routing") or {}), "agency": agency, "agency_name": name,
-                                   "reason": "appeal", "suggestions": []},
-                       "due_at": acknowledge_by, "due_acknowledge_at": acknowledge_by,
-                       "due_resolve_at": self._escalation.due(report, now, "resolve"), "overdue": False,
-                       # the outcome being overturned no longer stands: the author sees the report open again
-                       "resolved_at": None, "resolved_open_since": None, "resolution": None, "rejection": None})
+        fields.update(
+            {
+                "status": Status.ASSIGNED,
+                "agency": agency,
+                "routing": {
+                    **(report.get("routing") or {}),
+                    "agency": agency,
+                    "agency_name": name,
+                    "reason": "appeal",
+                    "suggestions": [],
+                },
+                "due_at": acknowledge_by,
+                "due_acknowledge_at": acknowledge_by,
+                "due_resolve_at": self._escalation.due(report, now, "resolve"),
+                "overdue": False,
+                # the outcome being overturned no longer stands: the author sees the report open again
+                "resolved_at": None,
+                "resolved_open_since": None,
+                "resolution": None,
+                "rejection": None,
+            }
+        )
         # like a reroute's entry (statistics replay the agency move from it), marked as the appeal's
-        return {"status": Status.ASSIGNED, "from": report["status"], "at": now, "by_uid": principal.uid,
-                "by_role": principal.role, "public_note": note, "internal_note": "appeal overturned",
-                "appeal": "overturned", "agency": agency, "category": report.get("category"),
-                "from_agency": report.get("agency"), "from_category": report.get("category"),
-                "due_acknowledge_at": report.get("due_acknowledge_at"), "due_resolve_at": report.get("due_resolve_at")}
+        return {
+            "status": Status.ASSIGNED,
+            "from": report["status"],
+            "at": now,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "public_note": note,
+            "internal_note": "appeal overturned",
+            "appeal": "overturned",
+            "agency": agency,
+            "category": report.get("category"),
+            "from_agency": report.get("agency"),
+            "from_category": report.get("category"),
+            "due_acknowledge_at": report.get("due_acknowledge_at"),
+            "due_resolve_at": report.get("due_resolve_at"),
+        }

@@ -19,7 +19,24 @@ class AuditRepository:
     async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[AUDIT_LOG].create_index([("report_id", ASCENDING), ("at", ASCENDING)])
 
-    async def record(self, report_id: ObjectId, action: str, actor_uid: str, actor_role: str, at: datetime,
-                     details: dict[str, Any], session: AsyncClientSession) -> None:
-        await self._log.insert_one({"report_id": report_id, "action": action, "actor_uid": actor_uid,
-                                    "actor_role": actor_role, "at": at, **details}, session=session)
+    async def record(
+        self,
+        report_id: ObjectId,
+        action: str,
+        actor_uid: str,
+        actor_role: str,
+        at: datetime,
+        details: dict[str, Any],
+        session: AsyncClientSession,
+    ) -> None:
+        await self._log.insert_one(
+            {
+                "report_id": report_id,
+                "action": action,
+                "actor_uid": actor_uid,
+                "actor_role": actor_role,
+                "at": at,
+                **details,
+            },
+            session=session,
+        )

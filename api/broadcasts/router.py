@@ -24,14 +24,22 @@ BroadcastServiceDep = Annotated[BroadcastService, Depends(get_broadcast_service)
 Broadcaster = Annotated[Principal, Depends(require_roles(Role.LEADERSHIP, Role.ADMIN))]
 
 
-@router.post("", status_code=201, response_model=BroadcastOut, responses=ERRORS,
-             summary="Warn the residents of some wards (or the whole city) on their phones")
+@router.post(
+    "",
+    status_code=201,
+    response_model=BroadcastOut,
+    responses=ERRORS,
+    summary="Warn the residents of some wards (or the whole city) on their phones",
+)
 async def send_broadcast(body: BroadcastIn, principal: Broadcaster, service: BroadcastServiceDep) -> BroadcastOut:
     return await service.send(principal, body)
 
 
 @router.get("", response_model=BroadcastPage, responses=ERRORS, summary="Warnings sent, newest first")
-async def list_broadcasts(principal: CurrentPrincipal, service: BroadcastServiceDep,
-                          cursor: Annotated[str | None, Query(max_length=64)] = None,
-                          limit: Annotated[int, Query(ge=1, le=100)] = 20) -> BroadcastPage:
+async def list_broadcasts(
+    principal: CurrentPrincipal,
+    service: BroadcastServiceDep,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> BroadcastPage:
     return await service.list(cursor, limit)

@@ -22,7 +22,8 @@ class Body(BaseModel):
 
 class BroadcastIn(BaseModel):
     wards: WardList | Literal["all"] = Field(
-        description='Ward codes (5 digits), or "all" for the whole city', examples=[["00070", "00076"], "all"])
+        description='Ward codes (5 digits), or "all" for the whole city', examples=[["00070", "00076"], "all"]
+    )
     title: Title
     body: Body
     severity: Severity

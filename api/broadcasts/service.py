@@ -16,13 +16,20 @@ from notifications.outbox import OutboxRepository
 
 
 def _view(doc: dict[str, Any]) -> BroadcastOut:
-    return BroadcastOut(id=str(doc["_id"]), wards=doc["wards"], title=doc["title"], body=doc["body"],
-                        severity=doc["severity"], created_at=doc["created_at"])
+    return BroadcastOut(
+        id=str(doc["_id"]),
+        wards=doc["wards"],
+        title=doc["title"],
+        body=doc["body"],
+        severity=doc["severity"],
+        created_at=doc["created_at"],
+    )
 
 
 class BroadcastService:
-    def __init__(self, client: AsyncMongoClient, repo: BroadcastRepository, outbox: OutboxRepository,
-                 wards: WardIndex) -> None:
+    def __init__(
+        self, client: AsyncMongoClient, repo: BroadcastRepository, outbox: OutboxRepository, wards: WardIndex
+    ) -> None:
         self._client = client
         self._repo = repo
         self._outbox = outbox
@@ -36,15 +43,31 @@ class BroadcastService:
             if unknown is not None:
                 raise Unprocessable("broadcast_ward_unknown", ward=unknown[:20])
         now = utc_now()
-        doc = {"_id": ObjectId(), "wards": wards, "title": request.title.model_dump(),
-               "body": request.body.model_dump(), "severity": request.severity, "created_at": now,
-               "created_by_uid": principal.uid, "created_by_role": principal.role}
+        doc = {
+            "_id": ObjectId(),
+            "wards": wards,
+            "title": request.title.model_dump(),
+            "body": request.body.model_dump(),
+            "severity": request.severity,
+            "created_at": now,
+            "created_by_uid": principal.uid,
+            "created_by_role": principal.role,
+        }
 
         async def write(session: Any) -> None:
             await self._repo.insert(doc, session)
-            await self._outbox.enqueue({"kind": "broadcast", "broadcast_id": doc["_id"], "wards": wards,
-                                        "title": doc["title"], "body": doc["body"], "severity": request.severity},
-                                       now, session)
+            await self._outbox.enqueue(
+                {
+                    "kind": "broadcast",
+                    "broadcast_id": doc["_id"],
+                    "wards": wards,
+                    "title": doc["title"],
+                    "body": doc["body"],
+                    "severity": request.severity,
+                },
+                now,
+                session,
+            )
 
         await run_in_transaction(self._client, write)
         return _view(doc)
@@ -56,5 +79,6 @@ class BroadcastService:
             raise BadRequest("cursor_invalid") from exc
         docs = await self._repo.newest(before, limit + 1)
         page = docs[:limit]
-        return BroadcastPage(items=[_view(d) for d in page],
-                             next_cursor=str(page[-1]["_id"]) if len(docs) > limit else None)
+        return BroadcastPage(
+            items=[_view(d) for d in page], next_cursor=str(page[-1]["_id"]) if len(docs) > limit else None
+        )

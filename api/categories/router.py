@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request
 
 from api.auth import CurrentPrincipal
 from api.deps import TaxonomyDep
-from api.i18n import negotiate_locale
 from api.errors import ERRORS
+from api.i18n import negotiate_locale
 from api.reports.schemas import AgencyOut, CategoryOut
 
 router = APIRouter(prefix="/v1", tags=["categories"])
@@ -17,9 +17,14 @@ async def list_categories(request: Request, _: CurrentPrincipal, taxonomy: Taxon
     out = []
     for category in taxonomy.categories.values():
         agency = taxonomy.agencies[category.agency]
-        out.append(CategoryOut(
-            code=category.code, name=category.name_en if english else category.name_vi,
-            name_vi=category.name_vi, name_en=category.name_en, routing=category.routing,
-            agency=AgencyOut(code=agency.code, name=agency.name_en if english else agency.name_vi),
-        ))
+        out.append(
+            CategoryOut(
+                code=category.code,
+                name=category.name_en if english else category.name_vi,
+                name_vi=category.name_vi,
+                name_en=category.name_en,
+                routing=category.routing,
+                agency=AgencyOut(code=agency.code, name=agency.name_en if english else agency.name_vi),
+            )
+        )
     return out

@@ -17,8 +17,13 @@ from api.db import run_in_transaction, utc_now
 Records = list[dict[str, Any]]
 
 
-async def commit_applied(client: AsyncMongoClient, changes: ChangeLogRepository, consumer: str, records: Records,
-                         writes: Callable[[Any], Awaitable[None]]) -> int:
+async def commit_applied(
+    client: AsyncMongoClient,
+    changes: ChangeLogRepository,
+    consumer: str,
+    records: Records,
+    writes: Callable[[Any], Awaitable[None]],
+) -> int:
     """Mark ``records`` applied for ``consumer`` in one transaction with ``writes`` (their effect): both
     or neither. Returns how many were applied: 0 when another applier took some first (re-read later)."""
     ids, now = [record["_id"] for record in records], utc_now()
@@ -35,9 +40,16 @@ async def commit_applied(client: AsyncMongoClient, changes: ChangeLogRepository,
 
 
 class ChangeConsumer:
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, name: str, *,
-                 outside: Callable[[Records], Awaitable[None]] | None = None,
-                 inside: Callable[[Records, Any], Awaitable[None]] | None = None, batch_size: int = 100) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient,
+        db: AsyncDatabase,
+        name: str,
+        *,
+        outside: Callable[[Records], Awaitable[None]] | None = None,
+        inside: Callable[[Records, Any], Awaitable[None]] | None = None,
+        batch_size: int = 100,
+    ) -> None:
         self._client = client
         self._changes = ChangeLogRepository(db)
         self._name = name

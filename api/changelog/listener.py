@@ -5,8 +5,8 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from api.changes import ReportChange
 from api.changelog.repository import ChangeLogRepository
+from api.changes import ReportChange
 
 Payload = Callable[[ReportChange], dict[str, Any] | None]  # None: nothing for that consumer
 
@@ -22,6 +22,10 @@ class ChangeLogListener:
         self._payloads = dict(payloads)
 
     async def on_report_change(self, change: ReportChange, session: AsyncClientSession) -> None:
-        record = {"report_id": change.after["_id"], "kind": change.kind, "at": change.at,
-                  **{consumer: payload(change) for consumer, payload in self._payloads.items()}}
+        record = {
+            "report_id": change.after["_id"],
+            "kind": change.kind,
+            "at": change.at,
+            **{consumer: payload(change) for consumer, payload in self._payloads.items()},
+        }
         await self._repo.append(record, session)

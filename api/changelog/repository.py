@@ -43,8 +43,9 @@ class ChangeLogRepository:
     async def ensure_indexes(db: AsyncDatabase) -> None:
         changes = db[REPORT_CHANGES]
         for consumer in CONSUMERS:
-            await changes.create_index([(due_field(consumer), ASCENDING)], name=f"{consumer}_pending",
-                                       sparse=consumer in SPARSE)
+            await changes.create_index(
+                [(due_field(consumer), ASCENDING)], name=f"{consumer}_pending", sparse=consumer in SPARSE
+            )
         await changes.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
 
     async def append(self, record: dict[str, Any], session: AsyncClientSession) -> None:
@@ -65,8 +66,9 @@ class ChangeLogRepository:
         doc = await self._changes.find_one({field: {"$gte": EPOCH}}, {field: 1}, sort=[(field, ASCENDING)])
         return None if doc is None else doc[field]
 
-    async def mark_applied(self, consumer: str, ids: list[ObjectId], now: datetime,
-                           session: AsyncClientSession) -> None:
+    async def mark_applied(
+        self, consumer: str, ids: list[ObjectId], now: datetime, session: AsyncClientSession
+    ) -> None:
         """Mark records applied inside the applier's transaction; all of them or none.
 
         Each update is conditional on the record still being pending, so an applier that lost a
@@ -75,8 +77,15 @@ class ChangeLogRepository:
         field = due_field(consumer)
         expires_at = now + RETENTION
         result = await self._changes.bulk_write(
-            [UpdateOne({"_id": change_id, field: {"$gte": EPOCH}},
-                       {"$unset": {field: ""}, "$set": {f"{consumer}_applied_at": now, "expires_at": expires_at}})
-             for change_id in ids], ordered=False, session=session)
+            [
+                UpdateOne(
+                    {"_id": change_id, field: {"$gte": EPOCH}},
+                    {"$unset": {field: ""}, "$set": {f"{consumer}_applied_at": now, "expires_at": expires_at}},
+                )
+                for change_id in ids
+            ],
+            ordered=False,
+            session=session,
+        )
         if result.matched_count != len(ids):
             raise ChangesTakenElsewhere(f"{len(ids) - result.matched_count} of {len(ids)} already applied")

@@ -17,10 +17,20 @@ async def export_corrections(repo: CorrectionRepository, out: TextIO, since: dat
         if correction.get("new_category"):
             latest[str(correction["report_id"])] = correction
     for correction in latest.values():
-        out.write(json.dumps({
-            "text": correction["text"], "category": correction["new_category"], "source": "staff_correction",
-            "report_code": correction["report_code"], "model_category": correction["model_category"],
-            "model_confidence": correction["model_confidence"], "previous_category": correction["old_category"],
-            "corrected_at": correction["at"].isoformat(),
-        }, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "text": correction["text"],
+                    "category": correction["new_category"],
+                    "source": "staff_correction",
+                    "report_code": correction["report_code"],
+                    "model_category": correction["model_category"],
+                    "model_confidence": correction["model_confidence"],
+                    "previous_category": correction["old_category"],
+                    "corrected_at": correction["at"].isoformat(),
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     return len(latest)

@@ -21,13 +21,29 @@ class DeviceRepository:
         await db[DEVICES].create_index([("resident_uid", ASCENDING), ("registered_at", DESCENDING)])
         await db[DEVICES].create_index([("ward", ASCENDING)])
 
-    async def upsert(self, token: str, uid: str, platform: str, locale: str, ward: str | None, now: datetime,
-                     session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+    async def upsert(
+        self,
+        token: str,
+        uid: str,
+        platform: str,
+        locale: str,
+        ward: str | None,
+        now: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, Any] | None:
         """Register or move a token to this resident; returns the previous document, if any."""
         return await self._devices.find_one_and_replace(
             {"_id": token},
-            {"_id": token, "resident_uid": uid, "platform": platform, "locale": locale, "ward": ward, "registered_at": now},
-            upsert=True, session=session,
+            {
+                "_id": token,
+                "resident_uid": uid,
+                "platform": platform,
+                "locale": locale,
+                "ward": ward,
+                "registered_at": now,
+            },
+            upsert=True,
+            session=session,
         )
 
     async def beyond(self, uid: str, keep: int, session: AsyncClientSession | None = None) -> list[dict[str, Any]]:

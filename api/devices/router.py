@@ -23,8 +23,12 @@ async def get_device_service(client: MongoClientDep, db: DatabaseDep) -> DeviceS
 DeviceServiceDep = Annotated[DeviceService, Depends(get_device_service)]
 
 
-@router.post("/devices", status_code=201, response_model=DeviceOut, responses=ERRORS, summary="Register this phone for pushes")
-async def register_device(registration: DeviceRegistration, principal: CurrentPrincipal, service: DeviceServiceDep) -> DeviceOut:
+@router.post(
+    "/devices", status_code=201, response_model=DeviceOut, responses=ERRORS, summary="Register this phone for pushes"
+)
+async def register_device(
+    registration: DeviceRegistration, principal: CurrentPrincipal, service: DeviceServiceDep
+) -> DeviceOut:
     return await service.register(principal.uid, registration)
 
 

@@ -19,8 +19,13 @@ MAX_DEVICES_PER_RESIDENT = 10
 
 
 class DeviceService:
-    def __init__(self, client: AsyncMongoClient, repo: DeviceRepository, topics: TopicSubscriptions,
-                 max_devices: int = MAX_DEVICES_PER_RESIDENT) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient,
+        repo: DeviceRepository,
+        topics: TopicSubscriptions,
+        max_devices: int = MAX_DEVICES_PER_RESIDENT,
+    ) -> None:
         self._client = client
         self._repo = repo
         self._topics = topics
@@ -29,12 +34,19 @@ class DeviceService:
     async def register(self, uid: str, registration: DeviceRegistration) -> DeviceOut:
         """A phone that changes hands (or accounts) follows the newest sign-in; oldest extras drop off."""
         now = utc_now()
-        device = {"_id": registration.token, "resident_uid": uid, "platform": registration.platform,
-                  "locale": registration.locale, "ward": registration.ward, "registered_at": now}
+        device = {
+            "_id": registration.token,
+            "resident_uid": uid,
+            "platform": registration.platform,
+            "locale": registration.locale,
+            "ward": registration.ward,
+            "registered_at": now,
+        }
 
         async def write(session: Any) -> None:
-            before = await self._repo.upsert(registration.token, uid, registration.platform, registration.locale,
-                                             registration.ward, now, session)
+            before = await self._repo.upsert(
+                registration.token, uid, registration.platform, registration.locale, registration.ward, now, session
+            )
             await self._topics.device_changed(registration.token, before, device, now, session)
             stale = await self._repo.beyond(uid, self._max_devices, session)
             if stale:
@@ -43,7 +55,9 @@ class DeviceService:
                     await self._topics.device_changed(dropped["_id"], dropped, None, now, session)
 
         await run_in_transaction(self._client, write)
-        return DeviceOut(platform=registration.platform, locale=registration.locale, ward=registration.ward, registered_at=now)
+        return DeviceOut(
+            platform=registration.platform, locale=registration.locale, ward=registration.ward, registered_at=now
+        )
 
     async def unregister(self, uid: str, token: str) -> None:
         """Only the owner can remove a token; any other token is 404 (it reveals nothing)."""

@@ -4,7 +4,8 @@ Every report carries ``geo_cell``, the id of the ~111 m x 104 m grid cell (0.001
 lies in; the candidates are the reports of the same category in the cells that the radius
 can reach (3 x 3 for 50 m), one equality query on a B-tree index (``duplicates``: category,
 geo_cell) that any MongoDB, and SecantusDB, serves quickly. Exact distance (haversine),
-recency and openness are then checked here. Character-trigram Jaccard on the folded text (lowercase, no diacritics, abbreviations
+recency and openness are then checked here. Character-trigram Jaccard on the folded text (lowercase, no diacritics,
+abbreviations
 expanded) keeps those that talk about the same thing, so "ổ gà to" and "o ga rat to" match
 while a different pothole report three doors down with other words ranks lower. Candidates
 are shown to the author only as code, status and an excerpt: never another resident's
@@ -50,9 +51,12 @@ def cells_within(lat: float, lng: float, radius_m: float, size: float = CELL_DEG
         """Distance along one axis from the point to the nearest edge of the cell ``step`` away."""
         return 0.0 if step == 0 else (step * cell_m - offset if step > 0 else offset + (-step - 1) * cell_m)
 
-    return [(row + i) * 1_000_000 + col + j
-            for i in range(-lat_steps, lat_steps + 1) for j in range(-lng_steps, lng_steps + 1)
-            if math.hypot(gap(north, i, metres_lat), gap(east, j, metres_lng)) <= reach]
+    return [
+        (row + i) * 1_000_000 + col + j
+        for i in range(-lat_steps, lat_steps + 1)
+        for j in range(-lng_steps, lng_steps + 1)
+        if math.hypot(gap(north, i, metres_lat), gap(east, j, metres_lng)) <= reach
+    ]
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -65,7 +69,7 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def trigrams(text: str) -> set[str]:
     folded = strip_diacritics(normalize(text))
-    return {f" {word} "[i:i + 3] for word in folded.split() for i in range(len(word))}
+    return {f" {word} "[i : i + 3] for word in folded.split() for i in range(len(word))}
 
 
 def similarity(a: str, b: str) -> float:
@@ -90,19 +94,40 @@ class DuplicateFinder:
         self._reports = reports
         self._rules = rules
 
-    async def possible_duplicates(self, category: str | None, lng: float, lat: float, text: str, now: datetime,
-                                  keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    async def possible_duplicates(
+        self,
+        category: str | None,
+        lng: float,
+        lat: float,
+        text: str,
+        now: datetime,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
         """``keep``: staff asking about a filed report drop it and what they may not see."""
         if category is None:
             return []
         since = now - timedelta(days=self._rules.window_days)
         found = await self._reports.in_cells(category, cells_within(lat, lng, self._rules.radius_m), MAX_CANDIDATES)
-        candidates = [c for c in found if c["status"] in OPEN_STATUSES and c["created_at"] >= since
-                      # staff (``keep``) see what they may see; another resident only public reports
-                      and (keep(c) if keep is not None else c.get("visibility") != "private")
-                      and distance_m(lat, lng, *reversed(c["location"]["coordinates"])) <= self._rules.radius_m]
+        candidates = [
+            c
+            for c in found
+            if c["status"] in OPEN_STATUSES
+            and c["created_at"] >= since
+            # staff (``keep``) see what they may see; another resident only public reports
+            and (keep(c) if keep is not None else c.get("visibility") != "private")
+            and distance_m(lat, lng, *reversed(c["location"]["coordinates"])) <= self._rules.radius_m
+        ]
         scored = [(similarity(text, c["description"]), c) for c in candidates]
         kept = sorted((pair for pair in scored if pair[0] >= self._rules.min_similarity), key=lambda p: -p[0])
-        return [{"id": str(c["_id"]), "code": c["code"], "status": c["status"], "category": c["category"],
-                 "description": (mask(c["description"]) or "")[:EXCERPT_CHARS], "similarity": round(score, 2),
-                 "created_at": c["created_at"]} for score, c in kept[:MAX_SHOWN]]
+        return [
+            {
+                "id": str(c["_id"]),
+                "code": c["code"],
+                "status": c["status"],
+                "category": c["category"],
+                "description": (mask(c["description"]) or "")[:EXCERPT_CHARS],
+                "similarity": round(score, 2),
+                "created_at": c["created_at"],
+            }
+            for score, c in kept[:MAX_SHOWN]
+        ]

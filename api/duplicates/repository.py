@@ -25,15 +25,22 @@ class FollowerRepository:
         await db[FOLLOWERS].create_index([("report_id", ASCENDING), ("resident_uid", ASCENDING)], unique=True)
         await db[FOLLOWERS].create_index([("resident_uid", ASCENDING)])
 
-    async def add(self, report_id: ObjectId, uids: list[str], via: str, at: datetime,
-                  session: AsyncClientSession | None = None) -> None:
+    async def add(
+        self, report_id: ObjectId, uids: list[str], via: str, at: datetime, session: AsyncClientSession | None = None
+    ) -> None:
         """Idempotent: following twice (or being merged in twice) keeps one document."""
         if not uids:
             return
         await self._followers.bulk_write(
-            [UpdateOne({"report_id": report_id, "resident_uid": uid},
-                       {"$setOnInsert": {"via": via, "at": at}}, upsert=True) for uid in uids],
-            ordered=False, session=session)
+            [
+                UpdateOne(
+                    {"report_id": report_id, "resident_uid": uid}, {"$setOnInsert": {"via": via, "at": at}}, upsert=True
+                )
+                for uid in uids
+            ],
+            ordered=False,
+            session=session,
+        )
 
     async def remove(self, report_id: ObjectId, uid: str) -> None:
         await self._followers.delete_one({"report_id": report_id, "resident_uid": uid})

@@ -48,33 +48,56 @@ async def get_follow_service(db: DatabaseDep, writer: ReportWriterDep) -> Follow
 FollowServiceDep = Annotated[FollowService, Depends(get_follow_service)]
 
 
-@router.post("/v1/reports/{report_id}/follow", response_model=FollowState, responses=ERRORS,
-             summary='"Me too": get this open report\'s status updates instead of filing a duplicate')
-async def follow(report_id: str, principal: Annotated[Principal, Depends(resident)],
-                 service: FollowServiceDep) -> dict:
+@router.post(
+    "/v1/reports/{report_id}/follow",
+    response_model=FollowState,
+    responses=ERRORS,
+    summary='"Me too": get this open report\'s status updates instead of filing a duplicate',
+)
+async def follow(report_id: str, principal: Annotated[Principal, Depends(resident)], service: FollowServiceDep) -> dict:
     return await service.follow(principal, parse_report_id(report_id))
 
 
-@router.delete("/v1/reports/{report_id}/follow", response_model=FollowState, responses=ERRORS,
-               summary="Stop following a report")
-async def unfollow(report_id: str, principal: Annotated[Principal, Depends(resident)],
-                   service: FollowServiceDep) -> dict:
+@router.delete(
+    "/v1/reports/{report_id}/follow", response_model=FollowState, responses=ERRORS, summary="Stop following a report"
+)
+async def unfollow(
+    report_id: str, principal: Annotated[Principal, Depends(resident)], service: FollowServiceDep
+) -> dict:
     return await service.unfollow(principal, parse_report_id(report_id))
 
 
-@router.post("/v1/triage/reports/{report_id}/merge", response_model=StaffReportOut, responses=ERRORS,
-             summary="Close this report as a duplicate of another (send If-Match: its ETag)")
-async def merge(report_id: str, request_body: MergeRequest, principal: WorkingStaff,
-                service: FollowServiceDep, version: ExpectedVersion) -> JSONResponse:
-    updated = await service.merge(principal, parse_report_id(report_id), parse_report_id(request_body.into),
-                                  version, request_body.public_note)
+@router.post(
+    "/v1/triage/reports/{report_id}/merge",
+    response_model=StaffReportOut,
+    responses=ERRORS,
+    summary="Close this report as a duplicate of another (send If-Match: its ETag)",
+)
+async def merge(
+    report_id: str,
+    request_body: MergeRequest,
+    principal: WorkingStaff,
+    service: FollowServiceDep,
+    version: ExpectedVersion,
+) -> JSONResponse:
+    updated = await service.merge(
+        principal, parse_report_id(report_id), parse_report_id(request_body.into), version, request_body.public_note
+    )
     return versioned_response(updated, principal)
 
 
-@router.get("/v1/triage/reports/{report_id}/duplicates", response_model=list[PossibleDuplicateOut], responses=ERRORS,
-            summary="Open reports nearby this one may repeat (candidates to merge into), most similar first")
-async def possible_duplicates(report_id: str, principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
-                              db: DatabaseDep, settings: SettingsDep) -> list[dict]:
+@router.get(
+    "/v1/triage/reports/{report_id}/duplicates",
+    response_model=list[PossibleDuplicateOut],
+    responses=ERRORS,
+    summary="Open reports nearby this one may repeat (candidates to merge into), most similar first",
+)
+async def possible_duplicates(
+    report_id: str,
+    principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
+    db: DatabaseDep,
+    settings: SettingsDep,
+) -> list[dict]:
     repo = ReportRepository(db)
     report = await load_visible(repo, principal, parse_report_id(report_id))
     finder = DuplicateFinder(repo, DuplicateRules.of(settings))

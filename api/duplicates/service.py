@@ -45,11 +45,22 @@ class FollowService:
         return await self._state(report, following=False)
 
     async def _state(self, report: dict[str, Any], following: bool) -> dict[str, Any]:
-        return {"report_id": str(report["_id"]), "code": report["code"], "status": report["status"],
-                "following": following, "followers": await self._followers.count(report["_id"])}
+        return {
+            "report_id": str(report["_id"]),
+            "code": report["code"],
+            "status": report["status"],
+            "following": following,
+            "followers": await self._followers.count(report["_id"]),
+        }
 
-    async def merge(self, principal: Principal, source_id: ObjectId, target_id: ObjectId, expected_version: int,
-                    public_note: str | None) -> dict[str, Any]:
+    async def merge(
+        self,
+        principal: Principal,
+        source_id: ObjectId,
+        target_id: ObjectId,
+        expected_version: int,
+        public_note: str | None,
+    ) -> dict[str, Any]:
         if source_id == target_id:
             raise Unprocessable("merge_into_self")
         source = await load_handled(self._repo, principal, source_id)
@@ -59,17 +70,32 @@ class FollowService:
             raise Conflict("report_not_open")
         now = utc_now()
         pointer = {"id": str(target_id), "code": target["code"]}
-        entry = {"status": "closed", "from": source["status"], "at": now, "by_uid": principal.uid,
-                 "by_role": principal.role, "public_note": public_note, "internal_note": None, "merged_into": pointer}
+        entry = {
+            "status": "closed",
+            "from": source["status"],
+            "at": now,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "public_note": public_note,
+            "internal_note": None,
+            "merged_into": pointer,
+        }
         fields = {"status": "closed", "merged_into": pointer, "due_at": None, "overdue": False, "updated_at": now}
 
         async def move_followers(_: dict[str, Any], session: Any) -> None:
             moving = [source["resident_uid"], *await self._followers.uids(source_id, session)]
-            await self._followers.add(target_id, [uid for uid in moving if uid != target["resident_uid"]], "merge",
-                                      now, session)
+            await self._followers.add(
+                target_id, [uid for uid in moving if uid != target["resident_uid"]], "merge", now, session
+            )
 
-        edit = ReportEdit("merge", fields, {"status_history": entry}, public_note=public_note, also=move_followers,
-                          audit=Audited("merge", {"from": source["status"], "to": "closed", "into": target_id}))
+        edit = ReportEdit(
+            "merge",
+            fields,
+            {"status_history": entry},
+            public_note=public_note,
+            also=move_followers,
+            audit=Audited("merge", {"from": source["status"], "to": "closed", "into": target_id}),
+        )
         return await self._writer.update(source, edit, actor=principal, at=now, expected_version=expected_version)
 
 

@@ -26,23 +26,32 @@ class ReopenIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-async def get_feedback_service(db: DatabaseDep, settings: SettingsDep, sla: SlaDep,
-                               writer: ReportWriterDep) -> FeedbackService:
+async def get_feedback_service(
+    db: DatabaseDep, settings: SettingsDep, sla: SlaDep, writer: ReportWriterDep
+) -> FeedbackService:
     return FeedbackService(ReportRepository(db), writer, sla, settings.reopen_window_days)
 
 
 FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]
 
 
-@router.post("/{report_id}/rating", response_model=ReportOut, responses=ERRORS,
-             summary="Rate the handling 1-5, once, after it is resolved (author only)")
+@router.post(
+    "/{report_id}/rating",
+    response_model=ReportOut,
+    responses=ERRORS,
+    summary="Rate the handling 1-5, once, after it is resolved (author only)",
+)
 async def rate(report_id: str, body: RatingIn, principal: CurrentPrincipal, service: FeedbackDep) -> ReportOut:
     updated = await service.rate(principal, parse_report_id(report_id), body.stars, body.comment)
     return view(updated, principal)
 
 
-@router.post("/{report_id}/reopen", response_model=ReportOut, responses=ERRORS,
-             summary="Reopen a resolved report within the window, with a reason (author only)")
+@router.post(
+    "/{report_id}/reopen",
+    response_model=ReportOut,
+    responses=ERRORS,
+    summary="Reopen a resolved report within the window, with a reason (author only)",
+)
 async def reopen(report_id: str, body: ReopenIn, principal: CurrentPrincipal, service: FeedbackDep) -> ReportOut:
     updated = await service.reopen(principal, parse_report_id(report_id), body.reason)
     return view(updated, principal)

@@ -34,9 +34,15 @@ class FeedbackService:
             raise Conflict("not_resolved_yet")
         now = utc_now()
         rating = {"stars": stars, "comment": comment, "at": now}
-        return await self._writer.update(report, ReportEdit("rating", {"rating": rating, "updated_at": now}),
-                                         actor=principal, at=now, expected_version=None, condition={"rating": None},
-                                         lost=lambda: Conflict("already_rated"))
+        return await self._writer.update(
+            report,
+            ReportEdit("rating", {"rating": rating, "updated_at": now}),
+            actor=principal,
+            at=now,
+            expected_version=None,
+            condition={"rating": None},
+            lost=lambda: Conflict("already_rated"),
+        )
 
     async def reopen(self, principal: Principal, report_id: ObjectId, reason: str) -> dict[str, Any]:
         report = await load_own(self._repo, principal, report_id)
@@ -48,13 +54,39 @@ class FeedbackService:
         if now - report["resolved_at"] > self.reopen_window:
             raise Conflict("reopen_window_closed", days=self.reopen_window.days)
         acknowledge_by = self._sla.due(now, report.get("category"), report.get("priority", "normal"), "acknowledge")
-        entry = {"status": "reopened", "from": "resolved", "at": now, "by_uid": principal.uid, "by_role": principal.role,
-                 "public_note": reason, "internal_note": None}
-        fields = {"status": "reopened", "due_at": acknowledge_by, "due_acknowledge_at": acknowledge_by,
-                  "overdue": False, "resolved_at": None, "resolved_open_since": None, "reopened_at": now, "updated_at": now,
-                  "resolution": None}  # no longer resolved: a new resolution (and its proof) replaces it
-        edit = ReportEdit("status", fields, {"status_history": entry}, public_note=reason,
-                          audit=Audited("status", {"from": "resolved", "to": "reopened"}))
+        entry = {
+            "status": "reopened",
+            "from": "resolved",
+            "at": now,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "public_note": reason,
+            "internal_note": None,
+        }
+        fields = {
+            "status": "reopened",
+            "due_at": acknowledge_by,
+            "due_acknowledge_at": acknowledge_by,
+            "overdue": False,
+            "resolved_at": None,
+            "resolved_open_since": None,
+            "reopened_at": now,
+            "updated_at": now,
+            "resolution": None,
+        }  # no longer resolved: a new resolution (and its proof) replaces it
+        edit = ReportEdit(
+            "status",
+            fields,
+            {"status_history": entry},
+            public_note=reason,
+            audit=Audited("status", {"from": "resolved", "to": "reopened"}),
+        )
         # lost: the report changed (e.g. closed) as we reopened it
-        return await self._writer.update(report, edit, actor=principal, at=now, expected_version=report["version"],
-                                         lost=lambda: Conflict("transition_illegal"))
+        return await self._writer.update(
+            report,
+            edit,
+            actor=principal,
+            at=now,
+            expected_version=report["version"],
+            lost=lambda: Conflict("transition_illegal"),
+        )

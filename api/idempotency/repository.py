@@ -24,15 +24,32 @@ class IdempotencyRepository:
             keys = db[IDEMPOTENCY_KEYS]
             await keys.create_index([("owner", ASCENDING), ("key", ASCENDING)], unique=True)
             await keys.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+
         return ensure_indexes
 
     async def find(self, owner: str, key: str) -> dict[str, Any] | None:
         return await self._keys.find_one({"owner": owner, "key": key})
 
-    async def record(self, owner: str, key: str, fingerprint: str, status: int, body: dict[str, Any],
-                     now: datetime, ttl_s: int, session: AsyncClientSession) -> None:
+    async def record(
+        self,
+        owner: str,
+        key: str,
+        fingerprint: str,
+        status: int,
+        body: dict[str, Any],
+        now: datetime,
+        ttl_s: int,
+        session: AsyncClientSession,
+    ) -> None:
         await self._keys.insert_one(
-            {"owner": owner, "key": key, "fingerprint": fingerprint, "status": status, "body": body,
-             "created_at": now, "expires_at": now + timedelta(seconds=ttl_s)},
+            {
+                "owner": owner,
+                "key": key,
+                "fingerprint": fingerprint,
+                "status": status,
+                "body": body,
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=ttl_s),
+            },
             session=session,
         )

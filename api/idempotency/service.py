@@ -33,7 +33,9 @@ class Replay:
     body: dict[str, Any]
 
 
-async def find_replay(repo: IdempotencyRepository, owner: str, key: str | None, request_fingerprint: str) -> Replay | None:
+async def find_replay(
+    repo: IdempotencyRepository, owner: str, key: str | None, request_fingerprint: str
+) -> Replay | None:
     """The stored response for a retried request, or None when the key is new; 409 on misuse."""
     if key is None:
         return None

@@ -83,7 +83,12 @@ class JsonFormatter(logging.Formatter):
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for the service; uvicorn applies it in every worker process."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"], "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["redact"],
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,

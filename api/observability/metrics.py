@@ -49,14 +49,24 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.cache_s = cache_s
         self.request_latency = Histogram(
-            "phananh_http_request_duration_seconds", "HTTP request latency by route template",
-            ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+            "phananh_http_request_duration_seconds",
+            "HTTP request latency by route template",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.classifier_latency = Histogram(
-            "phananh_classifier_duration_seconds", "Time to classify one report (batch wait included)",
-            buckets=LATENCY_BUCKETS, registry=self.registry)
+            "phananh_classifier_duration_seconds",
+            "Time to classify one report (batch wait included)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.classifier_confidence = Histogram(
-            "phananh_classifier_confidence", "Calibrated confidence of the predicted category",
-            buckets=CONFIDENCE_BUCKETS, registry=self.registry)
+            "phananh_classifier_confidence",
+            "Calibrated confidence of the predicted category",
+            buckets=CONFIDENCE_BUCKETS,
+            registry=self.registry,
+        )
         self._gauges = _CallbackGauges()
         self.registry.register(self._gauges)
 

@@ -53,6 +53,16 @@ class RequestContext:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe_request(scope["method"], route, status, elapsed)
-            log.info("%s %s %s", scope["method"], route, status, extra={
-                "route": route, "method": scope["method"], "status": status, "duration_ms": round(elapsed * 1000, 1)})
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                route,
+                status,
+                extra={
+                    "route": route,
+                    "method": scope["method"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
             reset_request_id(token)

@@ -16,13 +16,19 @@ def _authorised(request: Request) -> bool:
     token = state_of(request.app).settings.metrics_token
     if token is not None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.get_secret_value().encode()
+        ):
             return True
     return is_loopback(client_ip(request))
 
 
-@router.get("/metrics", summary="Prometheus metrics (loopback, or Authorization: Bearer <PHANANH_METRICS_TOKEN>)",
-            response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **ERRORS})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (loopback, or Authorization: Bearer <PHANANH_METRICS_TOKEN>)",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **ERRORS},
+)
 async def metrics(request: Request) -> Response:
     if not _authorised(request):
         raise Forbidden()

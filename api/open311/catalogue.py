@@ -30,9 +30,15 @@ class AttributeSpec:
 
     def out(self, order: int, english: bool) -> AttributeOut:
         return AttributeOut(
-            code=self.code, datatype=self.datatype, required=self.required, order=order,
+            code=self.code,
+            datatype=self.datatype,
+            required=self.required,
+            order=order,
             description=self.description_en if english else self.description_vi,
-            values=[AttributeValueOut(key=v["key"], name=v["name_en"] if english else v["name_vi"]) for v in self.values])
+            values=[
+                AttributeValueOut(key=v["key"], name=v["name_en"] if english else v["name_vi"]) for v in self.values
+            ],
+        )
 
     def parse(self, answers: list[str]) -> Any:
         """The typed answer, or Open311Error 400 naming the attribute."""
@@ -68,8 +74,10 @@ class ServiceCatalogue:
     @classmethod
     def load(cls, taxonomy: Taxonomy, path: Path = ATTRIBUTES_FILE) -> "ServiceCatalogue":
         raw = json.loads(Path(path).read_text(encoding="utf-8"))["services"]
-        attributes = {code: tuple(AttributeSpec(**{**spec, "values": tuple(spec.get("values", ()))}) for spec in specs)
-                      for code, specs in raw.items()}
+        attributes = {
+            code: tuple(AttributeSpec(**{**spec, "values": tuple(spec.get("values", ()))}) for spec in specs)
+            for code, specs in raw.items()
+        }
         return cls(taxonomy, attributes)
 
     def exists(self, code: str | None) -> bool:
@@ -85,18 +93,25 @@ class ServiceCatalogue:
         out = []
         for category in self._taxonomy.categories.values():
             agency = self._taxonomy.agencies[category.agency]
-            out.append(ServiceOut(
-                service_code=category.code, service_name=category.name_en if english else category.name_vi,
-                description=category.covers, metadata=bool(self._attributes.get(category.code)),
-                keywords=category.covers, group=agency.name_en if english else agency.name_vi))
+            out.append(
+                ServiceOut(
+                    service_code=category.code,
+                    service_name=category.name_en if english else category.name_vi,
+                    description=category.covers,
+                    metadata=bool(self._attributes.get(category.code)),
+                    keywords=category.covers,
+                    group=agency.name_en if english else agency.name_vi,
+                )
+            )
         return out
 
     def definition(self, code: str, english: bool) -> ServiceDefinitionOut:
         if code not in self._taxonomy.categories:
             raise Open311Error(404, "open311.service_not_found", code=code[:64])
         specs = self._attributes.get(code, ())
-        return ServiceDefinitionOut(service_code=code,
-                                    attributes=[spec.out(order, english) for order, spec in enumerate(specs, 1)])
+        return ServiceDefinitionOut(
+            service_code=code, attributes=[spec.out(order, english) for order, spec in enumerate(specs, 1)]
+        )
 
     def parse_attributes(self, code: str, raw: dict[str, list[str]]) -> dict[str, Any]:
         """``attribute[...]`` answers of a request, typed; unknown ones refused, required ones enforced."""

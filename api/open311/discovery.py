@@ -10,8 +10,16 @@ KEY_SERVICE = "API keys are issued by the city's operators (`phananh apikey crea
 
 def discovery(endpoint_url: str, settings: Settings) -> DiscoveryOut:
     return DiscoveryOut(
-        changeset=CHANGESET, contact=f"Open311 endpoint of {settings.open311_jurisdiction_id}",
+        changeset=CHANGESET,
+        contact=f"Open311 endpoint of {settings.open311_jurisdiction_id}",
         key_service=KEY_SERVICE,
-        endpoints=[EndpointOut(specification=SPECIFICATION, url=endpoint_url, changeset=CHANGESET,
-                               type="production" if not settings.is_dev else "test",
-                               formats=["text/xml", "application/json"])])
+        endpoints=[
+            EndpointOut(
+                specification=SPECIFICATION,
+                url=endpoint_url,
+                changeset=CHANGESET,
+                type="production" if not settings.is_dev else "test",
+                formats=["text/xml", "application/json"],
+            )
+        ],
+    )

@@ -27,8 +27,15 @@ log = logging.getLogger(__name__)
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 # the XML element of one item of each list, named as in the spec's examples
-_ITEM_NAMES = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-               "values": "value", "endpoints": "endpoint", "formats": "format"}
+_ITEM_NAMES = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 
 
 class Open311Error(Exception):
@@ -71,16 +78,19 @@ def to_xml(root: str, body: dict[str, Any] | list[Any]) -> bytes:
     return ET.tostring(element, encoding="UTF-8", xml_declaration=True)
 
 
-def _respond(fmt: str, root: str, plain: dict[str, Any] | list[Any], status: int,
-             headers: dict[str, str] | None) -> Response:
+def _respond(
+    fmt: str, root: str, plain: dict[str, Any] | list[Any], status: int, headers: dict[str, str] | None
+) -> Response:
     if fmt == "xml":
         return Response(to_xml(root, plain), status_code=status, media_type=XML_TYPE, headers=headers)
-    return Response(json.dumps(plain, ensure_ascii=False).encode(), status_code=status, media_type=JSON_TYPE,
-                    headers=headers)
+    return Response(
+        json.dumps(plain, ensure_ascii=False).encode(), status_code=status, media_type=JSON_TYPE, headers=headers
+    )
 
 
-def render(fmt: str, root: str, body: BaseModel | Sequence[BaseModel], status: int = 200,
-           headers: dict[str, str] | None = None) -> Response:
+def render(
+    fmt: str, root: str, body: BaseModel | Sequence[BaseModel], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """The document in the requested format (``root`` is the XML root element)."""
     plain = body.model_dump(mode="json") if isinstance(body, BaseModel) else [b.model_dump(mode="json") for b in body]
     return _respond(fmt, root, plain, status, headers)
@@ -91,7 +101,9 @@ def requested_format(request: Request) -> str:
     return "xml" if request.path_params.get("fmt") == "xml" or request.url.path.endswith(".xml") else "json"
 
 
-def error_response(request: Request, status: int, messages: list[str], headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, messages: list[str], headers: dict[str, str] | None = None
+) -> Response:
     errors = [{"code": status, "description": message} for message in messages]
     return _respond(requested_format(request), "errors", errors, status, headers)
 
@@ -101,8 +113,10 @@ def _messages(request: Request, key: str, params: dict[str, Any], field_errors: 
     locale = negotiate_locale(request.headers.get("accept-language"))
     if not field_errors:
         return [translate(key, locale, **params)]
-    return [f"{_FIELD_NAMES.get(e['field'], e['field'])}: {translate(e['key'], locale, **_scalars(e.get('params')))}"
-            for e in field_errors]
+    return [
+        f"{_FIELD_NAMES.get(e['field'], e['field'])}: {translate(e['key'], locale, **_scalars(e.get('params')))}"
+        for e in field_errors
+    ]
 
 
 _FIELD_NAMES = {"fmt": "format", "lng": "long", "address": "address_string", "category": "service_code"}
@@ -131,7 +145,9 @@ class Open311Route(APIRoute):
             except StarletteHTTPException as exc:  # e.g. an unparseable form body
                 return error_response(request, exc.status_code, _messages(request, "bad_request", {}, []))
             except ConnectionFailure:
-                return error_response(request, 503, _messages(request, "database_unavailable", {}, []), {"Retry-After": "5"})
+                return error_response(
+                    request, 503, _messages(request, "database_unavailable", {}, []), {"Retry-After": "5"}
+                )
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, request.url.path)
                 return error_response(request, 500, _messages(request, "internal_error", {}, []))

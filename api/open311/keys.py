@@ -37,8 +37,15 @@ class ApiKeys:
         if not name:
             raise ValueError("the organisation name must not be empty")
         issued = IssuedKey(key_id=secrets.token_hex(6), name=name, key=KEY_PREFIX + secrets.token_urlsafe(32))
-        await self._repo.insert_key({"_id": issued.key_id, "name": name, "key_sha256": key_hash(issued.key),
-                                     "created_at": utc_now(), "revoked_at": None})
+        await self._repo.insert_key(
+            {
+                "_id": issued.key_id,
+                "name": name,
+                "key_sha256": key_hash(issued.key),
+                "created_at": utc_now(),
+                "revoked_at": None,
+            }
+        )
         return issued
 
     async def revoke(self, key_id: str) -> bool:

@@ -68,7 +68,8 @@ class ServiceRequestOut(BaseModel):
     status_notes: str | None = Field(None, description="The latest public note of the handling agency")
     service_name: str | None = None
     service_code: str | None = Field(
-        None, description="The category the report is handled under; while it awaits triage, the requester's pick")
+        None, description="The category the report is handled under; while it awaits triage, the requester's pick"
+    )
     description: str
     agency_responsible: str | None = None
     service_notice: str | None = None

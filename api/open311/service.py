@@ -23,11 +23,11 @@ from api.i18n import translate
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.formats import Open311Error
 from api.open311.mapping import HANOI, PROJECTION, service_code_of, to_service_request
-from api.public.rules import PUBLIC_VARIANTS, is_public, public_photo_ids
 from api.open311.repository import Open311Repository
+from api.open311.schemas import CreatedRequestOut, ServiceRequestOut, TokenOut
 from api.photos.service import PhotoService
 from api.photos.storage import StoredPhoto
-from api.open311.schemas import CreatedRequestOut, ServiceRequestOut, TokenOut
+from api.public.rules import PUBLIC_VARIANTS, is_public, public_photo_ids
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportSubmission
 from api.reports.service import ReportService
@@ -103,8 +103,15 @@ class NewRequest:
 
 
 class Open311Service:
-    def __init__(self, *, reports: ReportService, report_repo: ReportRepository, repo: Open311Repository,
-                 catalogue: ServiceCatalogue, report_rate_limit: int) -> None:
+    def __init__(
+        self,
+        *,
+        reports: ReportService,
+        report_repo: ReportRepository,
+        repo: Open311Repository,
+        catalogue: ServiceCatalogue,
+        report_rate_limit: int,
+    ) -> None:
         self._reports = reports
         self._report_repo = report_repo
         self._repo = repo
@@ -132,25 +139,48 @@ class Open311Service:
             if value is not None and len(value) > limit:
                 raise Open311Error(400, "open311.field_too_long", field=name, limit=limit)
         try:
-            fields = {"description": request.get("description"), "lat": request.get("lat"),
-                      "lng": request.get("long"), "address": request.get("address_string"), "category": code}
+            fields = {
+                "description": request.get("description"),
+                "lat": request.get("lat"),
+                "lng": request.get("long"),
+                "address": request.get("address_string"),
+                "category": code,
+            }
             # absent, not None: the model's length limits do not accept an explicit None
             submission = ReportSubmission.model_validate({k: v for k, v in fields.items() if v is not None})
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
 
         async def write_request_record(report: dict[str, Any], session: Any) -> None:
-            await self._repo.insert_request({
-                "_id": report["_id"], "key_id": key["_id"], "organisation": key["name"], "contact": contact,
-                "attributes": attributes, "media_url": media_url, "created_at": report["created_at"]}, session)
+            await self._repo.insert_request(
+                {
+                    "_id": report["_id"],
+                    "key_id": key["_id"],
+                    "organisation": key["name"],
+                    "contact": contact,
+                    "attributes": attributes,
+                    "media_url": media_url,
+                    "created_at": report["created_at"],
+                },
+                session,
+            )
 
-        result = await self._reports.submit(organisation_principal(key), submission, [], None,
-                                            rate_limit=self._report_rate_limit, also_write=write_request_record)
+        result = await self._reports.submit(
+            organisation_principal(key),
+            submission,
+            [],
+            None,
+            rate_limit=self._report_rate_limit,
+            also_write=write_request_record,
+        )
         routing = result.body.get("routing") or {}
         notice = "open311.notice_routed" if result.body["status"] == "assigned" else "open311.notice_triage"
-        return CreatedRequestOut(service_request_id=result.body["code"], token=result.body["id"],
-                                 service_notice=translate(notice, locale, agency=routing.get("agency_name") or ""),
-                                 account_id=contact["account_id"])
+        return CreatedRequestOut(
+            service_request_id=result.body["code"],
+            token=result.body["id"],
+            service_notice=translate(notice, locale, agency=routing.get("agency_name") or ""),
+            account_id=contact["account_id"],
+        )
 
     async def list_requests(self, query: RequestQuery, english: bool, media_base: str) -> list[ServiceRequestOut]:
         codes = _split(query.service_request_id)
@@ -174,8 +204,13 @@ class Open311Service:
         else:
             filters = [{"status": s} for s in statuses]
         reports = await self._report_repo.created_between(
-            filters, start, end, MAX_RESULTS, PROJECTION,
-            keep=lambda report: is_public(report) and (not wanted or service_code_of(report) in wanted))
+            filters,
+            start,
+            end,
+            MAX_RESULTS,
+            PROJECTION,
+            keep=lambda report: is_public(report) and (not wanted or service_code_of(report) in wanted),
+        )
         return await self._answer(reports, english, media_base)
 
     async def get_request(self, code: str, english: bool, media_base: str) -> ServiceRequestOut:
@@ -197,9 +232,16 @@ class Open311Service:
     async def public_photo(self, photo_id: str, photos: PhotoService) -> StoredPhoto:
         """A report's redacted public photo for anyone (media_url): only those its author let others
         see, not hidden by staff, not of rejected reports, and only once the worker made the copy."""
-        stored = await photos.get(photo_id, PUBLIC_VARIANTS["display"]) if re.fullmatch(r"[0-9a-f]{24}", photo_id) else None
+        stored = (
+            await photos.get(photo_id, PUBLIC_VARIANTS["display"]) if re.fullmatch(r"[0-9a-f]{24}", photo_id) else None
+        )
         report = await self._report_repo.get(ObjectId(stored.report_id)) if stored is not None else None
-        if stored is None or report is None or report["status"] == "rejected" or photo_id not in public_photo_ids(report):
+        if (
+            stored is None
+            or report is None
+            or report["status"] == "rejected"
+            or photo_id not in public_photo_ids(report)
+        ):
             raise Open311Error(404, "open311.media_not_found")
         return stored
 
@@ -228,6 +270,7 @@ class Open311Service:
     async def _answer(self, reports: list[dict[str, Any]], english: bool, media_base: str) -> list[ServiceRequestOut]:
         """Service requests in the given order; media: the first stored photo, else a submitted link."""
         links = await self._repo.media_urls([r["_id"] for r in reports if not r.get("photos")])
+
         def media_url(report: dict[str, Any]) -> str | None:
             if report["status"] == "rejected":  # perhaps rejected for what it shows
                 return None

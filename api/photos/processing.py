@@ -32,8 +32,12 @@ class PhotoLimits:
     @classmethod
     def from_settings(cls, settings: "Settings") -> "PhotoLimits":
         """The one place the limits are read from settings (the API's photo service and the worker's)."""
-        return cls(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
-                   display_long_side=settings.display_long_side, thumbnail_long_side=settings.thumbnail_long_side)
+        return cls(
+            max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.max_photo_pixels,
+            display_long_side=settings.display_long_side,
+            thumbnail_long_side=settings.thumbnail_long_side,
+        )
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,9 @@ def process_photo(data: bytes, filename: str, limits: PhotoLimits) -> ProcessedP
     with image:
         width, height = image.size
         if width * height > limits.max_pixels or width <= 0 or height <= 0:
-            raise PhotoRejected(413, "photo_too_many_pixels", filename=name, pixels=width * height, limit=limits.max_pixels)
+            raise PhotoRejected(
+                413, "photo_too_many_pixels", filename=name, pixels=width * height, limit=limits.max_pixels
+            )
         source_format = image.format or "unknown"
         icc_profile = image.info.get("icc_profile")
         try:

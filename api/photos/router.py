@@ -13,19 +13,22 @@ from fastapi import APIRouter, Query, Request, Response
 from api.auth import CurrentPrincipal, Principal, current_principal
 from api.db import utc_now
 from api.deps import DatabaseDep, PhotoServiceDep
-from api.state import state_of
 from api.errors import ERRORS, AppError, NotFound
 from api.photos.service import PhotoService
 from api.photos.storage import StoredPhoto
 from api.reports.access import load_visible, parse_report_id, public_photo_ids
 from api.reports.repository import ReportRepository
+from api.state import state_of
 
 router = APIRouter(prefix="/v1", tags=["photos"])
 
 # Stored photos never change (a new photo gets a new id), so clients may keep them a year;
 # "private" keeps shared caches from serving a resident's photo to someone else.
 CACHE_CONTROL = "private, max-age=31536000, immutable"
-SIGNED_LINK_ERRORS = {**ERRORS, 410: {"description": "The signed link expired", "content": {"application/problem+json": {}}}}
+SIGNED_LINK_ERRORS = {
+    **ERRORS,
+    410: {"description": "The signed link expired", "content": {"application/problem+json": {}}},
+}
 
 
 async def _stored(photo_id: str, variant: str, photos: PhotoService) -> StoredPhoto:
@@ -54,22 +57,34 @@ def _response(request: Request, stored: StoredPhoto) -> Response:
     return Response(stored.data, media_type=stored.content_type, headers=headers)
 
 
-@router.get("/photos/{photo_id}", responses={200: {"content": {"image/jpeg": {}}}, **ERRORS}, response_class=Response,
-            summary="A report photo (display size, metadata stripped)")
-async def get_photo(photo_id: str, request: Request, principal: CurrentPrincipal, photos: PhotoServiceDep,
-                    db: DatabaseDep) -> Response:
+@router.get(
+    "/photos/{photo_id}",
+    responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
+    response_class=Response,
+    summary="A report photo (display size, metadata stripped)",
+)
+async def get_photo(
+    photo_id: str, request: Request, principal: CurrentPrincipal, photos: PhotoServiceDep, db: DatabaseDep
+) -> Response:
     stored = await _stored(photo_id, "display", photos)
     await _check_visible(stored, principal, db)
     return _response(request, stored)
 
 
-@router.get("/photos/{photo_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}}}, **SIGNED_LINK_ERRORS},
-            response_class=Response,
-            summary="A report photo's thumbnail (Bearer token, or the exp+sig of a signed link from a push)")
-async def get_thumbnail(photo_id: str, request: Request, photos: PhotoServiceDep, db: DatabaseDep,
-                        exp: Annotated[str | None, Query(max_length=20, description="Signed link: expiry (Unix time)")] = None,
-                        sig: Annotated[str | None, Query(max_length=128, description="Signed link: signature")] = None,
-                        ) -> Response:
+@router.get(
+    "/photos/{photo_id}/thumbnail",
+    responses={200: {"content": {"image/jpeg": {}}}, **SIGNED_LINK_ERRORS},
+    response_class=Response,
+    summary="A report photo's thumbnail (Bearer token, or the exp+sig of a signed link from a push)",
+)
+async def get_thumbnail(
+    photo_id: str,
+    request: Request,
+    photos: PhotoServiceDep,
+    db: DatabaseDep,
+    exp: Annotated[str | None, Query(max_length=20, description="Signed link: expiry (Unix time)")] = None,
+    sig: Annotated[str | None, Query(max_length=128, description="Signed link: signature")] = None,
+) -> Response:
     if exp is None and sig is None:
         principal = await current_principal(request)  # first: a stranger learns nothing of which photos exist
         stored = await _stored(photo_id, "thumbnail", photos)

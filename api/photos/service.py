@@ -31,8 +31,11 @@ class PhotoService:
         processed = []
         for upload in uploads:
             try:
-                processed.append(await anyio.to_thread.run_sync(
-                    process_photo, upload.data, upload.filename, self._limits, limiter=self._limiter))
+                processed.append(
+                    await anyio.to_thread.run_sync(
+                        process_photo, upload.data, upload.filename, self._limits, limiter=self._limiter
+                    )
+                )
             except PhotoRejected as exc:
                 raise AppError(exc.status, exc.key, **exc.params) from exc
         return processed
@@ -44,8 +47,14 @@ class PhotoService:
         for photo in photos:
             photo_id = str(ObjectId())
             for variant, data in (("display", photo.display), ("thumbnail", photo.thumbnail)):
-                await self._store.put(photo_id, variant, data, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE,
-                                      attachment=attachment)
+                await self._store.put(
+                    photo_id,
+                    variant,
+                    data,
+                    report_id=report_id,
+                    content_type=OUTPUT_CONTENT_TYPE,
+                    attachment=attachment,
+                )
             refs.append({"id": photo_id, "width": photo.display_size[0], "height": photo.display_size[1]})
         return refs
 
@@ -66,8 +75,9 @@ class PhotoService:
         if photo_ids:
             await self._store.attach(photo_ids)
 
-    async def sweep_attachments(self, uploaded_before: datetime,
-                                used_by_report: Callable[[str], Awaitable[set[str]]]) -> int:
+    async def sweep_attachments(
+        self, uploaded_before: datetime, used_by_report: Callable[[str], Awaitable[set[str]]]
+    ) -> int:
         """Attach the staff uploads a committed change uses (a crash between the two); delete the others."""
         removed = 0
         for pending in await self._store.unattached_before(uploaded_before):

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bson import Binary, ObjectId
-from gridfs import DEFAULT_CHUNK_SIZE as CHUNK_SIZE, AsyncGridFSBucket
+from gridfs import DEFAULT_CHUNK_SIZE as CHUNK_SIZE
+from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -45,8 +46,9 @@ class PendingAttachment:
 
 
 class PhotoStore(Protocol):
-    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str,
-                  attachment: bool = False) -> None: ...
+    async def put(
+        self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str, attachment: bool = False
+    ) -> None: ...
     async def get(self, photo_id: str, variant: str) -> StoredPhoto | None: ...
     async def unattached(self, photo_id: str) -> PendingAttachment | None: ...
     async def attach(self, photo_ids: list[str]) -> None: ...
@@ -78,8 +80,9 @@ class GridFSPhotoStore:
         await files.create_index([("metadata.report_id", 1)])
         await files.create_index([("metadata.committed", 1), ("uploadDate", 1)])
 
-    async def put(self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str,
-                  attachment: bool = False) -> None:
+    async def put(
+        self, photo_id: str, variant: str, data: bytes, *, report_id: str, content_type: str, attachment: bool = False
+    ) -> None:
         """Write the GridFS documents directly: chunks first, then the file document (as GridFS does).
 
         PyMongo's upload stream checks for the bucket's indexes before every upload (a
@@ -88,14 +91,27 @@ class GridFSPhotoStore:
         result is an ordinary GridFS file: downloads, deletes and the sweep use the bucket.
         """
         file_id = _file_id(photo_id, variant)
-        chunks = [{"_id": ObjectId(), "files_id": file_id, "n": n, "data": Binary(data[start:start + CHUNK_SIZE])}
-                  for n, start in enumerate(range(0, max(len(data), 1), CHUNK_SIZE))]
+        chunks = [
+            {"_id": ObjectId(), "files_id": file_id, "n": n, "data": Binary(data[start : start + CHUNK_SIZE])}
+            for n, start in enumerate(range(0, max(len(data), 1), CHUNK_SIZE))
+        ]
         await self._chunks.insert_many(chunks)
-        await self._files.insert_one({
-            "_id": file_id, "length": len(data), "chunkSize": CHUNK_SIZE, "uploadDate": utc_now(),
-            "filename": f"{photo_id}.jpg",
-            "metadata": {"report_id": report_id, "photo_id": photo_id, "variant": variant,
-                         "content_type": content_type, "committed": UNATTACHED if attachment else False}})
+        await self._files.insert_one(
+            {
+                "_id": file_id,
+                "length": len(data),
+                "chunkSize": CHUNK_SIZE,
+                "uploadDate": utc_now(),
+                "filename": f"{photo_id}.jpg",
+                "metadata": {
+                    "report_id": report_id,
+                    "photo_id": photo_id,
+                    "variant": variant,
+                    "content_type": content_type,
+                    "committed": UNATTACHED if attachment else False,
+                },
+            }
+        )
 
     async def get(self, photo_id: str, variant: str) -> StoredPhoto | None:
         try:
@@ -105,10 +121,15 @@ class GridFSPhotoStore:
         meta = stream.metadata or {}
         if meta.get("committed") not in (True, UNATTACHED):
             return None
-        return StoredPhoto(photo_id=photo_id, variant=variant, report_id=meta["report_id"],
-                           content_type=meta.get("content_type", "image/jpeg"),
-                           data=await stream.read(), uploaded_at=stream.upload_date,
-                           attached=meta["committed"] is True)
+        return StoredPhoto(
+            photo_id=photo_id,
+            variant=variant,
+            report_id=meta["report_id"],
+            content_type=meta.get("content_type", "image/jpeg"),
+            data=await stream.read(),
+            uploaded_at=stream.upload_date,
+            attached=meta["committed"] is True,
+        )
 
     async def unattached(self, photo_id: str) -> PendingAttachment | None:
         """The staff attachment ``photo_id`` if it exists and nothing uses it yet."""
@@ -121,8 +142,9 @@ class GridFSPhotoStore:
         await self._files.update_many({"_id": {"$in": ids}}, {"$set": {"metadata.committed": True}})
 
     async def unattached_before(self, uploaded_before: datetime) -> list[PendingAttachment]:
-        cursor = self._files.find({"metadata.committed": UNATTACHED, "uploadDate": {"$lt": uploaded_before}},
-                                  {"metadata": 1}).limit(1000)
+        cursor = self._files.find(
+            {"metadata.committed": UNATTACHED, "uploadDate": {"$lt": uploaded_before}}, {"metadata": 1}
+        ).limit(1000)
         found = {doc["metadata"]["photo_id"]: doc["metadata"]["report_id"] async for doc in cursor}
         return [PendingAttachment(photo_id, report_id) for photo_id, report_id in sorted(found.items())]
 
@@ -151,6 +173,7 @@ class GridFSPhotoStore:
         return {doc["metadata"]["photo_id"] async for doc in self._files.find(query, {"metadata.photo_id": 1})}
 
     async def pending_report_ids(self, uploaded_before: datetime) -> list[str]:
-        cursor = self._files.find({"metadata.committed": False, "uploadDate": {"$lt": uploaded_before}},
-                                  {"metadata.report_id": 1}).limit(1000)
+        cursor = self._files.find(
+            {"metadata.committed": False, "uploadDate": {"$lt": uploaded_before}}, {"metadata.report_id": 1}
+        ).limit(1000)
         return sorted({doc["metadata"]["report_id"] async for doc in cursor})

@@ -43,8 +43,11 @@ class PublicPhotoCopies:
                     continue
                 copy = await anyio.to_thread.run_sync(public_copy, stored.data)
                 try:  # the thumbnail last: the nearby map shows a photo once its thumbnail exists
-                    await self._photos.add_variants(stored.report_id, photo_id, {
-                        PUBLIC_VARIANTS["display"]: copy.display, PUBLIC_VARIANTS["thumbnail"]: copy.thumbnail})
+                    await self._photos.add_variants(
+                        stored.report_id,
+                        photo_id,
+                        {PUBLIC_VARIANTS["display"]: copy.display, PUBLIC_VARIANTS["thumbnail"]: copy.thumbnail},
+                    )
                 except DuplicateKeyError:  # half made by a worker that died: left unshown, not retried
                     log.warning("public copy of photo %s was half made earlier; not shown", photo_id)
                     continue

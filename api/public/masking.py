@@ -26,13 +26,33 @@ _PATTERNS = [
     _NOT_BEFORE + r"(?:\+84|84|0)" + _SEP + r"[35789]\d{2}" + _SEP + r"\d{3}" + _SEP + r"\d{3}" + _NOT_AFTER,
     _NOT_BEFORE + r"(?:\+84|84|0)" + _SEP + r"[35789]\d" + _SEP + r"\d{3}" + _SEP + r"\d{4}" + _NOT_AFTER,
     # landline: (0)2x area code + 8 digits (024 3825 1234, (028) 3829 1234, +84 24 38251234)
-    _NOT_BEFORE + r"(?:\(0?2\d{1,2}\)|(?:\+84|0)" + _SEP + r"2\d{1,2})" + _SEP + r"\d{3,4}" + _SEP + r"\d{4}" + _NOT_AFTER,
+    _NOT_BEFORE
+    + r"(?:\(0?2\d{1,2}\)|(?:\+84|0)"
+    + _SEP
+    + r"2\d{1,2})"
+    + _SEP
+    + r"\d{3,4}"
+    + _SEP
+    + r"\d{4}"
+    + _NOT_AFTER,
     # hotlines 1900 / 1800 + 4 or 6 digits (1900 1234, 1800.599.920)
-    _NOT_BEFORE + r"1[89]00" + _SEP + r"(?:\d{4}|\d{3}" + _SEP + r"\d{3}|\d{2}" + _SEP + r"\d{2}" + _SEP + r"\d{2})" + _NOT_AFTER,
+    _NOT_BEFORE
+    + r"1[89]00"
+    + _SEP
+    + r"(?:\d{4}|\d{3}"
+    + _SEP
+    + r"\d{3}|\d{2}"
+    + _SEP
+    + r"\d{2}"
+    + _SEP
+    + r"\d{2})"
+    + _NOT_AFTER,
     # licence plates: province 11-99, series (A, LD, B1, X1), 4 or 5 digits (29A-123.45, 30E 12345, 29-B1 123.45)
     _NOT_BEFORE + r"[1-9]\d" + r"[ \-]?" + r"[A-Z]{1,2}\d?" + r"[ \-.]?" + r"(?:\d{3}\.?\d{2}|\d{4})" + _NOT_AFTER,
     # CMND (9 digits) / CCCD (12 digits, also written 3-3-6 or 4-4-4), not a sum of money
-    _NOT_BEFORE + r"(?:\d{12}|\d{9}|\d{3} \d{3} \d{6}|\d{4} \d{4} \d{4})" + r"(?![\w/]|[.\-]\d|\s*(?:đ\b|đồng|vnd|VND|VNĐ))",
+    _NOT_BEFORE
+    + r"(?:\d{12}|\d{9}|\d{3} \d{3} \d{6}|\d{4} \d{4} \d{4})"
+    + r"(?![\w/]|[.\-]\d|\s*(?:đ\b|đồng|vnd|VND|VNĐ))",
 ]
 _PATTERN = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 

@@ -16,8 +16,8 @@ import io
 from dataclasses import dataclass
 
 import cv2
-from cv2.data import haarcascades as CASCADE_DIR  # the cascades bundled in the wheel
 import numpy as np
+from cv2.data import haarcascades as CASCADE_DIR  # the cascades bundled in the wheel
 from PIL import Image, ImageFilter
 
 CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
@@ -47,11 +47,17 @@ def _detectors() -> tuple[cv2.CascadeClassifier, ...]:
 def detect_faces(image: Image.Image) -> list[tuple[int, int, int, int]]:
     """Face boxes (x, y, w, h) in the image's own pixels."""
     scale = min(1.0, DETECT_LONG_SIDE / max(image.size))
-    grey = np.asarray(image.convert("L").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale)))))
+    grey = np.asarray(
+        image.convert("L").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+    )
     grey = cv2.equalizeHist(grey)
     boxes: list[tuple[int, int, int, int]] = []
     for index, detector in enumerate(_detectors()):
-        views = [(grey, False), (cv2.flip(grey, 1), True)] if CASCADES[index].startswith("haarcascade_profile") else [(grey, False)]
+        views = (
+            [(grey, False), (cv2.flip(grey, 1), True)]
+            if CASCADES[index].startswith("haarcascade_profile")
+            else [(grey, False)]
+        )
         for pixels, flipped in views:
             for x, y, w, h in detector.detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=4, minSize=(20, 20)):
                 if flipped:

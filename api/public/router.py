@@ -34,10 +34,17 @@ async def get_public_service(db: DatabaseDep, photos: PhotoServiceDep) -> Public
 PublicServiceDep = Annotated[PublicService, Depends(get_public_service)]
 
 
-@router.get("/reports/nearby", response_model=NearbyPage, responses=ERRORS,
-            summary="Public reports around a point, newest first (positions on the ~50 m grid, texts masked)")
+@router.get(
+    "/reports/nearby",
+    response_model=NearbyPage,
+    responses=ERRORS,
+    summary="Public reports around a point, newest first (positions on the ~50 m grid, texts masked)",
+)
 async def nearby(
-    principal: Resident, service: PublicServiceDep, lat: Annotated[Latitude, Query()], lng: Annotated[Longitude, Query()],
+    principal: Resident,
+    service: PublicServiceDep,
+    lat: Annotated[Latitude, Query()],
+    lng: Annotated[Longitude, Query()],
     radius_m: Annotated[float, Query(gt=0, le=MAX_RADIUS_M, allow_inf_nan=False)] = 500,
     status: Annotated[Status | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
@@ -56,22 +63,41 @@ async def _photo(request: Request, service: PublicService, photo_id: str, varian
     return Response(stored.data, media_type=stored.content_type, headers=headers)
 
 
-@router.get("/public-photos/{photo_id}", responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
-            response_class=Response, summary="A shared photo's public copy (faces blurred)")
+@router.get(
+    "/public-photos/{photo_id}",
+    responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
+    response_class=Response,
+    summary="A shared photo's public copy (faces blurred)",
+)
 async def public_photo(photo_id: str, request: Request, _: CurrentPrincipal, service: PublicServiceDep) -> Response:
     return await _photo(request, service, photo_id, "display")
 
 
-@router.get("/public-photos/{photo_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
-            response_class=Response, summary="Its thumbnail")
+@router.get(
+    "/public-photos/{photo_id}/thumbnail",
+    responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
+    response_class=Response,
+    summary="Its thumbnail",
+)
 async def public_thumbnail(photo_id: str, request: Request, _: CurrentPrincipal, service: PublicServiceDep) -> Response:
     return await _photo(request, service, photo_id, "thumbnail")
 
 
-@router.post("/triage/reports/{report_id}/public-view", response_model=StaffReportOut, responses=ERRORS,
-             summary="Hide (or show again) a report's description, replies or one photo in every public view")
-async def change_public_view(report_id: str, body: PublicViewChange, principal: WorkingStaff, db: DatabaseDep,
-                             writer: ReportWriterDep, version: ExpectedVersion) -> JSONResponse:
-    updated = await PublicViewEditor(ReportRepository(db), writer).change(principal, parse_report_id(report_id), body,
-                                                                          version)
+@router.post(
+    "/triage/reports/{report_id}/public-view",
+    response_model=StaffReportOut,
+    responses=ERRORS,
+    summary="Hide (or show again) a report's description, replies or one photo in every public view",
+)
+async def change_public_view(
+    report_id: str,
+    body: PublicViewChange,
+    principal: WorkingStaff,
+    db: DatabaseDep,
+    writer: ReportWriterDep,
+    version: ExpectedVersion,
+) -> JSONResponse:
+    updated = await PublicViewEditor(ReportRepository(db), writer).change(
+        principal, parse_report_id(report_id), body, version
+    )
     return versioned_response(updated, principal)

@@ -24,14 +24,18 @@ class NearbyCard(BaseModel):
     category: str | None = None
     status: str
     ward: PublicWard | None = None
-    description: str | None = Field(None, description="Masked (phones, e-mails, ID numbers, plates); null if hidden by staff")
+    description: str | None = Field(
+        None, description="Masked (phones, e-mails, ID numbers, plates); null if hidden by staff"
+    )
     position: PublicPosition
     created_at: datetime
     age_s: int = Field(description="Seconds since it was filed")
     followers: int
     following: bool = Field(description="Whether the caller follows it")
     latest_reply: str | None = Field(None, description="The agency's latest public reply or note, masked")
-    thumbnail_url: str | None = Field(None, description="The public copy (faces blurred), when the author shared photos")
+    thumbnail_url: str | None = Field(
+        None, description="The public copy (faces blurred), when the author shared photos"
+    )
 
 
 class NearbyPage(BaseModel):

@@ -4,7 +4,8 @@ Nearby reads the grid cells the duplicate finder already keeps on every report: 
 circle touches (fine ~100 m cells for small circles, ~1.1 km area cells for wide ones), one
 indexed query per cell, equalities plus a window of filing times (the newest 6 hours, then
 longer windows, sized from the rate seen so far, until the page is full: SecantusDB fetches
-every match of a query before any limit, so each must stay small), merged newest first; exact distance, status and category
+every match of a query before any limit, so each must stay small), merged newest first; exact distance, status and
+category
 are checked here on what those queries return. Cards never carry the author's uid, contact
 details, exact position or address text: only what ``NearbyCard`` names, texts masked.
 """
@@ -37,9 +38,24 @@ MAX_GROWTH = 64.0  # an empty window is followed by one 64 times longer: 6 h, 16
 HORIZON = timedelta(days=5 * 365)  # the map's memory: older reports are not shown
 LONGEST_WINDOW = HORIZON
 MAX_ROUNDS = 10  # windows per page at most; a sparse filter pages on with a cursor instead of reading on
-CARD_FIELDS = {"code": 1, "status": 1, "category": 1, "category_hint": 1, "ward": 1, "description": 1, "location": 1,
-               "created_at": 1, "photos.id": 1, "photos_public": 1, "visibility": 1, "public_hidden": 1, "notes": 1,
-               "status_history.at": 1, "status_history.public_note": 1, "status_history.by_role": 1}
+CARD_FIELDS = {
+    "code": 1,
+    "status": 1,
+    "category": 1,
+    "category_hint": 1,
+    "ward": 1,
+    "description": 1,
+    "location": 1,
+    "created_at": 1,
+    "photos.id": 1,
+    "photos_public": 1,
+    "visibility": 1,
+    "public_hidden": 1,
+    "notes": 1,
+    "status_history.at": 1,
+    "status_history.public_note": 1,
+    "status_history.by_role": 1,
+}
 
 
 def nearby_cells(lat: float, lng: float, radius_m: float) -> tuple[str, list[int]]:
@@ -71,15 +87,26 @@ class PublicService:
         self._followers = followers
         self._photos = photos
 
-    async def nearby(self, principal: Principal, lat: float, lng: float, radius_m: float, status: str | None,
-                     category: str | None, cursor: str | None, limit: int) -> NearbyPage:
+    async def nearby(
+        self,
+        principal: Principal,
+        lat: float,
+        lng: float,
+        radius_m: float,
+        status: str | None,
+        category: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> NearbyPage:
         field, cells = nearby_cells(lat, lng, radius_m)
 
         def keep(doc: Mapping[str, Any]) -> bool:
             doc_lng, doc_lat = doc["location"]["coordinates"]
-            return ((status is None or doc["status"] == status)
-                    and (category is None or service_code_of(dict(doc)) == category)
-                    and distance_m(lat, lng, doc_lat, doc_lng) <= radius_m)
+            return (
+                (status is None or doc["status"] == status)
+                and (category is None or service_code_of(dict(doc)) == category)
+                and distance_m(lat, lng, doc_lat, doc_lng) <= radius_m
+            )
 
         older_than, window = _cursor(cursor)
         end = older_than.generation_time if older_than is not None else utc_now() + timedelta(seconds=1)
@@ -109,23 +136,38 @@ class PublicService:
         shown = {doc["_id"]: public_photo_ids(doc)[:1] for doc in docs}
         ready = await self._photos.available([p for ids in shown.values() for p in ids], PUBLIC_VARIANTS["thumbnail"])
         now = utc_now()
-        return [self._card(doc, followers.get(doc["_id"], []), principal.uid, now,
-                           next((p for p in shown[doc["_id"]] if p in ready), None)) for doc in docs]
+        return [
+            self._card(
+                doc,
+                followers.get(doc["_id"], []),
+                principal.uid,
+                now,
+                next((p for p in shown[doc["_id"]] if p in ready), None),
+            )
+            for doc in docs
+        ]
 
     @staticmethod
-    def _card(doc: dict[str, Any], followers: list[tuple[str, datetime]], uid: str, now: datetime,
-              photo_id: str | None) -> NearbyCard:
+    def _card(
+        doc: dict[str, Any], followers: list[tuple[str, datetime]], uid: str, now: datetime, photo_id: str | None
+    ) -> NearbyCard:
         lng, lat = doc["location"]["coordinates"]
         grid_lat, grid_lng = public_location(lat, lng)
         return NearbyCard(
-            id=str(doc["_id"]), code=doc["code"], category=service_code_of(doc), status=doc["status"],
+            id=str(doc["_id"]),
+            code=doc["code"],
+            category=service_code_of(doc),
+            status=doc["status"],
             ward=PublicWard(**doc["ward"]) if doc.get("ward") else None,
             description=public_text(doc, "description", doc["description"]),
-            position=PublicPosition(lat=grid_lat, lng=grid_lng), created_at=doc["created_at"],
-            age_s=max(0, int((now - doc["created_at"]).total_seconds())), followers=len(followers),
+            position=PublicPosition(lat=grid_lat, lng=grid_lng),
+            created_at=doc["created_at"],
+            age_s=max(0, int((now - doc["created_at"]).total_seconds())),
+            followers=len(followers),
             following=any(follower == uid for follower, _ in followers),
             latest_reply=public_text(doc, "replies", latest_public_note(doc)),
-            thumbnail_url=f"/v1/public-photos/{photo_id}/thumbnail" if photo_id else None)
+            thumbnail_url=f"/v1/public-photos/{photo_id}/thumbnail" if photo_id else None,
+        )
 
     async def public_photo(self, photo_id: str, variant: str) -> StoredPhoto:
         """A redacted public copy (``display`` or ``thumbnail``): only of a photo its author shared, of a
@@ -134,7 +176,12 @@ class PublicService:
         if len(photo_id) == 24 and all(c in "0123456789abcdef" for c in photo_id):
             stored = await self._photos.get(photo_id, PUBLIC_VARIANTS[variant])
         report = await self._reports.get(ObjectId(stored.report_id)) if stored is not None else None
-        if stored is None or report is None or report["status"] == "rejected" or photo_id not in public_photo_ids(report):
+        if (
+            stored is None
+            or report is None
+            or report["status"] == "rejected"
+            or photo_id not in public_photo_ids(report)
+        ):
             raise NotFound("photo_not_found")
         return stored
 
@@ -146,8 +193,9 @@ class PublicViewEditor:
         self._reports = reports
         self._writer = writer
 
-    async def change(self, principal: Principal, report_id: ObjectId, change: PublicViewChange,
-                     expected_version: int) -> dict[str, Any]:
+    async def change(
+        self, principal: Principal, report_id: ObjectId, change: PublicViewChange, expected_version: int
+    ) -> dict[str, Any]:
         report = await load_visible(self._reports, principal, report_id)
         require_version(report, expected_version)
         current = dict(hidden(report))
@@ -159,7 +207,12 @@ class PublicViewEditor:
         else:
             current[change.part] = change.hidden
         now = utc_now()
-        details = {"part": change.part, "photo_id": change.photo_id, "hidden": change.hidden, "reason": change.reason,
-                   "public": is_public(report)}
+        details = {
+            "part": change.part,
+            "photo_id": change.photo_id,
+            "hidden": change.hidden,
+            "reason": change.reason,
+            "public": is_public(report),
+        }
         edit = ReportEdit(None, {"public_hidden": current, "updated_at": now}, audit=Audited("public_view", details))
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)

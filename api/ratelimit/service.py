@@ -26,8 +26,9 @@ class RateLimiter:
     def __init__(self, repo: RateLimitRepository) -> None:
         self._repo = repo
 
-    async def hit(self, scope: str, subject: str, limit: int, window_s: int, amount: int = 1,
-                  now: datetime | None = None) -> None:
+    async def hit(
+        self, scope: str, subject: str, limit: int, window_s: int, amount: int = 1, now: datetime | None = None
+    ) -> None:
         """Count ``amount`` against the subject's window; 429 once the window's total exceeds ``limit``."""
         now = now or datetime.now(UTC)
         bucket, window_end = _window(scope, subject, window_s, now)

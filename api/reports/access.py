@@ -19,8 +19,21 @@ from api.domain import CITY_WIDE_ROLES, STAFF_ROLES, TRIAGE_ROLES, Role
 from api.errors import Forbidden, NotFound
 from api.reports.repository import ReportRepository
 from api.reports.schemas import (
-    AppealOut, EscalationOut, InternalNoteOut, Location, PhotoLinkOut, PhotoOut, RedirectOut, RejectionOut, ReplyOut,
-    ReportOut, ResolutionOut, StaffReportOut, StaffStatusEntryOut, StatusEntryOut, WardOut,
+    AppealOut,
+    EscalationOut,
+    InternalNoteOut,
+    Location,
+    PhotoLinkOut,
+    PhotoOut,
+    RedirectOut,
+    RejectionOut,
+    ReplyOut,
+    ReportOut,
+    ResolutionOut,
+    StaffReportOut,
+    StaffStatusEntryOut,
+    StatusEntryOut,
+    WardOut,
 )
 
 
@@ -38,7 +51,8 @@ def parse_report_id(raw: str) -> ObjectId:
 def can_handle(principal: Principal, report: Mapping[str, Any]) -> bool:
     """City-wide roles and the staff of the agency handling it (its workflow is theirs)."""
     return principal.role in CITY_WIDE_ROLES or (
-        principal.role == Role.AGENCY_STAFF and report.get("agency") == principal.agency)
+        principal.role == Role.AGENCY_STAFF and report.get("agency") == principal.agency
+    )
 
 
 def supervises(principal: Principal, report: Mapping[str, Any]) -> bool:
@@ -121,11 +135,17 @@ def _rejection(report: Mapping[str, Any], locale: str) -> RejectionOut | None:
     if not rejection:
         return None
     redirect = rejection.get("redirect")
-    return RejectionOut(reason_code=rejection["reason_code"], reason=rejection["reason"].get(locale) or
-                        rejection["reason"]["vi"], note=rejection.get("note"), at=rejection["at"],
-                        redirect=None if not redirect else RedirectOut(
-                            code=redirect["code"], kind=redirect["kind"],
-                            name=redirect["name"].get(locale) or redirect["name"]["vi"]))
+    return RejectionOut(
+        reason_code=rejection["reason_code"],
+        reason=rejection["reason"].get(locale) or rejection["reason"]["vi"],
+        note=rejection.get("note"),
+        at=rejection["at"],
+        redirect=None
+        if not redirect
+        else RedirectOut(
+            code=redirect["code"], kind=redirect["kind"], name=redirect["name"].get(locale) or redirect["name"]["vi"]
+        ),
+    )
 
 
 def view(report: Mapping[str, Any], principal: Principal, locale: str = "vi") -> ReportOut:
@@ -138,44 +158,81 @@ def public_view(report: Mapping[str, Any], locale: str = "vi") -> ReportOut:
     """The author's view: their exact location, the public history, no staff identities."""
     lng, lat = report["location"]["coordinates"]
     return ReportOut(
-        id=str(report["_id"]), code=report["code"], status=report["status"],
-        description=report["description"], category=report.get("category_hint"),
+        id=str(report["_id"]),
+        code=report["code"],
+        status=report["status"],
+        description=report["description"],
+        category=report.get("category_hint"),
         location=Location(lat=lat, lng=lng, accuracy_m=report.get("accuracy_m")),
         address=report.get("address"),
         ward=WardOut(**report["ward"]) if report.get("ward") else None,
         photos=[_photo_out(p) for p in report.get("photos", [])],
-        status_history=[StatusEntryOut(status=e["status"], at=e["at"], note=e.get("public_note"),
-                                       photos=_links(e.get("attachments"))) for e in report.get("status_history", [])],
+        status_history=[
+            StatusEntryOut(
+                status=e["status"], at=e["at"], note=e.get("public_note"), photos=_links(e.get("attachments"))
+            )
+            for e in report.get("status_history", [])
+        ],
         routing=report.get("routing"),
-        replies=[ReplyOut(at=n["at"], text=n["text"], photos=_links(n.get("attachments")))
-                 for n in report.get("notes", []) if n["visibility"] == "public"],
-        rating=report.get("rating"), merged_into=report.get("merged_into"), resolved_at=report.get("resolved_at"),
+        replies=[
+            ReplyOut(at=n["at"], text=n["text"], photos=_links(n.get("attachments")))
+            for n in report.get("notes", [])
+            if n["visibility"] == "public"
+        ],
+        rating=report.get("rating"),
+        merged_into=report.get("merged_into"),
+        resolved_at=report.get("resolved_at"),
         appeal=AppealOut(**report["appeal"]) if report.get("appeal") else None,
-        resolution=_resolution(report), rejection=_rejection(report, locale),
-        visibility=report.get("visibility", "public"), photos_public=report.get("photos_public", False),
-        created_at=report["created_at"], updated_at=report["updated_at"],
+        resolution=_resolution(report),
+        rejection=_rejection(report, locale),
+        visibility=report.get("visibility", "public"),
+        photos_public=report.get("photos_public", False),
+        created_at=report["created_at"],
+        updated_at=report["updated_at"],
     )
 
 
 def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principal) -> StaffReportOut:
     """Like Huế's Hue-S: the handling agency never learns who reported; triage officers do."""
     sees_resident = principal.role in TRIAGE_ROLES
-    history = [StaffStatusEntryOut(
-        status=e["status"], at=e["at"], note=e.get("public_note"), by_role=e.get("by_role"),
-        by_uid=e.get("by_uid") if (e.get("by_role") != Role.RESIDENT or sees_resident) else None,
-        internal_note=e.get("internal_note"), photos=_links(e.get("attachments")))
-        for e in report.get("status_history", [])]
-    return StaffReportOut(**public.model_dump(exclude={"status_history"}), status_history=history,
-                          resident_uid=report["resident_uid"] if sees_resident else None,
-                          agency=report.get("agency"), classification=report.get("classification"),
-                          priority=report.get("priority"), due_acknowledge_at=report.get("due_acknowledge_at"),
-                          due_resolve_at=report.get("due_resolve_at"), overdue=report.get("overdue", False),
-                          escalation_level=report.get("escalation_level", 0),
-                          escalations=[EscalationOut(**e) for e in report.get("escalations", [])],
-                          internal_notes=[InternalNoteOut(at=n["at"], by_role=n["by_role"], by_uid=n["by_uid"],
-                                                          text=n["text"], photos=_links(n.get("attachments")))
-                                          for n in report.get("notes", []) if n["visibility"] == "internal"],
-                          public_hidden=report.get("public_hidden"), version=report.get("version", 1))
+    history = [
+        StaffStatusEntryOut(
+            status=e["status"],
+            at=e["at"],
+            note=e.get("public_note"),
+            by_role=e.get("by_role"),
+            by_uid=e.get("by_uid") if (e.get("by_role") != Role.RESIDENT or sees_resident) else None,
+            internal_note=e.get("internal_note"),
+            photos=_links(e.get("attachments")),
+        )
+        for e in report.get("status_history", [])
+    ]
+    return StaffReportOut(
+        **public.model_dump(exclude={"status_history"}),
+        status_history=history,
+        resident_uid=report["resident_uid"] if sees_resident else None,
+        agency=report.get("agency"),
+        classification=report.get("classification"),
+        priority=report.get("priority"),
+        due_acknowledge_at=report.get("due_acknowledge_at"),
+        due_resolve_at=report.get("due_resolve_at"),
+        overdue=report.get("overdue", False),
+        escalation_level=report.get("escalation_level", 0),
+        escalations=[EscalationOut(**e) for e in report.get("escalations", [])],
+        internal_notes=[
+            InternalNoteOut(
+                at=n["at"],
+                by_role=n["by_role"],
+                by_uid=n["by_uid"],
+                text=n["text"],
+                photos=_links(n.get("attachments")),
+            )
+            for n in report.get("notes", [])
+            if n["visibility"] == "internal"
+        ],
+        public_hidden=report.get("public_hidden"),
+        version=report.get("version", 1),
+    )
 
 
 def _photo_out(ref: Mapping[str, Any]) -> PhotoOut:

@@ -29,9 +29,14 @@ class Assessment:
 
     def routing_document(self) -> dict[str, Any]:
         suggestions = [] if self.routing.auto_routed else self.classification["top_k"]
-        return {"agency": self.routing.agency, "agency_name": self.routing.agency_name,
-                "category": self.routing.category, "reason": self.routing.reason,
-                "ward": {"code": self.ward.code, "name": self.ward.name}, "suggestions": suggestions}
+        return {
+            "agency": self.routing.agency,
+            "agency_name": self.routing.agency_name,
+            "category": self.routing.category,
+            "reason": self.routing.reason,
+            "ward": {"code": self.ward.code, "name": self.ward.name},
+            "suggestions": suggestions,
+        }
 
 
 class MicroBatcher:
@@ -67,7 +72,7 @@ class MicroBatcher:
     async def _drain(self) -> None:
         await self._gather()
         while self._pending:
-            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch:]
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             self.batch_sizes = [*self.batch_sizes[-999:], len(batch)]
             try:
                 predictions = await anyio.to_thread.run_sync(self._classifier.predict, [text for text, _ in batch])
@@ -82,9 +87,16 @@ class MicroBatcher:
 
 
 class ReportClassifier:
-    def __init__(self, classifier: Classifier, taxonomy: Taxonomy, threshold: float,
-                 observe: Callable[[float, float], None] | None = None, *, max_batch: int = 32,
-                 max_wait_s: float = 0.003) -> None:
+    def __init__(
+        self,
+        classifier: Classifier,
+        taxonomy: Taxonomy,
+        threshold: float,
+        observe: Callable[[float, float], None] | None = None,
+        *,
+        max_batch: int = 32,
+        max_wait_s: float = 0.003,
+    ) -> None:
         self._observe = observe  # (seconds, confidence) -> None: the metrics histograms
         self._classifier = classifier
         self.batcher = MicroBatcher(classifier, max_batch, max_wait_s)
@@ -97,7 +109,8 @@ class ReportClassifier:
         if self._observe is not None:
             self._observe(time.perf_counter() - started, prediction.confidence)
         classification = {
-            "category": prediction.category, "confidence": round(prediction.confidence, 4),
+            "category": prediction.category,
+            "confidence": round(prediction.confidence, 4),
             "top_k": [{"category": code, "confidence": round(p, 4)} for code, p in prediction.top_k],
             "model_version": self._classifier.model_version,
         }

@@ -24,13 +24,26 @@ async def get_report_writer(state: StateDep) -> ReportWriter:
 ReportWriterDep = Annotated[ReportWriter, Depends(get_report_writer)]
 
 
-async def get_report_service(state: StateDep, db: DatabaseDep, settings: SettingsDep, photos: PhotoServiceDep,
-                             rate_limiter: RateLimiterDep, writer: ReportWriterDep) -> ReportService:
+async def get_report_service(
+    state: StateDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    photos: PhotoServiceDep,
+    rate_limiter: RateLimiterDep,
+    writer: ReportWriterDep,
+) -> ReportService:
     return ReportService(
-        writer=writer, repo=ReportRepository(db), idempotency=IdempotencyRepository(db),
-        photos=photos, rate_limiter=rate_limiter, taxonomy=state.taxonomy,
-        wards=state.wards, settings=settings, codes=state.report_codes,
-        classifier=state.report_classifier, sla=state.sla,
+        writer=writer,
+        repo=ReportRepository(db),
+        idempotency=IdempotencyRepository(db),
+        photos=photos,
+        rate_limiter=rate_limiter,
+        taxonomy=state.taxonomy,
+        wards=state.wards,
+        settings=settings,
+        codes=state.report_codes,
+        classifier=state.report_classifier,
+        sla=state.sla,
         duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules.of(settings)),
     )
 

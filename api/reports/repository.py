@@ -29,10 +29,13 @@ class ReportRepository:
         await reports.create_index([("resident_uid", ASCENDING), ("_id", DESCENDING)])
         # triage queues: an agency's (or the whole city's) open reports by deadline or by age
         for name, scope in (("agency", [("agency", ASCENDING)]), ("city", [])):
-            await reports.create_index([*scope, ("status", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)],
-                                       name=f"queue_{name}_due")
+            await reports.create_index(
+                [*scope, ("status", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)], name=f"queue_{name}_due"
+            )
             await reports.create_index([*scope, ("status", ASCENDING), ("_id", ASCENDING)], name=f"queue_{name}_age")
-        await reports.create_index([("overdue", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)], name="queue_overdue")
+        await reports.create_index(
+            [("overdue", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)], name="queue_overdue"
+        )
         # escalation job: overdue reports whose next escalation is due (the clock stops with the flag)
         await reports.create_index([("overdue", ASCENDING), ("escalate_at", ASCENDING)], name="escalation_due")
         # a supervising body's list: reports escalated or appealed to it (multikey), oldest first
@@ -43,8 +46,9 @@ class ReportRepository:
         if "location_2dsphere" in await reports.index_information():
             await reports.drop_index("location_2dsphere")
         # duplicates at intake: same category, same or neighbouring ~100 m grid cell
-        await reports.create_index([("category", ASCENDING), ("geo_cell", ASCENDING), ("created_at", DESCENDING)],
-                                   name="duplicates")
+        await reports.create_index(
+            [("category", ASCENDING), ("geo_cell", ASCENDING), ("created_at", DESCENDING)], name="duplicates"
+        )
         # the nearby map: public reports in a set of fine (~100 m) or area (~1.1 km) cells, newest first
         for name, cell in (("nearby_fine", "geo_cell"), ("nearby_area", "area_cell")):
             await reports.create_index([("visibility", ASCENDING), (cell, ASCENDING), ("_id", DESCENDING)], name=name)
@@ -57,8 +61,9 @@ class ReportRepository:
         await reports.create_index([("resolved_open_since", ASCENDING)], name="auto_close")
         # Open311 listings: reports of one status (and category) filed in a date range
         await reports.create_index([("status", ASCENDING), ("created_at", DESCENDING)], name="listing_status")
-        await reports.create_index([("category", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
-                                   name="listing_category")
+        await reports.create_index(
+            [("category", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)], name="listing_category"
+        )
 
     async def reserve_sequence(self, name: str, count: int) -> int:
         """Reserve ``count`` consecutive numbers of a counter; returns the last one reserved.
@@ -70,9 +75,15 @@ class ReportRepository:
     async def insert(self, report: dict[str, Any], session: AsyncClientSession | None = None) -> None:
         await self._reports.insert_one(report, session=session)
 
-    async def update_versioned(self, report_id: ObjectId, expected_version: int | None, fields: dict[str, Any],
-                               push: dict[str, Any] | None = None, session: AsyncClientSession | None = None,
-                               condition: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    async def update_versioned(
+        self,
+        report_id: ObjectId,
+        expected_version: int | None,
+        fields: dict[str, Any],
+        push: dict[str, Any] | None = None,
+        session: AsyncClientSession | None = None,
+        condition: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
         """Compare-and-set: None when the version (or ``condition``) no longer holds.
 
         Every change bumps the version, so an ETag a client holds goes stale the moment
@@ -84,8 +95,13 @@ class ReportRepository:
             query["version"] = expected_version
         return await self.claim_one(query, fields, push, session)
 
-    async def claim_one(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None = None,
-                        session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+    async def claim_one(
+        self,
+        query: dict[str, Any],
+        fields: dict[str, Any],
+        push: dict[str, Any] | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, Any] | None:
         """Atomically change one report still matching ``query`` (jobs: two workers never both win)."""
         changed = await self.claim_one_before(query, fields, push, session)
         return None if changed is None else changed[1]
@@ -94,14 +110,20 @@ class ReportRepository:
         """One report matching an index-served job query (jobs that compute the change from the report)."""
         return await self._reports.find_one(query, session=session)
 
-    async def claim_one_before(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
-                               session: AsyncClientSession | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    async def claim_one_before(
+        self,
+        query: dict[str, Any],
+        fields: dict[str, Any],
+        push: dict[str, Any] | None,
+        session: AsyncClientSession | None,
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """Like ``claim_one``, returning the report before and after the change (for change listeners)."""
         update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
         if push:
             update["$push"] = push
-        before = await self._reports.find_one_and_update(query, update, session=session,
-                                                         return_document=ReturnDocument.BEFORE)
+        before = await self._reports.find_one_and_update(
+            query, update, session=session, return_document=ReturnDocument.BEFORE
+        )
         if before is None:
             return None
         after = {**before, **fields, "version": before.get("version", 1) + 1}
@@ -117,13 +139,27 @@ class ReportRepository:
         ``$in``, so recency, status and exact distance are checked by the caller. MongoDB
         serves the sort by merging the per-cell index ranges.
         """
-        projection = {"code": 1, "status": 1, "description": 1, "category": 1, "location": 1, "created_at": 1,
-                      "agency": 1, "visibility": 1}
+        projection = {
+            "code": 1,
+            "status": 1,
+            "description": 1,
+            "category": 1,
+            "location": 1,
+            "created_at": 1,
+            "agency": 1,
+            "visibility": 1,
+        }
         cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
         return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
 
-    async def public_in_cells(self, field: str, cells: list[int], newer_than: ObjectId, older_than: ObjectId | None,
-                              projection: dict[str, Any]) -> list[dict[str, Any]]:
+    async def public_in_cells(
+        self,
+        field: str,
+        cells: list[int],
+        newer_than: ObjectId,
+        older_than: ObjectId | None,
+        projection: dict[str, Any],
+    ) -> list[dict[str, Any]]:
         """Public reports in these cells (``field``: ``geo_cell`` or ``area_cell``) filed in a window of ids.
 
         One query per cell, equalities on index ``nearby_fine``/``nearby_area`` plus a range on its
@@ -138,8 +174,9 @@ class ReportRepository:
 
         return [doc for docs in await asyncio.gather(*(one(cell) for cell in cells)) for doc in docs]
 
-    async def queue(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
-                    limit: int) -> list[dict[str, Any]]:
+    async def queue(
+        self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool], limit: int
+    ) -> list[dict[str, Any]]:
         """Up to ``limit`` reports of an index-served queue query that ``keep`` accepts, in order."""
         page: list[dict[str, Any]] = []
         async for doc in self._reports.find(query).sort(sort).batch_size(max(limit, 100)):
@@ -158,7 +195,8 @@ class ReportRepository:
         if agency is None:
             return await self._reports.count_documents({"overdue": True})
         return await self._reports.count_documents(
-            {"agency": agency, "status": {"$in": list(open_statuses)}, "overdue": True})
+            {"agency": agency, "status": {"$in": list(open_statuses)}, "overdue": True}
+        )
 
     async def count_by_status(self, agency: str | None, statuses: tuple[str, ...]) -> dict[str, int]:
         """Reports per status, one count per status on an index prefix (``queue_agency_age`` or
@@ -176,9 +214,21 @@ class ReportRepository:
 
         Callers walk history window by window: short cursors, bounded server memory.
         """
-        projection = {"status": 1, "status_history": 1, "created_at": 1, "agency": 1, "category": 1, "ward": 1,
-                      "rating": 1, "overdue_marks": 1, "escalations": 1, "appeal": 1}
-        return self._reports.find({"created_at": {"$gte": filed_from, "$lt": filed_before}}, projection).batch_size(1000)
+        projection = {
+            "status": 1,
+            "status_history": 1,
+            "created_at": 1,
+            "agency": 1,
+            "category": 1,
+            "ward": 1,
+            "rating": 1,
+            "overdue_marks": 1,
+            "escalations": 1,
+            "appeal": 1,
+        }
+        return self._reports.find({"created_at": {"$gte": filed_from, "$lt": filed_before}}, projection).batch_size(
+            1000
+        )
 
     async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": report_id})
@@ -191,9 +241,15 @@ class ReportRepository:
         doc = await self._reports.find_one({"_id": report_id}, {"attachment_ids": 1})
         return set((doc or {}).get("attachment_ids", []))
 
-    async def created_between(self, filters: list[dict[str, Any]], start: datetime, end: datetime, limit: int,
-                              projection: dict[str, Any],
-                              keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    async def created_between(
+        self,
+        filters: list[dict[str, Any]],
+        start: datetime,
+        end: datetime,
+        limit: int,
+        projection: dict[str, Any],
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
         """The newest ``limit`` reports filed in [start, end) matching any of ``filters`` (and ``keep``).
 
         One query per filter, each equalities on the prefix of ``listing_status`` or

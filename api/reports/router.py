@@ -19,8 +19,13 @@ from api.reports.schemas import ReportOut, ReportPage, ReportSubmission, StaffRe
 router = APIRouter(prefix="/v1", tags=["reports"])
 
 
-@router.post("/reports", status_code=201, response_model=ReportOut, responses=ERRORS,
-             summary="Submit a report (multipart/form-data)")
+@router.post(
+    "/reports",
+    status_code=201,
+    response_model=ReportOut,
+    responses=ERRORS,
+    summary="Submit a report (multipart/form-data)",
+)
 async def create_report(
     request: Request,
     principal: CurrentPrincipal,
@@ -32,8 +37,10 @@ async def create_report(
 ) -> JSONResponse:
     key = validate_key(idempotency_key)
     if len(photos) > settings.max_photos:
-        raise Unprocessable("validation_failed",
-                       errors=[{"field": "photos", "key": "field.too_many_photos", "params": {"limit": settings.max_photos}}])
+        raise Unprocessable(
+            "validation_failed",
+            errors=[{"field": "photos", "key": "field.too_many_photos", "params": {"limit": settings.max_photos}}],
+        )
     uploads = [await read_upload(p, settings.max_photo_bytes) for p in photos]
     result = await service.submit(principal, submission, uploads, key, client_ip(request))
     headers = {"Location": f"/v1/reports/{result.body['id']}"}
@@ -52,9 +59,14 @@ async def list_my_reports(
     return await service.list_mine(principal, cursor, limit)
 
 
-@router.get("/reports/{report_id}", response_model=StaffReportOut | ReportOut, responses=ERRORS,
-            summary="One report (ETag = its version, for If-Match on updates)")
-async def get_report(report: VisibleReport, principal: CurrentPrincipal, request: Request,
-                     response: Response) -> ReportOut:
+@router.get(
+    "/reports/{report_id}",
+    response_model=StaffReportOut | ReportOut,
+    responses=ERRORS,
+    summary="One report (ETag = its version, for If-Match on updates)",
+)
+async def get_report(
+    report: VisibleReport, principal: CurrentPrincipal, request: Request, response: Response
+) -> ReportOut:
     response.headers["ETag"] = etag(report)
     return view(report, principal, negotiate_locale(request.headers.get("accept-language")))

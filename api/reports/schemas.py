@@ -40,12 +40,17 @@ class ReportSubmission(BaseModel):
     description: Annotated[CleanText, Field(min_length=1, max_length=4000)]
     lat: Latitude
     lng: Longitude
-    accuracy_m: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=100_000, allow_inf_nan=False)] = None
+    accuracy_m: Annotated[
+        float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=100_000, allow_inf_nan=False)
+    ] = None
     address: Annotated[CleanText | None, BeforeValidator(_empty_to_none), Field(max_length=300)] = None
     category: Annotated[str | None, BeforeValidator(_empty_to_none), Field(max_length=64)] = None
     visibility: Literal["public", "private"] = Field(
-        "public", description="private: only the author and the staff who handle it ever see the report")
-    photos_public: bool = Field(False, description="Let other residents see the photos (faces blurred); public reports only")
+        "public", description="private: only the author and the staff who handle it ever see the report"
+    )
+    photos_public: bool = Field(
+        False, description="Let other residents see the photos (faces blurred); public reports only"
+    )
 
 
 class Location(BaseModel):
@@ -179,10 +184,13 @@ class ReportOut(BaseModel):
     merged_into: MergedIntoOut | None = Field(None, description="Closed as a duplicate of this report")
     resolved_at: datetime | None = None
     appeal: AppealOut | None = None
-    resolution: ResolutionOut | None = Field(None, description="While resolved or closed: the resolving note and photos")
+    resolution: ResolutionOut | None = Field(
+        None, description="While resolved or closed: the resolving note and photos"
+    )
     rejection: RejectionOut | None = Field(None, description="When rejected: the reason and where to turn instead")
     possible_duplicates: list[PossibleDuplicateOut] | None = Field(
-        None, description="Only in the response to POST /v1/reports: open reports this one may repeat")
+        None, description="Only in the response to POST /v1/reports: open reports this one may repeat"
+    )
     visibility: Literal["public", "private"] = "public"
     photos_public: bool = False
     created_at: datetime

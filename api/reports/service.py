@@ -19,10 +19,10 @@ from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
 from api.db import utc_now
-from api.errors import BadRequest, FieldError
 from api.duplicates.finder import AREA_CELL_DEGREES, DuplicateFinder, geo_cell
+from api.errors import BadRequest, FieldError
 from api.idempotency.repository import IdempotencyRepository
-from api.idempotency.service import fingerprint, find_replay
+from api.idempotency.service import find_replay, fingerprint
 from api.photos.service import PhotoService, RawUpload
 from api.ratelimit.service import RateLimiter
 from api.reports.access import photo_urls, view
@@ -48,19 +48,47 @@ class IntakeResult:
 
 def _intake_history(now: datetime, principal: Principal, assessment: Assessment) -> list[dict[str, Any]]:
     """Received from the resident; assigned by the system at once when the model is sure."""
-    history = [{"status": "received", "at": now, "by_uid": principal.uid, "by_role": principal.role,
-                "public_note": None, "internal_note": None}]
+    history = [
+        {
+            "status": "received",
+            "at": now,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "public_note": None,
+            "internal_note": None,
+        }
+    ]
     if assessment.routing.auto_routed:
-        history.append({"status": "assigned", "at": now, "by_uid": None, "by_role": "system", "public_note": None,
-                        "internal_note": f"auto-routed: {assessment.routing.reason}"})
+        history.append(
+            {
+                "status": "assigned",
+                "at": now,
+                "by_uid": None,
+                "by_role": "system",
+                "public_note": None,
+                "internal_note": f"auto-routed: {assessment.routing.reason}",
+            }
+        )
     return history
 
 
 class ReportService:
-    def __init__(self, *, writer: ReportWriter, repo: ReportRepository, idempotency: IdempotencyRepository,
-                 photos: PhotoService, rate_limiter: RateLimiter, taxonomy: Taxonomy, wards: WardIndex,
-                 settings: Settings, codes: CodeAllocator, classifier: ReportClassifier, sla: SlaPolicy,
-                 duplicates: DuplicateFinder) -> None:
+    def __init__(
+        self,
+        *,
+        writer: ReportWriter,
+        repo: ReportRepository,
+        idempotency: IdempotencyRepository,
+        photos: PhotoService,
+        rate_limiter: RateLimiter,
+        taxonomy: Taxonomy,
+        wards: WardIndex,
+        settings: Settings,
+        codes: CodeAllocator,
+        classifier: ReportClassifier,
+        sla: SlaPolicy,
+        duplicates: DuplicateFinder,
+    ) -> None:
         self._writer = writer
         self._duplicates = duplicates
         self._sla = sla
@@ -74,9 +102,17 @@ class ReportService:
         self._wards = wards
         self._settings = settings
 
-    async def submit(self, principal: Principal, submission: ReportSubmission, uploads: list[RawUpload],
-                     idempotency_key: str | None, client_ip: str | None = None, *, rate_limit: int | None = None,
-                     also_write: AlsoWrite | None = None) -> IntakeResult:
+    async def submit(
+        self,
+        principal: Principal,
+        submission: ReportSubmission,
+        uploads: list[RawUpload],
+        idempotency_key: str | None,
+        client_ip: str | None = None,
+        *,
+        rate_limit: int | None = None,
+        also_write: AlsoWrite | None = None,
+    ) -> IntakeResult:
         """File one report. ``rate_limit`` replaces the per-resident limit for callers that file for
         many people (an Open311 organisation); ``also_write`` adds the caller's own records to the
         report's transaction, so they exist exactly when the report does. ``client_ip`` None: no
@@ -101,37 +137,59 @@ class ReportService:
         report_id = ObjectId()
         code = await self._codes.next_code(now)
         possible_duplicates = await self._duplicates.possible_duplicates(
-            assessment.routing.category or assessment.classification["category"], submission.lng, submission.lat,
-            submission.description, now)
+            assessment.routing.category or assessment.classification["category"],
+            submission.lng,
+            submission.lat,
+            submission.description,
+            now,
+        )
         try:
             photo_refs = await self._photos.save(str(report_id), processed)
             report = {
-                "_id": report_id, "code": code, "resident_uid": principal.uid,
-                "description": submission.description, "category_hint": submission.category,
+                "_id": report_id,
+                "code": code,
+                "resident_uid": principal.uid,
+                "description": submission.description,
+                "category_hint": submission.category,
                 "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
                 "geo_cell": geo_cell(submission.lat, submission.lng),
                 "area_cell": geo_cell(submission.lat, submission.lng, AREA_CELL_DEGREES),
                 "visibility": submission.visibility,
                 "photos_public": bool(photo_refs) and submission.visibility == "public" and submission.photos_public,
-                "accuracy_m": submission.accuracy_m, "address": submission.address,
+                "accuracy_m": submission.accuracy_m,
+                "address": submission.address,
                 "ward": {"code": ward.code, "name": ward.name},
-                "photos": photo_refs, "status": "assigned" if assessment.routing.auto_routed else "received",
+                "photos": photo_refs,
+                "status": "assigned" if assessment.routing.auto_routed else "received",
                 "status_history": _intake_history(now, principal, assessment),
-                "category": assessment.routing.category, "agency": assessment.routing.agency,
+                "category": assessment.routing.category,
+                "agency": assessment.routing.agency,
                 **self._deadlines(now, assessment, submission.description),
-                "classification": assessment.classification, "routing": assessment.routing_document(),
-                "created_at": now, "updated_at": now, "version": 1,
+                "classification": assessment.classification,
+                "routing": assessment.routing_document(),
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
             }
             shown = view(report, principal).model_copy(
-                update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]})
+                update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]}
+            )
             body = shown.model_dump(mode="json")
 
             async def write_with_report(written: dict[str, Any], session: Any) -> None:
                 if also_write is not None:
                     await also_write(written, session)
                 if idempotency_key is not None:
-                    await self._idempotency.record(principal.uid, idempotency_key, request_fingerprint, 201, body,
-                                                   now, self._settings.idempotency_ttl_s, session)
+                    await self._idempotency.record(
+                        principal.uid,
+                        idempotency_key,
+                        request_fingerprint,
+                        201,
+                        body,
+                        now,
+                        self._settings.idempotency_ttl_s,
+                        session,
+                    )
 
             await self._writer.create(report, now, write_with_report)
         except DuplicateKeyError:
@@ -162,8 +220,13 @@ class ReportService:
         category = assessment.routing.category or assessment.classification["category"]
         priority = self._sla.priority(category, text)
         acknowledge_by = self._sla.due(now, category, priority, "acknowledge")
-        return {"priority": priority, "overdue": False, "due_at": acknowledge_by,
-                "due_acknowledge_at": acknowledge_by, "due_resolve_at": self._sla.due(now, category, priority, "resolve")}
+        return {
+            "priority": priority,
+            "overdue": False,
+            "due_at": acknowledge_by,
+            "due_acknowledge_at": acknowledge_by,
+            "due_resolve_at": self._sla.due(now, category, priority, "resolve"),
+        }
 
     async def list_mine(self, principal: Principal, cursor: str | None, limit: int) -> ReportPage:
         before = None
@@ -181,7 +244,9 @@ class ReportService:
     def summary(report: dict[str, Any]) -> ReportSummary:
         photos = report.get("photos") or []
         return ReportSummary(
-            id=str(report["_id"]), code=report["code"], status=report["status"],
+            id=str(report["_id"]),
+            code=report["code"],
+            status=report["status"],
             description=report["description"][:280],
             ward=WardOut(**report["ward"]) if report.get("ward") else None,
             thumbnail_url=photo_urls(photos[0]["id"])[1] if photos else None,

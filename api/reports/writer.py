@@ -86,8 +86,9 @@ def require_version(report: Mapping[str, Any], expected_version: int) -> None:
 
 
 class ReportWriter:
-    def __init__(self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository,
-                 changes: ReportChanges) -> None:
+    def __init__(
+        self, client: AsyncMongoClient, repo: ReportRepository, audit: AuditRepository, changes: ReportChanges
+    ) -> None:
         self._client = client
         self._repo = repo
         self._audit = audit
@@ -98,6 +99,7 @@ class ReportWriter:
 
         ``DuplicateKeyError`` (a replayed idempotency key, a code taken) reaches the caller.
         """
+
         async def write(session: AsyncClientSession) -> None:
             await self._repo.insert(report, session)
             await self._changes.publish(ReportChange("received", None, report, at), session)
@@ -106,16 +108,26 @@ class ReportWriter:
 
         await run_in_transaction(self._client, write)
 
-    async def update(self, report: dict[str, Any], edit: ReportEdit, *, actor: Actor, at: datetime,
-                     expected_version: int | None, condition: dict[str, Any] | None = None,
-                     lost: Callable[[], AppError] = PreconditionFailed) -> dict[str, Any]:
+    async def update(
+        self,
+        report: dict[str, Any],
+        edit: ReportEdit,
+        *,
+        actor: Actor,
+        at: datetime,
+        expected_version: int | None,
+        condition: dict[str, Any] | None = None,
+        lost: Callable[[], AppError] = PreconditionFailed,
+    ) -> dict[str, Any]:
         """Apply ``edit`` to ``report`` (as the caller read it) if its version is still
         ``expected_version`` (None: additive changes that cannot lose anyone's update) and
         ``condition`` holds; otherwise raise ``lost()``: by default 412, someone else changed it
         between our read and our write. Returns the report after the change."""
+
         async def write(session: AsyncClientSession) -> dict[str, Any] | None:
-            updated = await self._repo.update_versioned(report["_id"], expected_version, edit.fields, edit.push,
-                                                        session, condition)
+            updated = await self._repo.update_versioned(
+                report["_id"], expected_version, edit.fields, edit.push, session, condition
+            )
             if updated is not None:
                 await self._follow_up(report, updated, edit, actor, at, session)
             return updated
@@ -128,6 +140,7 @@ class ReportWriter:
     async def claim(self, query: dict[str, Any], edit: ReportEdit, at: datetime) -> dict[str, Any] | None:
         """Jobs: apply ``edit`` to one report still matching ``query``, as the system; None when
         none does. The claim is atomic, so any number of workers never change a report twice."""
+
         async def write(session: AsyncClientSession) -> dict[str, Any] | None:
             changed = await self._repo.claim_one_before(query, edit.fields, edit.push, session)
             if changed is None:
@@ -142,13 +155,15 @@ class ReportWriter:
         """Like ``claim``, for a change computed from the claimed report: read one report
         matching ``query``, compute its edit, and write it only if the report is unchanged
         (its version) and still matches; a worker that lost the race claims again."""
+
         async def write(session: AsyncClientSession) -> dict[str, Any] | None:
             before = await self._repo.first_matching(query, session)
             if before is None:
                 return None
             edit = edit_of(before)
-            after = await self._repo.update_versioned(before["_id"], before["version"], edit.fields, edit.push,
-                                                      session, condition=query)
+            after = await self._repo.update_versioned(
+                before["_id"], before["version"], edit.fields, edit.push, session, condition=query
+            )
             if after is None:
                 raise _ClaimLost()
             await self._follow_up(before, after, edit, SystemActor(), at, session)
@@ -161,13 +176,19 @@ class ReportWriter:
                 continue
         return None
 
-    async def _follow_up(self, before: dict[str, Any], after: dict[str, Any], edit: ReportEdit, actor: Actor,
-                         at: datetime, session: AsyncClientSession) -> None:
+    async def _follow_up(
+        self,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        edit: ReportEdit,
+        actor: Actor,
+        at: datetime,
+        session: AsyncClientSession,
+    ) -> None:
         if edit.also is not None:
             await edit.also(after, session)
         if edit.audit is not None:
             details = edit.audit.details(before) if callable(edit.audit.details) else edit.audit.details
-            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, dict(details),
-                                     session)
+            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, dict(details), session)
         if edit.kind is not None:
             await self._changes.publish(ReportChange(edit.kind, before, after, at, edit.public_note), session)

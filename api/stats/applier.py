@@ -46,10 +46,16 @@ class StatsApplier:
             return 0
         increments = new_increments()
         for record in records:
-            by_document(city_day(record["at"]), record_increments(record["kind"], record["at"], record[CONSUMER]),
-                        increments)
-        return await commit_applied(self._client, self._changes, CONSUMER, records,
-                                    lambda session: self._stats.apply(without_zeros(increments), session))
+            by_document(
+                city_day(record["at"]), record_increments(record["kind"], record["at"], record[CONSUMER]), increments
+            )
+        return await commit_applied(
+            self._client,
+            self._changes,
+            CONSUMER,
+            records,
+            lambda session: self._stats.apply(without_zeros(increments), session),
+        )
 
     async def drain(self) -> int:
         """Apply until nothing is pending (tests, ``worker --once``, the seal job's pre-step)."""

@@ -27,8 +27,11 @@ def csv_response(rows: Iterable[dict[str, Any]], filename: str) -> Response:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
         writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
-    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _flat(figures: Any) -> dict[str, Any]:
@@ -49,8 +52,10 @@ def _period(answer: Any) -> dict[str, Any]:
 def as_csv(answer: Overview | Breakdown | Trend | Ranking | PublicStats) -> Response:
     """One row per figure set: the overview, each group, each trend point, each ranked agency."""
     if isinstance(answer, Breakdown):
-        rows = [{**_period(answer), "by": answer.by, "group": r.group, "name": r.name, **_flat(r.figures)}
-                for r in answer.rows]
+        rows = [
+            {**_period(answer), "by": answer.by, "group": r.group, "name": r.name, **_flat(r.figures)}
+            for r in answer.rows
+        ]
     elif isinstance(answer, Trend):
         rows = [{"start": p.start.isoformat(), "end": p.end.isoformat(), **_flat(p.figures)} for p in answer.points]
     elif isinstance(answer, Ranking):

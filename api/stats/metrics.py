@@ -36,15 +36,34 @@ from api.domain import OPEN_STATUSES
 
 CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NONE = "none"  # a report not yet categorised or routed
-COUNTERS = ("received", "acknowledged", "acknowledged_on_time", "resolved", "resolved_on_time", "rejected",
-            "reopened", "overdue", "merged", "rerouted", "backlog", "rating_sum", "rating_count",
-            *("escalated", "appealed", "appeal_upheld", "appeal_overturned"))  # supervision (issue 20)
+COUNTERS = (
+    "received",
+    "acknowledged",
+    "acknowledged_on_time",
+    "resolved",
+    "resolved_on_time",
+    "rejected",
+    "reopened",
+    "overdue",
+    "merged",
+    "rerouted",
+    "backlog",
+    "rating_sum",
+    "rating_count",
+    *("escalated", "appealed", "appeal_upheld", "appeal_overturned"),
+)  # supervision (issue 20)
 HISTOGRAMS = ("ack_h", "resolve_h")
 # Proof and reasoned rejections (issue 20). The reason codes are those of
 # classifiers/routing/data/rejection_reasons.json, which is refused at start-up if it names another.
 PROOF_COUNTERS = ("resolved_with_proof",)
-REJECTION_REASONS = ("not_in_remit", "insufficient_information", "private_dispute", "duplicate", "already_handled",
-                     "abusive_content")
+REJECTION_REASONS = (
+    "not_in_remit",
+    "insufficient_information",
+    "private_dispute",
+    "duplicate",
+    "already_handled",
+    "abusive_content",
+)
 REJECTED_FOR = "rejected_for"
 DIMS = ("total", "agency", "category", "ward", "agency_category", "agency_ward", "cell")
 ACKNOWLEDGING = ("in_progress", "rejected")
@@ -64,9 +83,15 @@ class Cell:
 
     def groups(self) -> dict[str, str]:
         """The group this cell falls in along each dimension."""
-        return {"total": "*", "agency": self.agency, "category": self.category, "ward": self.ward,
-                "agency_category": f"{self.agency}|{self.category}", "agency_ward": f"{self.agency}|{self.ward}",
-                "cell": f"{self.agency}|{self.category}|{self.ward}"}
+        return {
+            "total": "*",
+            "agency": self.agency,
+            "category": self.category,
+            "ward": self.ward,
+            "agency_category": f"{self.agency}|{self.category}",
+            "agency_ward": f"{self.agency}|{self.ward}",
+            "cell": f"{self.agency}|{self.category}|{self.ward}",
+        }
 
 
 @dataclass(frozen=True)
@@ -116,19 +141,29 @@ def cell_of(report: Mapping[str, Any]) -> Cell:
     return Cell(report.get("agency") or NONE, report.get("category") or NONE, ward.get("code") or NONE)
 
 
-def outcome_of(status: str, resolution: Mapping[str, Any] | None, rejection: Mapping[str, Any] | None) -> dict[str, Any]:
+def outcome_of(
+    status: str, resolution: Mapping[str, Any] | None, rejection: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """The proof and rejection fields of a State: meaningful only in the status they describe."""
-    return {"proof": status == "resolved" and bool((resolution or {}).get("photos")),
-            "rejection_reason": (rejection or {}).get("reason_code") if status == "rejected" else None}
+    return {
+        "proof": status == "resolved" and bool((resolution or {}).get("photos")),
+        "rejection_reason": (rejection or {}).get("reason_code") if status == "rejected" else None,
+    }
 
 
 def state_of(report: Mapping[str, Any]) -> State:
     """The state of a stored report document (the listener's before/after)."""
-    return State(status=report["status"], cell=cell_of(report), created_at=report["created_at"],
-                 acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
-                 due_acknowledge_at=report.get("due_acknowledge_at"), due_resolve_at=report.get("due_resolve_at"),
-                 escalation_level=report.get("escalation_level", 0), appeal=appeal_stage(report.get("appeal")),
-                 **outcome_of(report["status"], report.get("resolution"), report.get("rejection")))
+    return State(
+        status=report["status"],
+        cell=cell_of(report),
+        created_at=report["created_at"],
+        acknowledged=any(e["status"] in ACKNOWLEDGING for e in report.get("status_history", [])),
+        due_acknowledge_at=report.get("due_acknowledge_at"),
+        due_resolve_at=report.get("due_resolve_at"),
+        escalation_level=report.get("escalation_level", 0),
+        appeal=appeal_stage(report.get("appeal")),
+        **outcome_of(report["status"], report.get("resolution"), report.get("rejection")),
+    )
 
 
 def appeal_stage(appeal: dict[str, Any] | None) -> str | None:
@@ -137,19 +172,35 @@ def appeal_stage(appeal: dict[str, Any] | None) -> str | None:
 
 def _state_document(state: State) -> dict[str, Any]:
     cell = state.cell
-    return {"status": state.status, "agency": cell.agency, "category": cell.category, "ward": cell.ward,
-            "created_at": state.created_at, "acknowledged": state.acknowledged,
-            "due_acknowledge_at": state.due_acknowledge_at, "due_resolve_at": state.due_resolve_at,
-            "escalation_level": state.escalation_level, "appeal": state.appeal,
-            "proof": state.proof, "rejection_reason": state.rejection_reason}
+    return {
+        "status": state.status,
+        "agency": cell.agency,
+        "category": cell.category,
+        "ward": cell.ward,
+        "created_at": state.created_at,
+        "acknowledged": state.acknowledged,
+        "due_acknowledge_at": state.due_acknowledge_at,
+        "due_resolve_at": state.due_resolve_at,
+        "escalation_level": state.escalation_level,
+        "appeal": state.appeal,
+        "proof": state.proof,
+        "rejection_reason": state.rejection_reason,
+    }
 
 
 def _state_from_document(doc: dict[str, Any]) -> State:
-    return State(status=doc["status"], cell=Cell(doc["agency"], doc["category"], doc["ward"]),
-                 created_at=doc["created_at"], acknowledged=doc["acknowledged"],
-                 due_acknowledge_at=doc.get("due_acknowledge_at"), due_resolve_at=doc.get("due_resolve_at"),
-                 escalation_level=doc.get("escalation_level", 0), appeal=doc.get("appeal"),
-                 proof=doc.get("proof", False), rejection_reason=doc.get("rejection_reason"))
+    return State(
+        status=doc["status"],
+        cell=Cell(doc["agency"], doc["category"], doc["ward"]),
+        created_at=doc["created_at"],
+        acknowledged=doc["acknowledged"],
+        due_acknowledge_at=doc.get("due_acknowledge_at"),
+        due_resolve_at=doc.get("due_resolve_at"),
+        escalation_level=doc.get("escalation_level", 0),
+        appeal=doc.get("appeal"),
+        proof=doc.get("proof", False),
+        rejection_reason=doc.get("rejection_reason"),
+    )
 
 
 def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,8 +210,11 @@ def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[st
     later (or twice, by a replay) counts exactly what a listener inside the transaction would have.
     """
     stars = (after.get("rating") or {}).get("stars") if kind == "rating" else None
-    return {"before": None if before is None else _state_document(state_of(before)),
-            "after": _state_document(state_of(after)), "stars": stars}
+    return {
+        "before": None if before is None else _state_document(state_of(before)),
+        "after": _state_document(state_of(after)),
+        "stars": stars,
+    }
 
 
 def record_increments(kind: str, at: datetime, record: dict[str, Any]) -> list[tuple[Cell, str, int]]:
@@ -173,8 +227,9 @@ def _on_time(at: datetime, due: datetime | None) -> bool:
     return due is not None and aware(at) <= aware(due)
 
 
-def change_increments(kind: str, before: State | None, after: State, at: datetime,
-                      stars: int | None = None) -> list[tuple[Cell, str, int]]:
+def change_increments(
+    kind: str, before: State | None, after: State, at: datetime, stars: int | None = None
+) -> list[tuple[Cell, str, int]]:
     """The counter increments of one report change (see the module docstring for definitions)."""
     out: list[tuple[Cell, str, int]] = []
     cell = after.cell

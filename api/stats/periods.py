@@ -17,9 +17,16 @@ from typing import Any
 from api.stats.metrics import DIMS, city_day
 from api.stats.repository import StatsRepository
 from api.stats.spans import (
-    block_end, block_key, blocks_to, is_whole, month_blocks, month_end, month_key, previous_month,
+    block_end,
+    block_key,
+    blocks_to,
+    is_whole,
+    month_blocks,
+    month_end,
+    month_key,
+    previous_month,
 )
-from api.stats.vectors import BACKLOG, Groups, Vector, add_into, add_groups, merged, zeros
+from api.stats.vectors import BACKLOG, Groups, Vector, add_groups, add_into, merged, zeros
 
 SEALED_DIMS = tuple(d for d in DIMS if d != "cell")  # cells are kept for rebuilds and ad-hoc analysis
 TREND_DIMS = ("total", "agency")  # a trend is the city's or one agency's
@@ -40,7 +47,11 @@ class Sealer:
             start = date.fromisoformat(first)
         else:
             first = mark["first"]
-            start = date.fromisoformat(mark["through"]) + timedelta(days=1) if mark["through"] else date.fromisoformat(first)
+            start = (
+                date.fromisoformat(mark["through"]) + timedelta(days=1)
+                if mark["through"]
+                else date.fromisoformat(first)
+            )
         sealed = 0
         while start <= through:
             last = min(month_end(start), through)
@@ -54,8 +65,11 @@ class Sealer:
     async def _seal_days(self, dim: str, start: date, last: date) -> None:
         """Seal ``start..last`` (inside one month): the blocks ending there, the head, the month, the weeks."""
         days = await self._repo.days(dim, last.replace(day=1).isoformat(), last.isoformat())
-        blocks = {block_key(b): _sum_days(days, b[0], block_end(b)) for b in month_blocks(last)
-                  if start <= block_end(b) <= last}
+        blocks = {
+            block_key(b): _sum_days(days, b[0], block_end(b))
+            for b in month_blocks(last)
+            if start <= block_end(b) <= last
+        }
         await self._repo.write_sealed("block", dim, blocks)
         month = merged(days.values())
         head = merged([*await self._repo.sealed(dim, [("cum", month_key(previous_month(last)))]), month])
@@ -65,8 +79,9 @@ class Sealer:
             if dim in TREND_DIMS:
                 await self._repo.write_group_periods("month", dim, {last.replace(day=1).isoformat(): month})
         if dim in TREND_DIMS:
-            await self._repo.write_group_periods("day", dim, {day: groups for day, groups in days.items()
-                                                              if start.isoformat() <= day})
+            await self._repo.write_group_periods(
+                "day", dim, {day: groups for day, groups in days.items() if start.isoformat() <= day}
+            )
             for sunday in (start + timedelta(days=n) for n in range((last - start).days + 1)):
                 if sunday.weekday() == 6:
                     monday = sunday - timedelta(days=6)
@@ -81,8 +96,9 @@ def _sum_days(days: dict[str, Groups], first: date, last: date) -> Groups:
     return merged(groups for day, groups in days.items() if first.isoformat() <= day <= last.isoformat())
 
 
-async def seal_closed_days(repo: StatsRepository, grace_s: int, now: datetime | None = None,
-                           pending_since: datetime | None = None) -> int:
+async def seal_closed_days(
+    repo: StatsRepository, grace_s: int, now: datetime | None = None, pending_since: datetime | None = None
+) -> int:
     """The worker job: seal every day that ended at least ``grace_s`` ago and before the day of
     the oldest change the applier has not applied yet (``pending_since``)."""
     moment = (now or datetime.now(UTC)) - timedelta(seconds=grace_s)
@@ -111,8 +127,13 @@ async def checkpoint_live_days(repo: StatsRepository, grace_s: int, now: datetim
         live: Groups = {}
         for group, vector in documents.values():
             add_into(live, group, vector)
-        await repo.write_checkpoint(dim, through.isoformat(), at, add_groups(await reader.prefix(dim, through), live),
-                                    {doc_id: vector for doc_id, (_, vector) in documents.items()})
+        await repo.write_checkpoint(
+            dim,
+            through.isoformat(),
+            at,
+            add_groups(await reader.prefix(dim, through), live),
+            {doc_id: vector for doc_id, (_, vector) in documents.items()},
+        )
     await repo.point_to_checkpoint(through.isoformat(), {"day": today.isoformat(), "at": at})
     return True
 
@@ -159,11 +180,16 @@ class PeriodReader:
         checkpoint = self._mark.get("checkpoint") if self._mark else None
         if checkpoint and through.isoformat() < checkpoint["day"] <= day.isoformat():
             upto = date.fromisoformat(checkpoint["day"])
-            return add_groups(*await asyncio.gather(self._checkpointed(dim, through, upto, checkpoint["at"]),
-                                                    self._live(dim, upto + timedelta(days=1), day)))
+            return add_groups(
+                *await asyncio.gather(
+                    self._checkpointed(dim, through, upto, checkpoint["at"]),
+                    self._live(dim, upto + timedelta(days=1), day),
+                )
+            )
         if day > through:  # the sealed part and the live days, fetched concurrently
-            return add_groups(*await asyncio.gather(self.prefix(dim, through),
-                                                    self._live(dim, through + timedelta(days=1), day)))
+            return add_groups(
+                *await asyncio.gather(self.prefix(dim, through), self._live(dim, through + timedelta(days=1), day))
+            )
         if day == through:
             head = await self._repo.head(dim)
             if head is not None and head[0] == through.isoformat():
@@ -176,7 +202,8 @@ class PeriodReader:
     async def _checkpointed(self, dim: str, through: date, upto: date, at: datetime) -> Groups:
         """Every group up to ``upto``: the checkpoint, corrected by the live documents changed since it."""
         saved, changed = await asyncio.gather(
-            self._repo.checkpoint(dim), self._repo.live_documents(dim, _days(through + timedelta(days=1), upto), at))
+            self._repo.checkpoint(dim), self._repo.live_documents(dim, _days(through + timedelta(days=1), upto), at)
+        )
         if saved is None or saved["at"] != at or saved["through"] != through.isoformat():  # being rewritten
             return add_groups(await self.prefix(dim, through), await self._live(dim, through + timedelta(days=1), upto))
         corrections: Groups = {}
@@ -203,13 +230,18 @@ class PeriodReader:
         _, through = await self._watermark()
         split = first if through is None else max(first, through + timedelta(days=1))
         sealed, live = await asyncio.gather(
-            self._repo.group_periods("day", dim, group, first.isoformat(), min(last, split - timedelta(days=1)).isoformat())
-            if split > first else _nothing(),
-            self._repo.group_days(dim, group, split.isoformat(), last.isoformat()) if split <= last else _nothing())
+            self._repo.group_periods(
+                "day", dim, group, first.isoformat(), min(last, split - timedelta(days=1)).isoformat()
+            )
+            if split > first
+            else _nothing(),
+            self._repo.group_days(dim, group, split.isoformat(), last.isoformat()) if split <= last else _nothing(),
+        )
         return {**sealed, **live}
 
-    async def series(self, dim: str, group: str, points: list[tuple[date, date]],
-                     interval: str) -> tuple[int, list[Vector]]:
+    async def series(
+        self, dim: str, group: str, points: list[tuple[date, date]], interval: str
+    ) -> tuple[int, list[Vector]]:
         """One group's backlog before the first point and its counters per point (a trend's raw material).
 
         Whole sealed weeks or months are one document each; the other points (days, the range's
@@ -220,11 +252,15 @@ class PeriodReader:
         _, through = await self._watermark()
         sealed: dict[str, Vector] = {}
         if interval != "day" and through is not None:
-            sealed = await self._repo.group_periods(interval, dim, group, points[0][0].isoformat(),
-                                                    points[-1][0].isoformat())
+            sealed = await self._repo.group_periods(
+                interval, dim, group, points[0][0].isoformat(), points[-1][0].isoformat()
+            )
         counters: list[Vector | None] = [
-            sealed.get(start.isoformat(), zeros()) if is_whole(start, end, interval) and through and end <= through else None
-            for start, end in points]
+            sealed.get(start.isoformat(), zeros())
+            if is_whole(start, end, interval) and through and end <= through
+            else None
+            for start, end in points
+        ]
         for run in _runs([i for i, c in enumerate(counters) if c is None]):
             first, last = points[run[0]][0], points[run[-1]][1]
             days = await self._group_days(dim, group, first, last)
@@ -247,4 +283,3 @@ def _runs(indexes: list[int]) -> list[list[int]]:
         else:
             runs.append([i])
     return runs
-

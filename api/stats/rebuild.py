@@ -8,7 +8,7 @@ rollups. Sealed copies that summed a rebuilt day are dropped and sealed again.
 from datetime import date, timedelta
 
 from api.reports.repository import ReportRepository
-from api.stats.metrics import by_document, day_start, change_increments, city_day, new_increments, without_zeros
+from api.stats.metrics import by_document, change_increments, city_day, day_start, new_increments, without_zeros
 from api.stats.periods import Sealer
 from api.stats.replay import replay
 from api.stats.repository import StatsRepository
@@ -17,8 +17,9 @@ from api.stats.spans import month_end, previous_month
 WINDOW = timedelta(days=14)  # reports read per query, by filing date
 
 
-async def rebuild(reports: ReportRepository, stats: StatsRepository, first: date, last: date,
-                  seal_through: date) -> dict[str, int]:
+async def rebuild(
+    reports: ReportRepository, stats: StatsRepository, first: date, last: date, seal_through: date
+) -> dict[str, int]:
     await stats.forget_checkpoint()
     increments = new_increments()
     scanned = 0

@@ -29,8 +29,13 @@ def _intake_cell(report: dict[str, Any]) -> Cell:
 
 def _intake_length(history: list[dict[str, Any]], created_at: datetime) -> int:
     """How many history entries intake wrote: received, plus assigned when auto-routed."""
-    if len(history) > 1 and history[1].get("by_role") == "system" and history[1]["at"] == created_at \
-            and history[1]["status"] == "assigned" and "from_agency" not in history[1]:
+    if (
+        len(history) > 1
+        and history[1].get("by_role") == "system"
+        and history[1]["at"] == created_at
+        and history[1]["status"] == "assigned"
+        and "from_agency" not in history[1]
+    ):
         return 2
     return 1
 
@@ -38,8 +43,9 @@ def _intake_length(history: list[dict[str, Any]], created_at: datetime) -> int:
 def _supervision_events(report: dict[str, Any], order: int) -> list[tuple[datetime, int, str, dict[str, Any]]]:
     """Escalations and the appeal's filing and (upheld) decision, as state changes; an overturned
     decision is replayed from its status-history entry, since it also moves the report."""
-    events = [(aware(e["at"]), order, "escalation", {"escalation_level": e["level"]})
-              for e in report.get("escalations", [])]
+    events = [
+        (aware(e["at"]), order, "escalation", {"escalation_level": e["level"]}) for e in report.get("escalations", [])
+    ]
     appeal = report.get("appeal")
     if appeal:
         events.append((aware(appeal["at"]), order, "appeal", {"appeal": "filed"}))
@@ -52,10 +58,14 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
     history = report.get("status_history", [])
     created_at = aware(report["created_at"])
     intake = _intake_length(history, report["created_at"])
-    state = State(status=history[intake - 1]["status"] if history else report["status"], cell=_intake_cell(report),
-                  created_at=created_at)
+    state = State(
+        status=history[intake - 1]["status"] if history else report["status"],
+        cell=_intake_cell(report),
+        created_at=created_at,
+    )
     events: list[tuple[datetime, int, str, dict[str, Any]]] = [
-        (aware(entry["at"]), index, "history", entry) for index, entry in enumerate(history[intake:])]
+        (aware(entry["at"]), index, "history", entry) for index, entry in enumerate(history[intake:])
+    ]
     events += [(aware(at), len(history), "overdue", {}) for at in report.get("overdue_marks", [])]
     if report.get("rating"):
         events.append((aware(report["rating"]["at"]), len(history) + 1, "rating", report["rating"]))
@@ -73,8 +83,12 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
             yield source, state, after, at, None
             state = after
             continue
-        kind, before = "status", replace(state, due_acknowledge_at=entry.get("due_acknowledge_at"),
-                                         due_resolve_at=entry.get("due_resolve_at"))
+        kind, before = (
+            "status",
+            replace(
+                state, due_acknowledge_at=entry.get("due_acknowledge_at"), due_resolve_at=entry.get("due_resolve_at")
+            ),
+        )
         cell, appeal = state.cell, state.appeal
         if entry.get("appeal"):  # overturned: handed to an agency again
             kind, appeal = "appeal", entry["appeal"]
@@ -85,8 +99,13 @@ def replay(report: dict[str, Any]) -> Iterator[Replayed]:
         elif entry.get("merged_into"):
             kind = "merge"
         # the resolving entry's attachments are the resolution's photos; a rejection's entry keeps its reason
-        after = replace(state, status=entry["status"], cell=cell, appeal=appeal,
-                        acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING,
-                        **outcome_of(entry["status"], {"photos": entry.get("attachments")}, entry))
+        after = replace(
+            state,
+            status=entry["status"],
+            cell=cell,
+            appeal=appeal,
+            acknowledged=state.acknowledged or entry["status"] in ACKNOWLEDGING,
+            **outcome_of(entry["status"], {"photos": entry.get("attachments")}, entry),
+        )
         yield kind, before, after, at, None
         state = after

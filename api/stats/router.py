@@ -28,8 +28,9 @@ def today() -> date:
     return datetime.now(CITY_TZ).date()
 
 
-async def date_range(settings: SettingsDep, from_: Annotated[date | None, Query(alias="from")] = None,
-                     to: date | None = None) -> DateRange:
+async def date_range(
+    settings: SettingsDep, from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None
+) -> DateRange:
     """from/to as city dates (inclusive); default: the last ``stats_default_days`` days."""
     for name, day in (("from", from_), ("to", to)):
         if day is not None and not EARLIEST <= day <= LATEST:  # also keeps date arithmetic from overflowing
@@ -53,8 +54,9 @@ Range = Annotated[DateRange, Depends(date_range)]
 Service = Annotated[StatsService, Depends(stats_service)]
 
 
-def answer(result: Overview | Breakdown | Trend | Ranking | PublicStats, fmt: str,
-           headers: dict[str, str] | None = None) -> Response:
+def answer(
+    result: Overview | Breakdown | Trend | Ranking | PublicStats, fmt: str, headers: dict[str, str] | None = None
+) -> Response:
     if fmt == "csv":
         response = as_csv(result)
         response.headers.update(headers or {})
@@ -62,39 +64,73 @@ def answer(result: Overview | Breakdown | Trend | Ranking | PublicStats, fmt: st
     return JSONResponse(result.model_dump(mode="json", by_alias=True), headers=headers)
 
 
-@router.get("/v1/stats/overview", response_model=Overview, responses=ERRORS,
-            summary="Headline figures: volume, backlog, on-time rates, response times, rating, reopen rate")
-async def overview(principal: Reader, period: Range, service: Service, agency: AgencyParam = None,
-                   format: Format = "json") -> Response:
+@router.get(
+    "/v1/stats/overview",
+    response_model=Overview,
+    responses=ERRORS,
+    summary="Headline figures: volume, backlog, on-time rates, response times, rating, reopen rate",
+)
+async def overview(
+    principal: Reader, period: Range, service: Service, agency: AgencyParam = None, format: Format = "json"
+) -> Response:
     return answer(await service.overview(period, scoped_agency(principal, agency)), format)
 
 
-@router.get("/v1/stats/breakdown", response_model=Breakdown, responses=ERRORS,
-            summary="The same figures per agency, category or ward, sorted")
-async def breakdown(principal: Reader, period: Range, service: Service, by: Dimension = "agency",
-                    sort: SortKey = "received", order: Literal["asc", "desc"] = "desc", agency: AgencyParam = None,
-                    format: Format = "json") -> Response:
+@router.get(
+    "/v1/stats/breakdown",
+    response_model=Breakdown,
+    responses=ERRORS,
+    summary="The same figures per agency, category or ward, sorted",
+)
+async def breakdown(
+    principal: Reader,
+    period: Range,
+    service: Service,
+    by: Dimension = "agency",
+    sort: SortKey = "received",
+    order: Literal["asc", "desc"] = "desc",
+    agency: AgencyParam = None,
+    format: Format = "json",
+) -> Response:
     result = await service.breakdown(period, by, scoped_agency(principal, agency), sort, order == "desc")
     return answer(result, format)
 
 
-@router.get("/v1/stats/trend", response_model=Trend, responses=ERRORS,
-            summary="A time series by day, week (Monday to Sunday) or month; backlog at each point's end")
-async def trend(principal: Reader, period: Range, service: Service, interval: Interval = "week",
-                agency: AgencyParam = None, format: Format = "json") -> Response:
+@router.get(
+    "/v1/stats/trend",
+    response_model=Trend,
+    responses=ERRORS,
+    summary="A time series by day, week (Monday to Sunday) or month; backlog at each point's end",
+)
+async def trend(
+    principal: Reader,
+    period: Range,
+    service: Service,
+    interval: Interval = "week",
+    agency: AgencyParam = None,
+    format: Format = "json",
+) -> Response:
     return answer(await service.trend(period, interval, scoped_agency(principal, agency)), format)
 
 
-@router.get("/v1/stats/ranking", response_model=Ranking, responses=ERRORS,
-            summary="Agencies ranked by resolve on-time rate, then backlog")
+@router.get(
+    "/v1/stats/ranking",
+    response_model=Ranking,
+    responses=ERRORS,
+    summary="Agencies ranked by resolve on-time rate, then backlog",
+)
 async def ranking(principal: Reader, period: Range, service: Service, format: Format = "json") -> Response:
     if principal.role not in CITY_WIDE_ROLES:  # any period, city-wide: the public sees the last 30 days only
         raise Forbidden()
     return answer(await service.ranking(period), format)
 
 
-@router.get("/v1/public/stats", response_model=PublicStats, responses=ERRORS,
-            summary="City transparency: headline figures and the agency ranking, no sign-in, cached")
+@router.get(
+    "/v1/public/stats",
+    response_model=PublicStats,
+    responses=ERRORS,
+    summary="City transparency: headline figures and the agency ranking, no sign-in, cached",
+)
 async def public_stats(request: Request, state: StateDep, service: Service, format: Format = "json") -> Response:
     settings, cache = state.settings, state.public_stats_cache
     key = (today(), negotiate_locale(request.headers.get("accept-language")))

@@ -7,8 +7,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Dimension = Literal["agency", "category", "ward"]
 Interval = Literal["day", "week", "month"]
-SortKey = Literal["received", "resolved", "backlog", "overdue", "acknowledge_on_time_rate", "resolve_on_time_rate",
-                  "resolve_median_s", "average_rating", "reopen_rate", "name", "escalated", "appealed", "overturn_rate"]
+SortKey = Literal[
+    "received",
+    "resolved",
+    "backlog",
+    "overdue",
+    "acknowledge_on_time_rate",
+    "resolve_on_time_rate",
+    "resolve_median_s",
+    "average_rating",
+    "reopen_rate",
+    "name",
+    "escalated",
+    "appealed",
+    "overturn_rate",
+]
 
 
 class Figures(BaseModel):

@@ -17,7 +17,13 @@ import numpy as np
 from bson import Binary
 
 from api.stats.metrics import (
-    COUNTERS, HISTOGRAMS, LAST_BUCKET, PROOF_COUNTERS, REJECTED_FOR, REJECTION_REASONS, bucket_value,
+    COUNTERS,
+    HISTOGRAMS,
+    LAST_BUCKET,
+    PROOF_COUNTERS,
+    REJECTED_FOR,
+    REJECTION_REASONS,
+    bucket_value,
 )
 
 BUCKETS = LAST_BUCKET + 1
@@ -97,8 +103,9 @@ def merged(documents: Iterable[Groups]) -> Groups:
 
 
 MIDPOINTS = np.array([round(bucket_value(index), 1) for index in range(BUCKETS)])
-_HISTOGRAMS = {name: slice(len(COUNTERS) + n * BUCKETS, len(COUNTERS) + (n + 1) * BUCKETS)
-               for n, name in enumerate(HISTOGRAMS)}
+_HISTOGRAMS = {
+    name: slice(len(COUNTERS) + n * BUCKETS, len(COUNTERS) + (n + 1) * BUCKETS) for n, name in enumerate(HISTOGRAMS)
+}
 
 
 def percentiles(histograms: np.ndarray, q: float) -> list[float | None]:
@@ -118,8 +125,12 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 def _supervision_figures(c: dict[str, int]) -> dict[str, Any]:
     """Escalations and appeals; the overturn rate is of the appeals decided."""
     decided = c["appeal_upheld"] + c["appeal_overturned"]
-    return {"escalated": c["escalated"], "appealed": c["appealed"], "appeals_overturned": c["appeal_overturned"],
-            "overturn_rate": _ratio(c["appeal_overturned"], decided)}
+    return {
+        "escalated": c["escalated"],
+        "appealed": c["appealed"],
+        "appeals_overturned": c["appeal_overturned"],
+        "overturn_rate": _ratio(c["appeal_overturned"], decided),
+    }
 
 
 def figures(vectors: list[Vector], backlogs: list[int] | None = None) -> list[dict[str, Any]]:
@@ -127,27 +138,39 @@ def figures(vectors: list[Vector], backlogs: list[int] | None = None) -> list[di
     if not vectors:
         return []
     matrix = np.stack(vectors)
-    times = {name: (percentiles(matrix[:, part], 0.5), percentiles(matrix[:, part], 0.9))
-             for name, part in _HISTOGRAMS.items()}
+    times = {
+        name: (percentiles(matrix[:, part], 0.5), percentiles(matrix[:, part], 0.9))
+        for name, part in _HISTOGRAMS.items()
+    }
     outcomes = matrix[:, [INDEX[field] for field in OUTCOME_FIELDS]].tolist()
     out = []
-    for row, values in enumerate(matrix[:, :len(COUNTERS)].tolist()):
+    for row, values in enumerate(matrix[:, : len(COUNTERS)].tolist()):
         c = dict(zip(COUNTERS, values, strict=True))
         o = dict(zip(OUTCOME_FIELDS, outcomes[row], strict=True))
-        out.append({
-            "received": c["received"], "acknowledged": c["acknowledged"], "resolved": c["resolved"],
-            "rejected": c["rejected"], "reopened": c["reopened"], "overdue": c["overdue"], "merged": c["merged"],
-            "rerouted": c["rerouted"], "backlog": c["backlog"] if backlogs is None else backlogs[row],
-            "acknowledge_on_time_rate": _ratio(c["acknowledged_on_time"], c["acknowledged"]),
-            "resolve_on_time_rate": _ratio(c["resolved_on_time"], c["resolved"]),
-            "acknowledge_median_s": times["ack_h"][0][row], "acknowledge_p90_s": times["ack_h"][1][row],
-            "resolve_median_s": times["resolve_h"][0][row], "resolve_p90_s": times["resolve_h"][1][row],
-            "average_rating": round(c["rating_sum"] / c["rating_count"], 2) if c["rating_count"] else None,
-            "ratings": c["rating_count"],
-            "reopen_rate": _ratio(c["reopened"], c["resolved"]),
-            **_supervision_figures(c),
-            "resolved_with_proof": o["resolved_with_proof"],
-            "resolved_with_proof_rate": _ratio(o["resolved_with_proof"], c["resolved"]),
-            "rejected_by_reason": {reason: o[f"{REJECTED_FOR}.{reason}"] for reason in REJECTION_REASONS},
-        })
+        out.append(
+            {
+                "received": c["received"],
+                "acknowledged": c["acknowledged"],
+                "resolved": c["resolved"],
+                "rejected": c["rejected"],
+                "reopened": c["reopened"],
+                "overdue": c["overdue"],
+                "merged": c["merged"],
+                "rerouted": c["rerouted"],
+                "backlog": c["backlog"] if backlogs is None else backlogs[row],
+                "acknowledge_on_time_rate": _ratio(c["acknowledged_on_time"], c["acknowledged"]),
+                "resolve_on_time_rate": _ratio(c["resolved_on_time"], c["resolved"]),
+                "acknowledge_median_s": times["ack_h"][0][row],
+                "acknowledge_p90_s": times["ack_h"][1][row],
+                "resolve_median_s": times["resolve_h"][0][row],
+                "resolve_p90_s": times["resolve_h"][1][row],
+                "average_rating": round(c["rating_sum"] / c["rating_count"], 2) if c["rating_count"] else None,
+                "ratings": c["rating_count"],
+                "reopen_rate": _ratio(c["reopened"], c["resolved"]),
+                **_supervision_figures(c),
+                "resolved_with_proof": o["resolved_with_proof"],
+                "resolved_with_proof_rate": _ratio(o["resolved_with_proof"], c["resolved"]),
+                "rejected_by_reason": {reason: o[f"{REJECTED_FOR}.{reason}"] for reason in REJECTION_REASONS},
+            }
+        )
     return out

@@ -59,19 +59,28 @@ class SubscriptionRepository:
         return await self._subscriptions.find({"ward": ward}, {"resident_uid": 1}).to_list()
 
     async def circles_over(self, area_cell: int) -> list[dict[str, Any]]:
-        return await self._subscriptions.find({"cells": area_cell}, {"resident_uid": 1, "lat": 1, "lng": 1,
-                                                                     "radius_m": 1}).to_list()
+        return await self._subscriptions.find(
+            {"cells": area_cell}, {"resident_uid": 1, "lat": 1, "lng": 1, "radius_m": 1}
+        ).to_list()
 
     async def add_to_digest(self, uid: str, item: dict[str, Any], at: datetime, session: AsyncClientSession) -> None:
         """A resident's first digest may go at once; later ones wait for ``next_at`` (set when one is sent)."""
         await self._digests.update_one(
             {"_id": uid},
-            {"$set": {"pending": True}, "$push": {"items": {"$each": [item], "$slice": -DIGEST_ITEMS}},
-             "$setOnInsert": {"next_at": at}}, upsert=True, session=session)
+            {
+                "$set": {"pending": True},
+                "$push": {"items": {"$each": [item], "$slice": -DIGEST_ITEMS}},
+                "$setOnInsert": {"next_at": at},
+            },
+            upsert=True,
+            session=session,
+        )
 
     async def take_due(self, now: datetime, next_at: datetime, session: AsyncClientSession) -> dict[str, Any] | None:
         """Empty one digest that may be sent now and hold the next one back until ``next_at``."""
         return await self._digests.find_one_and_update(
             {"pending": True, "next_at": {"$lte": now}},
             {"$set": {"pending": False, "items": [], "next_at": next_at}},
-            return_document=ReturnDocument.BEFORE, session=session)
+            return_document=ReturnDocument.BEFORE,
+            session=session,
+        )

@@ -23,8 +23,13 @@ async def get_subscription_service(db: DatabaseDep, wards: WardsDep) -> Subscrip
 ServiceDep = Annotated[SubscriptionService, Depends(get_subscription_service)]
 
 
-@router.post("/subscriptions", status_code=201, response_model=SubscriptionOut, responses=ERRORS,
-             summary='Follow an area: {"ward": "00070"} or {"lat", "lng", "radius_m" ≤ 1000}; at most 5')
+@router.post(
+    "/subscriptions",
+    status_code=201,
+    response_model=SubscriptionOut,
+    responses=ERRORS,
+    summary='Follow an area: {"ward": "00070"} or {"lat", "lng", "radius_m" ≤ 1000}; at most 5',
+)
 async def subscribe(area: SubscriptionIn, principal: Resident, service: ServiceDep) -> SubscriptionOut:
     return await service.subscribe(principal, area)
 

@@ -38,15 +38,27 @@ def subscription_payload(change: ReportChange) -> dict[str, Any] | None:
     if not is_public(after):
         return None
     lng, lat = after["location"]["coordinates"]
-    return {"code": after["code"], "author": after["resident_uid"], "ward": (after.get("ward") or {}).get("code"),
-            "area_cell": after.get("area_cell"), "lat": lat, "lng": lng}
+    return {
+        "code": after["code"],
+        "author": after["resident_uid"],
+        "ward": (after.get("ward") or {}).get("code"),
+        "area_cell": after.get("area_cell"),
+        "lat": lat,
+        "lng": lng,
+    }
 
 
 def _out(doc: Mapping[str, Any], wards: WardIndex) -> SubscriptionOut:
     ward = wards.by_code(doc["ward"]) if doc.get("ward") else None
-    return SubscriptionOut(id=str(doc["_id"]), ward=doc.get("ward"), ward_name=ward.name if ward else None,
-                           lat=doc.get("lat"), lng=doc.get("lng"), radius_m=doc.get("radius_m"),
-                           created_at=doc["created_at"])
+    return SubscriptionOut(
+        id=str(doc["_id"]),
+        ward=doc.get("ward"),
+        ward_name=ward.name if ward else None,
+        lat=doc.get("lat"),
+        lng=doc.get("lng"),
+        radius_m=doc.get("radius_m"),
+        created_at=doc["created_at"],
+    )
 
 
 class SubscriptionService:
@@ -64,8 +76,12 @@ class SubscriptionService:
             lat, lng, radius_m = area.circle()
             if self._wards.locate(lat, lng) is None:
                 raise FieldError("lat", "field.outside_hanoi")
-            doc |= {"lat": lat, "lng": lng, "radius_m": radius_m,
-                    "cells": cells_within(lat, lng, radius_m, AREA_CELL_DEGREES)}
+            doc |= {
+                "lat": lat,
+                "lng": lng,
+                "radius_m": radius_m,
+                "cells": cells_within(lat, lng, radius_m, AREA_CELL_DEGREES),
+            }
         stored = await self._repo.insert(doc)
         if stored is None:
             raise Conflict("subscriptions_full", limit=MAX_PER_RESIDENT)
@@ -86,8 +102,9 @@ class SubscriptionService:
 class DigestJobs:
     """The worker's side: resolved reports into digests, due digests into the outbox."""
 
-    def __init__(self, client: AsyncMongoClient, repo: SubscriptionRepository, outbox: OutboxRepository,
-                 digest_s: float) -> None:
+    def __init__(
+        self, client: AsyncMongoClient, repo: SubscriptionRepository, outbox: OutboxRepository, digest_s: float
+    ) -> None:
         self._client = client
         self._repo = repo
         self._outbox = outbox
@@ -95,10 +112,15 @@ class DigestJobs:
 
     async def subscribers(self, record: Mapping[str, Any]) -> set[str]:
         """Residents whose ward or circle holds the report (its author hears of it anyway)."""
-        uids = {doc["resident_uid"] for doc in await self._repo.in_ward(record["ward"])} if record.get("ward") else set()
+        uids = (
+            {doc["resident_uid"] for doc in await self._repo.in_ward(record["ward"])} if record.get("ward") else set()
+        )
         if record.get("area_cell") is not None:
-            uids |= {doc["resident_uid"] for doc in await self._repo.circles_over(record["area_cell"])
-                     if distance_m(doc["lat"], doc["lng"], record["lat"], record["lng"]) <= doc["radius_m"]}
+            uids |= {
+                doc["resident_uid"]
+                for doc in await self._repo.circles_over(record["area_cell"])
+                if distance_m(doc["lat"], doc["lng"], record["lat"], record["lng"]) <= doc["radius_m"]
+            }
         return uids - {record["author"]}
 
     async def add(self, records: list[dict[str, Any]], session: Any) -> None:

@@ -38,8 +38,16 @@ def agency_name(agency: str, taxonomy: Taxonomy, wards: WardIndex) -> str:
 
 
 class TriageActions:
-    def __init__(self, repo: ReportRepository, writer: ReportWriter, corrections: CorrectionRepository,
-                 taxonomy: Taxonomy, wards: WardIndex, sla: SlaPolicy, outcomes: Outcomes) -> None:
+    def __init__(
+        self,
+        repo: ReportRepository,
+        writer: ReportWriter,
+        corrections: CorrectionRepository,
+        taxonomy: Taxonomy,
+        wards: WardIndex,
+        sla: SlaPolicy,
+        outcomes: Outcomes,
+    ) -> None:
         self._outcomes = outcomes
         self._repo = repo
         self._writer = writer
@@ -55,8 +63,9 @@ class TriageActions:
             raise Conflict("report_not_open")
         return report
 
-    async def reassign(self, principal: Principal, report_id: ObjectId, agency: str, reason: str,
-                       expected_version: int) -> dict[str, Any]:
+    async def reassign(
+        self, principal: Principal, report_id: ObjectId, agency: str, reason: str, expected_version: int
+    ) -> dict[str, Any]:
         report = await self._open_report(principal, report_id, expected_version)
         name = agency_name(agency, self._taxonomy, self._wards)
         if agency == report.get("agency"):
@@ -64,8 +73,9 @@ class TriageActions:
         category = report.get("category")
         return await self._reroute(principal, report, category, agency, name, reason, "reassign")
 
-    async def recategorise(self, principal: Principal, report_id: ObjectId, category: str, reason: str,
-                           expected_version: int) -> dict[str, Any]:
+    async def recategorise(
+        self, principal: Principal, report_id: ObjectId, category: str, reason: str, expected_version: int
+    ) -> dict[str, Any]:
         """Sets the category and routes the report by it: one action for a low-confidence report."""
         report = await self._open_report(principal, report_id, expected_version)
         if category not in self._taxonomy.categories:
@@ -74,68 +84,145 @@ class TriageActions:
         agency, name = agency_for(category, ward, self._taxonomy)
         return await self._reroute(principal, report, category, agency, name, reason, "recategorise")
 
-    async def _reroute(self, principal: Principal, report: dict[str, Any], category: str | None, agency: str,
-                       agency_name: str, reason: str, kind: str) -> dict[str, Any]:
+    async def _reroute(
+        self,
+        principal: Principal,
+        report: dict[str, Any],
+        category: str | None,
+        agency: str,
+        agency_name: str,
+        reason: str,
+        kind: str,
+    ) -> dict[str, Any]:
         now = utc_now()
-        priority = self._sla.priority(category, report["description"]) if kind == "recategorise" else report.get(
-            "priority", "normal")
+        priority = (
+            self._sla.priority(category, report["description"])
+            if kind == "recategorise"
+            else report.get("priority", "normal")
+        )
         acknowledge_by = self._sla.due(now, category, priority, "acknowledge")
-        routing = {**(report.get("routing") or {}), "agency": agency, "agency_name": agency_name, "category": category,
-                   "reason": kind, "suggestions": []}
-        fields = {"status": "assigned", "category": category, "agency": agency, "routing": routing,
-                  "priority": priority, "due_at": acknowledge_by, "due_acknowledge_at": acknowledge_by,
-                  "due_resolve_at": self._sla.due(now, category, priority, "resolve"), "overdue": False,
-                  "updated_at": now}
-        entry = {"status": "assigned", "from": report["status"], "at": now, "by_uid": principal.uid,
-                 "by_role": principal.role, "public_note": None, "internal_note": f"{kind}: {reason}", "agency": agency,
-                 # what the report moved from and to, so statistics can be replayed from the report alone
-                 "category": category, "from_agency": report.get("agency"), "from_category": report.get("category")}
+        routing = {
+            **(report.get("routing") or {}),
+            "agency": agency,
+            "agency_name": agency_name,
+            "category": category,
+            "reason": kind,
+            "suggestions": [],
+        }
+        fields = {
+            "status": "assigned",
+            "category": category,
+            "agency": agency,
+            "routing": routing,
+            "priority": priority,
+            "due_at": acknowledge_by,
+            "due_acknowledge_at": acknowledge_by,
+            "due_resolve_at": self._sla.due(now, category, priority, "resolve"),
+            "overdue": False,
+            "updated_at": now,
+        }
+        entry = {
+            "status": "assigned",
+            "from": report["status"],
+            "at": now,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "public_note": None,
+            "internal_note": f"{kind}: {reason}",
+            "agency": agency,
+            # what the report moved from and to, so statistics can be replayed from the report alone
+            "category": category,
+            "from_agency": report.get("agency"),
+            "from_category": report.get("category"),
+        }
         classification = report.get("classification") or {}
-        correction = {"report_id": report["_id"], "report_code": report["code"], "kind": kind, "reason": reason,
-                      "text": report["description"], "model_category": classification.get("category"),
-                      "model_confidence": classification.get("confidence"), "old_category": report.get("category"),
-                      "new_category": category, "old_agency": report.get("agency"), "new_agency": agency,
-                      "by_uid": principal.uid, "by_role": principal.role, "at": now}
+        correction = {
+            "report_id": report["_id"],
+            "report_code": report["code"],
+            "kind": kind,
+            "reason": reason,
+            "text": report["description"],
+            "model_category": classification.get("category"),
+            "model_confidence": classification.get("confidence"),
+            "old_category": report.get("category"),
+            "new_category": category,
+            "old_agency": report.get("agency"),
+            "new_agency": agency,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "at": now,
+        }
 
         async def record_correction(_: dict[str, Any], session: Any) -> None:
             await self._corrections.record(correction, session)
 
-        edit = ReportEdit("reroute", fields, {"status_history": entry}, also=record_correction,
-                          audit=Audited(kind, {"from": report.get("agency"), "to": agency, "category": category}))
+        edit = ReportEdit(
+            "reroute",
+            fields,
+            {"status_history": entry},
+            also=record_correction,
+            audit=Audited(kind, {"from": report.get("agency"), "to": agency, "category": category}),
+        )
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=report["version"])
 
-    async def set_priority(self, principal: Principal, report_id: ObjectId, priority: str, reason: str,
-                           expected_version: int) -> dict[str, Any]:
+    async def set_priority(
+        self, principal: Principal, report_id: ObjectId, priority: str, reason: str, expected_version: int
+    ) -> dict[str, Any]:
         """Staff know better than the text cues: due dates follow the new priority from routing time."""
         report = await self._open_report(principal, report_id, expected_version)
-        routed_at = next((e["at"] for e in reversed(report["status_history"]) if e["status"] == "assigned"),
-                         report["created_at"])
+        routed_at = next(
+            (e["at"] for e in reversed(report["status_history"]) if e["status"] == "assigned"), report["created_at"]
+        )
         category = report.get("category")
         acknowledge_by = self._sla.due(routed_at, category, priority, "acknowledge")
         resolve_by = self._sla.due(routed_at, category, priority, "resolve")
         now = utc_now()
         due_at = resolve_by if report["status"] == "in_progress" else acknowledge_by
-        fields = {"priority": priority, "due_acknowledge_at": acknowledge_by, "due_resolve_at": resolve_by,
-                  "due_at": due_at, "overdue": due_at < now, "updated_at": now}
-        edit = ReportEdit("priority", fields,
-                          audit=Audited("priority", {"from": report.get("priority"), "to": priority, "reason": reason}))
+        fields = {
+            "priority": priority,
+            "due_acknowledge_at": acknowledge_by,
+            "due_resolve_at": resolve_by,
+            "due_at": due_at,
+            "overdue": due_at < now,
+            "updated_at": now,
+        }
+        edit = ReportEdit(
+            "priority",
+            fields,
+            audit=Audited("priority", {"from": report.get("priority"), "to": priority, "reason": reason}),
+        )
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
 
-    async def add_note(self, principal: Principal, report_id: ObjectId, text: str, public: bool,
-                       attachments: list[str] | None = None) -> dict[str, Any]:
+    async def add_note(
+        self, principal: Principal, report_id: ObjectId, text: str, public: bool, attachments: list[str] | None = None
+    ) -> dict[str, Any]:
         """Notes only add, so they need no If-Match; they still bump the version (ETags go stale).
         With attachments they are checked against the version read: two requests never use one photo."""
         report = await load_visible(self._repo, principal, report_id)
         if not text.strip():
             raise Unprocessable("note_empty")
         outcome = await self._outcomes.of_note(report, attachments or [])
-        note: dict[str, Any] = {"at": utc_now(), "by_uid": principal.uid, "by_role": principal.role, "text": text.strip(),
-                "visibility": "public" if public else "internal", **outcome.entry}
+        note: dict[str, Any] = {
+            "at": utc_now(),
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "text": text.strip(),
+            "visibility": "public" if public else "internal",
+            **outcome.entry,
+        }
         fields = {"updated_at": note["at"], **outcome.fields}
         # the author hears about replies, not internal notes: those publish no change
-        edit = ReportEdit("reply", fields, {"notes": note}, public_note=note["text"]) if public \
+        edit = (
+            ReportEdit("reply", fields, {"notes": note}, public_note=note["text"])
+            if public
             else ReportEdit(None, fields, {"notes": note})
-        updated = await self._writer.update(report, edit, actor=principal, at=note["at"],
-                                            expected_version=report["version"] if outcome.attachments else None)
+        )
+        updated = await self._writer.update(
+            report,
+            edit,
+            actor=principal,
+            at=note["at"],
+            expected_version=report["version"] if outcome.attachments else None,
+        )
         await self._outcomes.committed(outcome)
         return updated

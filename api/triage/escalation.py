@@ -51,11 +51,21 @@ class Escalation:
         if to is None:  # already with the city's leadership: nobody further up, stop the clock
             return ReportEdit(None, {"escalate_at": None})
         level = report.get("escalation_level", 0) + 1
-        entry = {"level": level, "to": to, "from": source, "at": now,
-                 "stage": "resolve" if report["status"] == Status.IN_PROGRESS else "acknowledge",
-                 "due_at": report.get("due_at")}
+        entry = {
+            "level": level,
+            "to": to,
+            "from": source,
+            "at": now,
+            "stage": "resolve" if report["status"] == Status.IN_PROGRESS else "acknowledge",
+            "due_at": report.get("due_at"),
+        }
         next_at = self.due(report, now, "escalation") if self._chain.supervisor_of(to) else None
-        fields = {"escalation_level": level, "escalated_to": to, "escalated_at": now, "escalate_at": next_at,
-                  "supervisors": with_supervisor(report, to)}
+        fields = {
+            "escalation_level": level,
+            "escalated_to": to,
+            "escalated_at": now,
+            "escalate_at": next_at,
+            "supervisors": with_supervisor(report, to),
+        }
         audit = Audited("escalate", {key: entry[key] for key in ("level", "to", "from", "stage", "due_at")})
         return ReportEdit("escalation", fields, {"escalations": entry}, audit=audit)

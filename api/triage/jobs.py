@@ -24,8 +24,15 @@ class TriageJobs:
         self._reopen_window = timedelta(days=reopen_window_days)
         self._escalation = escalation
 
-    async def _claim_each(self, query: dict[str, Any], fields: dict[str, Any], push: dict[str, Any] | None,
-                          action: str, kind: ChangeKind, now: datetime) -> int:
+    async def _claim_each(
+        self,
+        query: dict[str, Any],
+        fields: dict[str, Any],
+        push: dict[str, Any] | None,
+        action: str,
+        kind: ChangeKind,
+        now: datetime,
+    ) -> int:
         edit = ReportEdit(kind, fields, push, audit=Audited(action, lambda before: {"due_at": before.get("due_at")}))
         done = 0
         while done < BATCH and await self._writer.claim(query, edit, now) is not None:
@@ -35,10 +42,14 @@ class TriageJobs:
     async def mark_overdue(self, now: datetime | None = None) -> int:
         """Open reports past their current due date (index ``queue_overdue``); closed ones have none."""
         now = now or utc_now()
-        return await self._claim_each({"overdue": False, "due_at": {"$lt": now}},
-                                       {"overdue": True, "overdue_marked_at": now, "escalate_at": now},
-                                       {"overdue_marks": now}, "overdue",
-                                       "overdue", now)  # every mark kept: statistics are replayed from them
+        return await self._claim_each(
+            {"overdue": False, "due_at": {"$lt": now}},
+            {"overdue": True, "overdue_marked_at": now, "escalate_at": now},
+            {"overdue_marks": now},
+            "overdue",
+            "overdue",
+            now,
+        )  # every mark kept: statistics are replayed from them
 
     async def escalate(self, now: datetime | None = None) -> int:
         """Overdue reports whose escalation clock ran out go one level up (index ``escalation_due``).
@@ -49,17 +60,31 @@ class TriageJobs:
         now = now or utc_now()
         query = {**OVERDUE_TO_ESCALATE, "escalate_at": {"$lte": now}}
         done = 0
-        while done < BATCH and await self._writer.claim_computed(
-                query, lambda report: self._escalation.edit(report, now), now) is not None:
+        while (
+            done < BATCH
+            and await self._writer.claim_computed(query, lambda report: self._escalation.edit(report, now), now)
+            is not None
+        ):
             done += 1
         return done
 
     async def close_resolved(self, now: datetime | None = None) -> int:
         """Resolved longer ago than the reopen window (index ``auto_close`` on a field only resolved reports have)."""
         now = now or utc_now()
-        entry = {"status": "closed", "from": "resolved", "at": now, "by_uid": None, "by_role": SYSTEM,
-                 "public_note": None, "internal_note": "auto-closed: not reopened in time"}
-        return await self._claim_each({"resolved_open_since": {"$lt": now - self._reopen_window}},
-                                       {"status": "closed", "closed_at": now, "updated_at": now, "due_at": None,
-                                        "resolved_open_since": None},
-                                       {"status_history": entry}, "auto_close", "status", now)
+        entry = {
+            "status": "closed",
+            "from": "resolved",
+            "at": now,
+            "by_uid": None,
+            "by_role": SYSTEM,
+            "public_note": None,
+            "internal_note": "auto-closed: not reopened in time",
+        }
+        return await self._claim_each(
+            {"resolved_open_since": {"$lt": now - self._reopen_window}},
+            {"status": "closed", "closed_at": now, "updated_at": now, "due_at": None, "resolved_open_since": None},
+            {"status_history": entry},
+            "auto_close",
+            "status",
+            now,
+        )

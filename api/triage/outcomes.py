@@ -19,7 +19,11 @@ from typing import Any
 from api.errors import Conflict, Unprocessable
 from api.photos.service import PhotoService, RawUpload
 from api.triage.schemas import (
-    RejectionReasonOut, RejectionReasons, ReplyTemplateOut, ReplyTemplates, StatusChange,
+    RejectionReasonOut,
+    RejectionReasons,
+    ReplyTemplateOut,
+    ReplyTemplates,
+    StatusChange,
 )
 from api.triage.tables import RejectionRefused, TriageTables
 from classifiers.routing.taxonomy import Taxonomy
@@ -38,8 +42,9 @@ def _is_photo_id(value: str) -> bool:
 
 
 class Outcomes:
-    def __init__(self, tables: TriageTables, taxonomy: Taxonomy, wards: WardIndex, photos: PhotoService,
-                 max_files: int) -> None:
+    def __init__(
+        self, tables: TriageTables, taxonomy: Taxonomy, wards: WardIndex, photos: PhotoService, max_files: int
+    ) -> None:
         self._tables = tables
         self._taxonomy = taxonomy
         self._wards = wards
@@ -92,22 +97,34 @@ class Outcomes:
     async def committed(self, outcome: Outcome) -> None:
         await self._photos.attach(outcome.attachments)
 
-    def templates(self, category: str | None, status: str | None, report: dict[str, Any] | None,
-                  locale: str) -> ReplyTemplates:
+    def templates(
+        self, category: str | None, status: str | None, report: dict[str, Any] | None, locale: str
+    ) -> ReplyTemplates:
         """Templates to start a reply from; for a report, also filled in (staff still edit and send)."""
         if report is not None:
             category = category or report.get("category")
         values = self._tables.placeholder_values(report) if report is not None else None
         return ReplyTemplates(
             placeholders={name: text.get(locale) or text["vi"] for name, text in self._tables.placeholders.items()},
-            templates=[ReplyTemplateOut(key=t.key, category=t.category, status=t.status, vi=t.vi, en=t.en,
-                                        rendered=None if values is None else
-                                        {"vi": t.vi.format(**values), "en": t.en.format(**values)})
-                       for t in self._tables.templates_for(category, status)])
+            templates=[
+                ReplyTemplateOut(
+                    key=t.key,
+                    category=t.category,
+                    status=t.status,
+                    vi=t.vi,
+                    en=t.en,
+                    rendered=None if values is None else {"vi": t.vi.format(**values), "en": t.en.format(**values)},
+                )
+                for t in self._tables.templates_for(category, status)
+            ],
+        )
 
     def rejection_reasons(self, locale: str) -> RejectionReasons:
         reasons = self._tables.reasons.values()
         return RejectionReasons(
-            reasons=[RejectionReasonOut(code=r.code, name=r.en if locale == "en" else r.vi, redirect=r.redirect)
-                     for r in reasons],
-            channels={code: name.get(locale) or name["vi"] for code, name in self._tables.channels.items()})
+            reasons=[
+                RejectionReasonOut(code=r.code, name=r.en if locale == "en" else r.vi, redirect=r.redirect)
+                for r in reasons
+            ],
+            channels={code: name.get(locale) or name["vi"] for code, name in self._tables.channels.items()},
+        )

@@ -7,7 +7,6 @@ from pydantic import BaseModel, Field
 
 from api.reports.schemas import AttachmentOut
 
-
 AttachmentId = Annotated[str, Field(max_length=64)]
 
 
@@ -15,15 +14,26 @@ class StatusChange(BaseModel):
     status: str = Field(max_length=32)
     public_note: str | None = Field(None, max_length=4000, description="Shown to the resident")
     internal_note: str | None = Field(None, max_length=4000, description="Never shown to residents")
-    attachments: list[AttachmentId] = Field(default_factory=list, max_length=5,
-                                   description="Ids from POST .../attachments, not used before (shown to the author)")
-    reason_code: str | None = Field(None, max_length=64, description="Required to reject: GET /v1/triage/rejection-reasons")
-    redirect: str | None = Field(None, max_length=64, description="Rejecting: where to turn instead (an agency code, "
-                                 "ward:<ward code> or a channel code); required for not_in_remit")
+    attachments: list[AttachmentId] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Ids from POST .../attachments, not used before (shown to the author)",
+    )
+    reason_code: str | None = Field(
+        None, max_length=64, description="Required to reject: GET /v1/triage/rejection-reasons"
+    )
+    redirect: str | None = Field(
+        None,
+        max_length=64,
+        description="Rejecting: where to turn instead (an agency code, "
+        "ward:<ward code> or a channel code); required for not_in_remit",
+    )
 
 
 class Reassignment(BaseModel):
-    agency: str = Field(max_length=64, description="An agency code, or ward:<ward code> for a ward's People's Committee")
+    agency: str = Field(
+        max_length=64, description="An agency code, or ward:<ward code> for a ward's People's Committee"
+    )
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -40,8 +50,11 @@ class PriorityChange(BaseModel):
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
     public: bool = Field(False, description="true: a public reply the resident sees; false: an internal note")
-    attachments: list[AttachmentId] = Field(default_factory=list, max_length=5,
-                                   description="Ids from POST .../attachments; seen by the author only on a public reply")
+    attachments: list[AttachmentId] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Ids from POST .../attachments; seen by the author only on a public reply",
+    )
 
 
 class AttachmentsOut(BaseModel):
@@ -90,7 +103,9 @@ class QueueItem(BaseModel):
     escalated_to: str | None = Field(None, description="The body it was last escalated to")
     appeal_due_at: datetime | None = Field(None, description="An appeal waiting for the supervising body's decision")
     location: dict[str, float] | None = Field(None, description="lat and lng, for staff maps")
-    suggestions: list[dict[str, Any]] = Field(default_factory=list, description="The model's top categories (triage queue)")
+    suggestions: list[dict[str, Any]] = Field(
+        default_factory=list, description="The model's top categories (triage queue)"
+    )
 
 
 class QueuePage(BaseModel):

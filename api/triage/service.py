@@ -39,15 +39,25 @@ def _queue_item(report: dict[str, Any]) -> QueueItem:
     routing = report.get("routing") or {}
     appeal = report.get("appeal") or {}
     lng, lat = report["location"]["coordinates"]
-    return QueueItem(id=str(report["_id"]), code=report["code"], status=report["status"],
-                     description=report["description"][:280], category=report.get("category"),
-                     agency=report.get("agency"), ward=report.get("ward"), priority=report.get("priority"),
-                     due_at=report.get("due_at"), overdue=report.get("overdue", False),
-                     overdue_by_s=overdue_by_s(report),
-                     created_at=report["created_at"], location={"lat": lat, "lng": lng},
-                     suggestions=routing.get("suggestions", []),
-                     escalation_level=report.get("escalation_level", 0), escalated_to=report.get("escalated_to"),
-                     appeal_due_at=appeal.get("due_at") if appeal and appeal.get("outcome") is None else None)
+    return QueueItem(
+        id=str(report["_id"]),
+        code=report["code"],
+        status=report["status"],
+        description=report["description"][:280],
+        category=report.get("category"),
+        agency=report.get("agency"),
+        ward=report.get("ward"),
+        priority=report.get("priority"),
+        due_at=report.get("due_at"),
+        overdue=report.get("overdue", False),
+        overdue_by_s=overdue_by_s(report),
+        created_at=report["created_at"],
+        location={"lat": lat, "lng": lng},
+        suggestions=routing.get("suggestions", []),
+        escalation_level=report.get("escalation_level", 0),
+        escalated_to=report.get("escalated_to"),
+        appeal_due_at=appeal.get("due_at") if appeal and appeal.get("outcome") is None else None,
+    )
 
 
 class TriageService:
@@ -76,11 +86,18 @@ class TriageService:
         escalated or appealed to their body and still waits (open, or an appeal undecided)."""
         if principal.role in CITY_WIDE_ROLES:
             return await self.queue(principal, QueueFilters(overdue=True, sort="due"), cursor, limit)
-        return await self._page(supervised_query(principal.agency or "", cursor), [("_id", 1)], awaits_supervisor,
-                                "age", limit)
+        return await self._page(
+            supervised_query(principal.agency or "", cursor), [("_id", 1)], awaits_supervisor, "age", limit
+        )
 
-    async def _page(self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool],
-                    order: str, limit: int) -> QueuePage:
+    async def _page(
+        self,
+        query: dict[str, Any],
+        sort: list[tuple[str, int]],
+        keep: Callable[[dict[str, Any]], bool],
+        order: str,
+        limit: int,
+    ) -> QueuePage:
         reports = await self._repo.queue(query, sort, keep, limit + 1)
         page = reports[:limit]
         next_cursor = encode_cursor(page[-1], order) if len(reports) > limit else None
@@ -89,35 +106,61 @@ class TriageService:
     async def counts(self, principal: Principal, agency: str | None) -> QueueCounts:
         """The queue's tabs: open reports per status and overdue, for one agency or the city."""
         agency = self._scope(principal, agency)
-        return QueueCounts(agency=agency, statuses=await self._repo.count_by_status(agency, OPEN_STATUSES),
-                           overdue=await self._repo.count_overdue(agency, OPEN_STATUSES))
+        return QueueCounts(
+            agency=agency,
+            statuses=await self._repo.count_by_status(agency, OPEN_STATUSES),
+            overdue=await self._repo.count_overdue(agency, OPEN_STATUSES),
+        )
 
-    async def change_status(self, principal: Principal, report_id: ObjectId, change: StatusChange,
-                            expected_version: int) -> dict[str, Any]:
+    async def change_status(
+        self, principal: Principal, report_id: ObjectId, change: StatusChange, expected_version: int
+    ) -> dict[str, Any]:
         report = await load_handled(self._repo, principal, report_id)
         require_version(report, expected_version)
         try:
-            check_transition(report["status"], change.status, principal.role,
-                             is_author=report["resident_uid"] == principal.uid, public_note=change.public_note)
+            check_transition(
+                report["status"],
+                change.status,
+                principal.role,
+                is_author=report["resident_uid"] == principal.uid,
+                public_note=change.public_note,
+            )
         except TransitionRefused as refused:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
         outcome = await self._outcomes.of_status_change(report, change, now)  # proof, reason, attachments
-        entry = {"status": change.status, "from": report["status"], "at": now, "by_uid": principal.uid,
-                 "by_role": principal.role, "public_note": change.public_note, "internal_note": change.internal_note,
-                 # the deadlines in force when it happened: on-time statistics are replayed from these
-                 "due_acknowledge_at": report.get("due_acknowledge_at"), "due_resolve_at": report.get("due_resolve_at"),
-                 **outcome.entry}
+        entry = {
+            "status": change.status,
+            "from": report["status"],
+            "at": now,
+            "by_uid": principal.uid,
+            "by_role": principal.role,
+            "public_note": change.public_note,
+            "internal_note": change.internal_note,
+            # the deadlines in force when it happened: on-time statistics are replayed from these
+            "due_acknowledge_at": report.get("due_acknowledge_at"),
+            "due_resolve_at": report.get("due_resolve_at"),
+            **outcome.entry,
+        }
         deadline_field = next_deadline_field(change.status)
         due_at = report.get(deadline_field) if deadline_field else None
-        fields = {"status": change.status, "updated_at": now, "due_at": due_at,
-                  "overdue": due_at is not None and due_at < now}
+        fields = {
+            "status": change.status,
+            "updated_at": now,
+            "due_at": due_at,
+            "overdue": due_at is not None and due_at < now,
+        }
         if change.status == "resolved":
             fields["resolved_at"] = now
         fields["resolved_open_since"] = now if change.status == "resolved" else None  # auto-close clock
         fields.update(outcome.fields)
-        edit = ReportEdit("status", fields, {"status_history": entry}, public_note=change.public_note,
-                          audit=Audited("status", {"from": report["status"], "to": change.status}))
+        edit = ReportEdit(
+            "status",
+            fields,
+            {"status_history": entry},
+            public_note=change.public_note,
+            audit=Audited("status", {"from": report["status"], "to": change.status}),
+        )
         updated = await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)
         await self._outcomes.committed(outcome)
         return updated

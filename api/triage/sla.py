@@ -102,14 +102,21 @@ class SlaPolicy:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         hours, announced = raw["working_hours"], raw["calendar"]
         calendar = WorkingCalendar(
-            tz=ZoneInfo(raw["timezone"]), working_days=frozenset(raw["working_days"]),
-            start=time.fromisoformat(hours["start"]), end=time.fromisoformat(hours["end"]),
-            country=announced["country"], days_off=_dates(announced["days_off"]),
+            tz=ZoneInfo(raw["timezone"]),
+            working_days=frozenset(raw["working_days"]),
+            start=time.fromisoformat(hours["start"]),
+            end=time.fromisoformat(hours["end"]),
+            country=announced["country"],
+            days_off=_dates(announced["days_off"]),
             working_weekend_days=_dates(announced["working_weekend_days"]),
         )
-        return cls(calendar=calendar, default=raw["default"], categories=raw.get("categories", {}),
-                   urgent_categories=frozenset(raw.get("urgent_categories", [])),
-                   urgent_cues=tuple(_fold(cue) for cue in raw.get("urgent_cues", [])))
+        return cls(
+            calendar=calendar,
+            default=raw["default"],
+            categories=raw.get("categories", {}),
+            urgent_categories=frozenset(raw.get("urgent_categories", [])),
+            urgent_cues=tuple(_fold(cue) for cue in raw.get("urgent_cues", [])),
+        )
 
     def priority(self, category: str | None, text: str) -> str:
         """``urgent`` when danger to life or property shows in the text of a category that can be urgent."""

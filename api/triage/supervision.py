@@ -27,8 +27,12 @@ class SupervisionChain:
     @classmethod
     def load(cls, path: Path, taxonomy: Taxonomy) -> "SupervisionChain":
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        chain = cls(top=raw["top"], ward_supervisor=raw["ward_supervisor"], supervisors=dict(raw["supervisors"]),
-                    bodies=dict(raw.get("bodies", {})))
+        chain = cls(
+            top=raw["top"],
+            ward_supervisor=raw["ward_supervisor"],
+            supervisors=dict(raw["supervisors"]),
+            bodies=dict(raw.get("bodies", {})),
+        )
         known = set(taxonomy.agencies) | set(chain.bodies)
         for body in {*taxonomy.agencies, *chain.supervisors} - {WARD_ROUTING, chain.top}:
             seen: list[str] = []

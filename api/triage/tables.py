@@ -67,14 +67,18 @@ class TriageTables:
     def load(cls, proof_file: Path, reasons_file: Path, templates_file: Path, taxonomy: Taxonomy) -> "TriageTables":
         proof = {code: bool(flag) for code, flag in _read(proof_file)["categories"].items()}
         if set(proof) != set(taxonomy.categories):
-            raise ValueError(f"{proof_file}: categories must be exactly the taxonomy's "
-                             f"(missing {sorted(set(taxonomy.categories) - set(proof))}, "
-                             f"unknown {sorted(set(proof) - set(taxonomy.categories))})")
+            raise ValueError(
+                f"{proof_file}: categories must be exactly the taxonomy's "
+                f"(missing {sorted(set(taxonomy.categories) - set(proof))}, "
+                f"unknown {sorted(set(proof) - set(taxonomy.categories))})"
+            )
         raw = _read(reasons_file)
         reasons = {code: RejectionReason(code, r["redirect"], r["vi"], r["en"]) for code, r in raw["reasons"].items()}
         if set(reasons) - set(REJECTION_REASONS) or any(r.redirect not in REDIRECT_RULES for r in reasons.values()):
-            raise ValueError(f"{reasons_file}: reasons must be among {REJECTION_REASONS} (statistics count them), "
-                             f"redirect one of {REDIRECT_RULES}")
+            raise ValueError(
+                f"{reasons_file}: reasons must be among {REJECTION_REASONS} (statistics count them), "
+                f"redirect one of {REDIRECT_RULES}"
+            )
         channels = raw["channels"]
         if set(channels) & set(taxonomy.agencies):
             raise ValueError(f"{reasons_file}: a channel code must not be an agency code")
@@ -84,7 +88,9 @@ class TriageTables:
             if template.category not in (ANY_CATEGORY, *taxonomy.categories) or template.status not in STATUSES:
                 raise ValueError(f"{templates_file}: template {template.key}: unknown category or status")
             if not _fields(template.vi) | _fields(template.en) <= set(placeholders):
-                raise ValueError(f"{templates_file}: template {template.key}: placeholders must be {sorted(placeholders)}")
+                raise ValueError(
+                    f"{templates_file}: template {template.key}: placeholders must be {sorted(placeholders)}"
+                )
         return cls(proof, reasons, channels, templates, placeholders)
 
     def proof_required(self, category: str | None) -> bool:
@@ -100,12 +106,16 @@ class TriageTables:
     def placeholder_values(self, report: dict[str, Any]) -> dict[str, str]:
         """What the placeholders stand for in one report (the deadline in Hanoi time)."""
         due = report.get("due_at")
-        return {"code": report["code"], "agency": (report.get("routing") or {}).get("agency_name") or "",
-                "due": aware(due).astimezone(CITY_TZ).strftime("%d/%m/%Y %H:%M") if due else "",
-                "ward": (report.get("ward") or {}).get("name") or ""}
+        return {
+            "code": report["code"],
+            "agency": (report.get("routing") or {}).get("agency_name") or "",
+            "due": aware(due).astimezone(CITY_TZ).strftime("%d/%m/%Y %H:%M") if due else "",
+            "ward": (report.get("ward") or {}).get("name") or "",
+        }
 
-    def rejection(self, reason_code: str | None, redirect: str | None, taxonomy: Taxonomy,
-                  wards: WardIndex) -> dict[str, Any]:
+    def rejection(
+        self, reason_code: str | None, redirect: str | None, taxonomy: Taxonomy, wards: WardIndex
+    ) -> dict[str, Any]:
         """The ``rejection`` kept on the report (labels in both languages, so the author's view and
         push read it in theirs even if the table changes later), or RejectionRefused."""
         if not reason_code:
@@ -117,8 +127,11 @@ class TriageTables:
             raise RejectionRefused("rejection_redirect_not_allowed")
         if not redirect and reason.redirect == "required":
             raise RejectionRefused("rejection_redirect_required")
-        return {"reason_code": reason.code, "reason": {"vi": reason.vi, "en": reason.en},
-                "redirect": self._redirect(redirect, taxonomy, wards) if redirect else None}
+        return {
+            "reason_code": reason.code,
+            "reason": {"vi": reason.vi, "en": reason.en},
+            "redirect": self._redirect(redirect, taxonomy, wards) if redirect else None,
+        }
 
     def _redirect(self, code: str, taxonomy: Taxonomy, wards: WardIndex) -> dict[str, Any]:
         if code in self.channels:
@@ -129,5 +142,8 @@ class TriageTables:
         ward = wards.by_code(code.removeprefix(WARD_AGENCY_PREFIX)) if code.startswith(WARD_AGENCY_PREFIX) else None
         if ward is None:
             raise RejectionRefused("rejection_redirect_unknown")
-        return {"code": code, "kind": "agency",
-                "name": {"vi": f"UBND {ward.kind.lower()} {ward.name}", "en": f"{ward.name} People's Committee"}}
+        return {
+            "code": code,
+            "kind": "agency",
+            "name": {"vi": f"UBND {ward.kind.lower()} {ward.name}", "en": f"{ward.name} People's Committee"},
+        }

@@ -45,8 +45,9 @@ class TransitionRefused(Exception):
         self.status = status
 
 
-def check_transition(current: str, target: str, role: str, *, is_author: bool = False,
-                     public_note: str | None = None) -> Transition:
+def check_transition(
+    current: str, target: str, role: str, *, is_author: bool = False, public_note: str | None = None
+) -> Transition:
     """The rule that allows ``current -> target`` for this actor, or TransitionRefused."""
     if target not in STATUSES:
         raise TransitionRefused("status_unknown", 422)

@@ -21,10 +21,11 @@ TOLERANCE_PX = 1.5  # below what a ward map at 1:1 shows; keeps every ward a val
 
 def mercator(coordinates: np.ndarray) -> np.ndarray:
     """(lng, lat) rows to world pixel coordinates at ``ZOOM`` (the slippy-map tile scheme's)."""
-    scale = TILE * 2 ** ZOOM
+    scale = TILE * 2**ZOOM
     sin = np.sin(np.radians(coordinates[:, 1]))
-    return np.column_stack([(coordinates[:, 0] + 180) / 360 * scale,
-                            (0.5 - np.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale])
+    return np.column_stack(
+        [(coordinates[:, 0] + 180) / 360 * scale, (0.5 - np.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale]
+    )
 
 
 def _polygons_of(geometry: shapely.Geometry) -> list[shapely.Polygon]:
@@ -52,7 +53,19 @@ def ward_outlines(wards: WardIndex) -> dict[str, Any]:
     for ward, geometry in projected:
         simple = geometry.simplify(TOLERANCE_PX, preserve_topology=True)
         centre = geometry.representative_point()
-        rows.append({"code": ward.code, "name": ward.name, "kind": ward.kind, "path": _path(simple, x0, y0),
-                     "centre": [round(centre.x - x0, 1), round(centre.y - y0, 1)]})
-    return {"zoom": ZOOM, "origin": [x0, y0], "width": math.ceil(bounds[2]) - x0, "height": math.ceil(bounds[3]) - y0,
-            "wards": rows}
+        rows.append(
+            {
+                "code": ward.code,
+                "name": ward.name,
+                "kind": ward.kind,
+                "path": _path(simple, x0, y0),
+                "centre": [round(centre.x - x0, 1), round(centre.y - y0, 1)],
+            }
+        )
+    return {
+        "zoom": ZOOM,
+        "origin": [x0, y0],
+        "width": math.ceil(bounds[2]) - x0,
+        "height": math.ceil(bounds[3]) - y0,
+        "wards": rows,
+    }

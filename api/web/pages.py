@@ -29,7 +29,10 @@ def auth_endpoints(settings: Settings) -> tuple[str, str]:
     """
     if settings.is_dev:
         base = f"http://{settings.auth_emulator_host}"
-        return f"{base}/{GOOGLE_IDENTITY.removeprefix('https://')}", f"{base}/{GOOGLE_SECURE_TOKEN.removeprefix('https://')}"
+        return (
+            f"{base}/{GOOGLE_IDENTITY.removeprefix('https://')}",
+            f"{base}/{GOOGLE_SECURE_TOKEN.removeprefix('https://')}",
+        )
     return GOOGLE_IDENTITY, GOOGLE_SECURE_TOKEN
 
 
@@ -41,10 +44,16 @@ def _origin(url: str) -> str:
 def security_headers(settings: Settings) -> dict[str, str]:
     connect = sorted({"'self'", *(_origin(url) for url in auth_endpoints(settings))})
     images = ["'self'", "data:", "blob:"] + ([_origin(settings.map_tile_url)] if settings.map_tile_url else [])
-    policy = (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {' '.join(images)}; "
-              f"connect-src {' '.join(connect)}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-    return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-            "Cache-Control": "no-cache"}
+    policy = (
+        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {' '.join(images)}; "
+        f"connect-src {' '.join(connect)}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
 
 
 def serve_file(directory: Path, name: str, settings: Settings) -> FileResponse:

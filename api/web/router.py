@@ -42,11 +42,20 @@ async def page_config(request: Request, settings: SettingsDep, taxonomy: Taxonom
         "dev_tokens": settings.is_dev and is_loopback(client_ip(request)),
         "tile_url": settings.map_tile_url,
         # what the console offers: the workflow's moves per role and the agencies to reassign to
-        "workflow": [{"from": source, "to": target, "roles": [r for r in rule.roles if r in ROLES],
-                      "public_note_required": rule.public_note_required}
-                     for (source, target), rule in TRANSITIONS.items()],
-        "agencies": [{"code": a.code, "name_vi": a.name_vi, "name_en": a.name_en}
-                     for a in taxonomy.agencies.values() if a.code != WARD_AGENCY],
+        "workflow": [
+            {
+                "from": source,
+                "to": target,
+                "roles": [r for r in rule.roles if r in ROLES],
+                "public_note_required": rule.public_note_required,
+            }
+            for (source, target), rule in TRANSITIONS.items()
+        ],
+        "agencies": [
+            {"code": a.code, "name_vi": a.name_vi, "name_en": a.name_en}
+            for a in taxonomy.agencies.values()
+            if a.code != WARD_AGENCY
+        ],
         # categories whose resolution needs a photo (proof.json): the status form says so up front
         "proof_categories": sorted(c for c in taxonomy.categories if state.triage_tables.proof_required(c)),
     }

@@ -55,7 +55,9 @@ def main() -> None:
         write_jsonl(DATA_DIR / f"{split}.jsonl", [r for r in rows if r["split"] == split])
     readme = DATA_DIR / "README.md"
     text = readme.read_text(encoding="utf-8")
-    readme.write_text(COUNTS_BLOCK.sub(lambda m: m.group(1) + counts_markdown(rows) + m.group(2), text), encoding="utf-8")
+    readme.write_text(
+        COUNTS_BLOCK.sub(lambda m: m.group(1) + counts_markdown(rows) + m.group(2), text), encoding="utf-8"
+    )
     print(counts_markdown(rows))
 
 

@@ -43,8 +43,9 @@ def agency_for(category_code: str, ward: Ward | None, taxonomy: Taxonomy) -> tup
     return agency.code, agency.name_vi
 
 
-def route(prediction: Prediction, resident_pick: str | None, ward: Ward | None, taxonomy: Taxonomy,
-          threshold: float) -> RoutingDecision:
+def route(
+    prediction: Prediction, resident_pick: str | None, ward: Ward | None, taxonomy: Taxonomy, threshold: float
+) -> RoutingDecision:
     if prediction.confidence >= threshold and prediction.category in taxonomy.categories:
         return RoutingDecision(prediction.category, *agency_for(prediction.category, ward, taxonomy), "classifier")
     suggested = {code for code, _ in prediction.top_k}

@@ -34,11 +34,14 @@ def test_streaming_body_without_length_is_cut_at_the_cap(make_client):
     boundary = "b0undary"
 
     def chunks():
-        yield f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n".encode()
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\n'.encode()
         for _ in range(50):
             yield b"x" * 10_000
 
-    response = client.post("/v1/reports", content=chunks(),
-                           headers={**auth_headers(new_uid()), "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = client.post(
+        "/v1/reports",
+        content=chunks(),
+        headers={**auth_headers(new_uid()), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"

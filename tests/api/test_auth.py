@@ -21,11 +21,19 @@ def _key_and_cert():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "securetoken.test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return pem_key, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -49,16 +57,25 @@ def signing():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Certs)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}/certs",
-           "signer": crypt.RSASigner.from_string(pem_key, "test-kid"),
-           "wrong_signer": crypt.RSASigner.from_string(other_key, "test-kid")}
+    yield {
+        "url": f"http://127.0.0.1:{server.server_port}/certs",
+        "signer": crypt.RSASigner.from_string(pem_key, "test-kid"),
+        "wrong_signer": crypt.RSASigner.from_string(other_key, "test-kid"),
+    }
     server.shutdown()
 
 
 def id_token(signer, uid="resident-rs", audience=PROJECT_ID, expires_in=3600, **claims):
     now = int(time.time())
-    payload = {"iss": f"https://securetoken.google.com/{audience}", "aud": audience, "sub": uid,
-               "iat": now - 10, "auth_time": now - 10, "exp": now + expires_in, **claims}
+    payload = {
+        "iss": f"https://securetoken.google.com/{audience}",
+        "aud": audience,
+        "sub": uid,
+        "iat": now - 10,
+        "auth_time": now - 10,
+        "exp": now + expires_in,
+        **claims,
+    }
     return jwt.encode(signer, payload).decode()
 
 

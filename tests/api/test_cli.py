@@ -22,13 +22,18 @@ def _env(tmp_path, **extra):
 
 
 def _start(tmp_path, port):
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env=_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _cli(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=_env(tmp_path), capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=_env(tmp_path), capture_output=True, text=True, timeout=120
+    )
 
 
 def _wait_ready(base, process, timeout_s=90):
@@ -55,8 +60,13 @@ def _stop(process):
 def test_serve_starts_embedded_db_keeps_data_across_restart(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    token = subprocess.run([sys.executable, "-m", "api.cli", "dev-token", "--uid", "cli-resident"], env=_env(tmp_path),
-                           capture_output=True, text=True, check=True).stdout.strip()
+    token = subprocess.run(
+        [sys.executable, "-m", "api.cli", "dev-token", "--uid", "cli-resident"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     headers = {"Authorization": f"Bearer {token}"}
     process = _start(tmp_path, port)
     try:
@@ -82,8 +92,13 @@ def test_serve_starts_embedded_db_keeps_data_across_restart(tmp_path):
 
 
 def test_dev_mode_refuses_a_public_address(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
-                            env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "refusing to serve in DEV mode" in result.stderr
     assert not (tmp_path / "db").exists()  # refused before starting anything
@@ -93,16 +108,35 @@ def test_dev_token_carries_claims(tmp_path):
     import base64
     import json
 
-    token = subprocess.run([sys.executable, "-m", "api.cli", "dev-token", "--uid", "u9", "--claims", '{"role": "admin"}'],
-                           env=_env(tmp_path), capture_output=True, text=True, check=True).stdout.strip()
+    token = subprocess.run(
+        [sys.executable, "-m", "api.cli", "dev-token", "--uid", "u9", "--claims", '{"role": "admin"}'],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert payload["sub"] == "u9" and payload["role"] == "admin" and payload["exp"] > time.time()
 
 
 def test_classify_prints_top_three_and_the_agency(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "api.cli", "classify", "karaoke hát đến 2h sáng",
-                             "--lat", "21.0285", "--lng", "105.8542"],
-                            env=_env(tmp_path, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "classify",
+            "karaoke hát đến 2h sáng",
+            "--lat",
+            "21.0285",
+            "--lng",
+            "105.8542",
+        ],
+        env=_env(tmp_path, HF_HUB_OFFLINE="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 4 and "noise" in lines[0]
@@ -146,19 +180,32 @@ def test_staff_grant_sets_custom_claims_through_firebase_admin(tmp_path):
     env = _env(tmp_path, FIREBASE_AUTH_EMULATOR_HOST=stand_in.host, PHANANH_FIREBASE_PROJECT_ID="proj-x")
 
     def grant(*args):
-        return subprocess.run([sys.executable, "-m", "api.cli", "staff", "grant", *args], env=env,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", "staff", "grant", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     assert grant("--uid", "u-1", "--role", "agency_staff", "--agency", "urenco").returncode == 0
     assert grant("--uid", "u-2", "--role", "agency_staff", "--agency", "ward:00070").returncode == 0
     assert grant("--uid", "u-3", "--role", "leadership").returncode == 0
     path, body = stand_in.calls[0]
     assert path.endswith("/v1/projects/proj-x/accounts:update")  # served by the 127.0.0.1 stand-in
-    assert body["localId"] == "u-1" and json.loads(body["customAttributes"]) == {"role": "agency_staff", "agency": "urenco"}
+    assert body["localId"] == "u-1" and json.loads(body["customAttributes"]) == {
+        "role": "agency_staff",
+        "agency": "urenco",
+    }
     assert json.loads(stand_in.calls[1][1]["customAttributes"])["agency"] == "ward:00070"
     assert json.loads(stand_in.calls[2][1]["customAttributes"]) == {"role": "leadership"}
-    for bad in (["--role", "superuser"], ["--role", "agency_staff"], ["--role", "agency_staff", "--agency", "nowhere"],
-                ["--role", "agency_staff", "--agency", "ward:99999"], ["--role", "admin", "--agency", "urenco"]):
+    for bad in (
+        ["--role", "superuser"],
+        ["--role", "agency_staff"],
+        ["--role", "agency_staff", "--agency", "nowhere"],
+        ["--role", "agency_staff", "--agency", "ward:99999"],
+        ["--role", "admin", "--agency", "urenco"],
+    ):
         result = grant("--uid", "u-9", *bad)
         assert result.returncode == 2, bad
     assert len(stand_in.calls) == 3  # refused grants never reach Firebase

@@ -54,7 +54,7 @@ def test_loads_offline_with_the_taxonomy_labels(classifier: Classifier) -> None:
 def test_batch_predictions_equal_single_predictions(classifier: Classifier, dev_sample: list[dict]) -> None:
     texts = [r["text"] for r in dev_sample[:40]]
     batch = classifier.predict(texts)
-    for text, together in zip(texts, batch):
+    for text, together in zip(texts, batch, strict=True):
         alone = classifier.predict([text])[0]
         assert alone.category == together.category
         assert alone.confidence == pytest.approx(together.confidence, abs=1e-3)
@@ -83,18 +83,21 @@ def test_confidences_are_probabilities_and_top_k_sorted(classifier: Classifier, 
 def test_calibration_on_dev(classifier: Classifier, dev_sample: list[dict]) -> None:
     predictions = classifier.predict([r["text"] for r in dev_sample])
     confidences = np.array([p.confidence for p in predictions])
-    correct = np.array([p.category == r["category"] for p, r in zip(predictions, dev_sample)], dtype=float)
+    correct = np.array([p.category == r["category"] for p, r in zip(predictions, dev_sample, strict=True)], dtype=float)
     assert abs(confidences.mean() - correct.mean()) < 0.07
     assert expected_calibration_error(confidences, correct) < 0.1
 
 
-@pytest.mark.parametrize(("text", "category"), [
-    ("ổ gà to giữa đường", "road_damage"),
-    ("mat nuoc ca ngay", "water_supply"),
-    ("karaoke hát đến 2h sáng", "noise"),
-    ("Garbage has not been collected on our street for a week, it stinks", "waste_sanitation"),
-    ("đèn đường ko sáng cả tuần nay, tối đi rất nguy hiểm", "street_lighting"),
-])
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ổ gà to giữa đường", "road_damage"),
+        ("mat nuoc ca ngay", "water_supply"),
+        ("karaoke hát đến 2h sáng", "noise"),
+        ("Garbage has not been collected on our street for a week, it stinks", "waste_sanitation"),
+        ("đèn đường ko sáng cả tuần nay, tối đi rất nguy hiểm", "street_lighting"),
+    ],
+)
 def test_obvious_reports(classifier: Classifier, text: str, category: str) -> None:
     assert classifier.predict([text])[0].category == category
 
@@ -105,8 +108,15 @@ def test_evaluate_cli_schema(tmp_path: Path, dev_sample: list[dict]) -> None:
     rows = [{"text": r["text"], "category": r["category"], "variant": r["variant"]} for r in dev_sample[:36]]
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "classifiers.evaluate", "--data", str(data)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "classifiers.evaluate", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     result = json.loads(done.stdout)
     assert result["n"] == len(rows)
     for key in ("accuracy", "macro_f1", "ece", "auto_route_rate"):

@@ -15,20 +15,45 @@ from tokenizers import Tokenizer
 from classifiers.convert_e5 import build_tokenizer, dequantize_q4, kept_piece_ids
 
 SPECIAL = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
-PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁mất", "▁nước", "▁m", "ấ", "t", "n", "ư", "ớ", "c", "▁nha",
-          "▁nhà", "▁a", "▁b", "▁zzzq", "中"]
-SCORES = np.array([0, 0, 0, 0, -3.0, -5.0, -5.0, -8.0, -9.0, -7.0, -7.0, -9.0, -9.0, -7.0, -6.0, -6.0, -5.0, -5.0,
-                   -20.0, -9.0])
+PIECES = [
+    "<s>",
+    "<pad>",
+    "</s>",
+    "<unk>",
+    "▁",
+    "▁mất",
+    "▁nước",
+    "▁m",
+    "ấ",
+    "t",
+    "n",
+    "ư",
+    "ớ",
+    "c",
+    "▁nha",
+    "▁nhà",
+    "▁a",
+    "▁b",
+    "▁zzzq",
+    "中",
+]
+SCORES = np.array(
+    [0, 0, 0, 0, -3.0, -5.0, -5.0, -8.0, -9.0, -7.0, -7.0, -9.0, -9.0, -7.0, -6.0, -6.0, -5.0, -5.0, -20.0, -9.0]
+)
 
 
 def toy_e5(table: dict[str, str] | None = None) -> dict:
-    return {"pieces": PIECES, "scores": SCORES, "special": SPECIAL,
-            "norm_table": table if table is not None else {"\x07": "", "\u200b": " ", "\t": " ", "²": "2"}}
+    return {
+        "pieces": PIECES,
+        "scores": SCORES,
+        "special": SPECIAL,
+        "norm_table": table if table is not None else {"\x07": "", "\u200b": " ", "\t": " ", "²": "2"},
+    }
 
 
 def test_q4_block_decodes_low_nibbles_first() -> None:
     scale = np.array([0.5], np.float16).tobytes()
-    nibbles = bytes((lo | (hi << 4)) for lo, hi in zip(range(16), range(15, -1, -1)))
+    nibbles = bytes((lo | (hi << 4)) for lo, hi in zip(range(16), range(15, -1, -1), strict=True))
     row = dequantize_q4(scale + nibbles, 1, 32)[0]
     np.testing.assert_allclose(row[:16], (np.arange(16) - 8) * 0.5)
     np.testing.assert_allclose(row[16:], (np.arange(15, -1, -1) - 8) * 0.5)
@@ -67,14 +92,17 @@ def test_unexpected_normaliser_entries_are_refused() -> None:
 CONVERTED = Path(__file__).parent / "data" / "e5_tokenizer.json"
 
 
-@pytest.mark.parametrize(("text", "pieces"), [
-    ("mất nước cả ngày", ["▁mất", "▁nước", "▁cả", "▁ngày"]),
-    ("mat nuoc ca ngay", ["▁mat", "▁nuo", "c", "▁ca", "▁ngay"]),
-    ("cúp điện từ sáng", ["▁cú", "p", "▁điện", "▁từ", "▁sáng"]),
-    ("kiệt 12 ngập", ["▁ki", "ệt", "▁12", "▁ngập"]),
-    ("ổ gà to giữa đường", ["▁", "ổ", "▁gà", "▁to", "▁giữa", "▁đường"]),
-    (unicodedata.normalize("NFD", "xe quá tải"), ["▁xe", "▁quá", "▁tải"]),
-])
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("mất nước cả ngày", ["▁mất", "▁nước", "▁cả", "▁ngày"]),
+        ("mat nuoc ca ngay", ["▁mat", "▁nuo", "c", "▁ca", "▁ngay"]),
+        ("cúp điện từ sáng", ["▁cú", "p", "▁điện", "▁từ", "▁sáng"]),
+        ("kiệt 12 ngập", ["▁ki", "ệt", "▁12", "▁ngập"]),
+        ("ổ gà to giữa đường", ["▁", "ổ", "▁gà", "▁to", "▁giữa", "▁đường"]),
+        (unicodedata.normalize("NFD", "xe quá tải"), ["▁xe", "▁quá", "▁tải"]),
+    ],
+)
 def test_pruned_tokenizer_segments_like_the_full_vocabulary(text: str, pieces: list[str]) -> None:
     tokenizer = Tokenizer.from_file(str(CONVERTED))
     assert tokenizer.encode(text).tokens == ["<s>", *pieces, "</s>"]

@@ -19,8 +19,18 @@ def test_every_second_correction_is_held_back_and_scored_per_category(tmp_path: 
     train = write(tmp_path / "train.jsonl", read_jsonl(DATA / "train.jsonl")[::10])
     dev = write(tmp_path / "dev.jsonl", read_jsonl(DATA / "shifted" / "dev_d1.jsonl")[::5])
     corrections = read_jsonl(DATA / "voices" / "t1_regional_stories.jsonl")[::9]
-    main(["--model", str(DEFAULT_MODEL_DIR), "--data", train, "--dev", dev,
-          "--corrections", write(tmp_path / "corrections.jsonl", corrections)])
+    main(
+        [
+            "--model",
+            str(DEFAULT_MODEL_DIR),
+            "--data",
+            train,
+            "--dev",
+            dev,
+            "--corrections",
+            write(tmp_path / "corrections.jsonl", corrections),
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert (result["corrections"], result["holdout"]) == (len(corrections[::2]), len(corrections[1::2]))
     corrected, held_back = {r["category"] for r in corrections[::2]}, {r["category"] for r in corrections[1::2]}

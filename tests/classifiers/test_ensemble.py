@@ -18,8 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def small_head() -> tuple[TfidfClassifier, list[str]]:
     train = read_jsonl(ROOT / "classifiers" / "data" / "train.jsonl")[::8]
     dev = read_jsonl(ROOT / "classifiers" / "data" / "dev.jsonl")[::4]
-    head = TfidfClassifier().fit([r["text"] for r in train], [r["category"] for r in train],
-                                 [r["text"] for r in dev], [r["category"] for r in dev])
+    head = TfidfClassifier().fit(
+        [r["text"] for r in train],
+        [r["category"] for r in train],
+        [r["text"] for r in dev],
+        [r["category"] for r in dev],
+    )
     return head, [r["text"] for r in dev]
 
 

@@ -12,8 +12,12 @@ def prediction(category: str, confidence: float) -> Prediction:
 
 
 def test_out_of_domain_counts_other_and_confident_agency_routes() -> None:
-    predictions = [prediction("other", 0.9), prediction("other", 0.2), prediction("noise", 0.8),
-                   prediction("noise", 0.3)]
+    predictions = [
+        prediction("other", 0.9),
+        prediction("other", 0.2),
+        prediction("noise", 0.8),
+        prediction("noise", 0.3),
+    ]
     result = out_of_domain_report(predictions, threshold=0.5)
     assert result["n"] == 4
     assert result["to_other"] == pytest.approx(0.5)

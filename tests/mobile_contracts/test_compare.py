@@ -9,23 +9,53 @@ from mobile_contracts.compare import compare
 
 def spec(report_props=None, required=("id", "status"), params=None, body=None):
     """A small spec: GET /v1/reports/{id} answering a Report, POST /v1/reports taking a body."""
-    report = {"type": "object", "required": list(required), "properties": report_props or {
-        "id": {"type": "string"}, "status": {"type": "string", "enum": ["received", "resolved"]},
-        "note": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+    report = {
+        "type": "object",
+        "required": list(required),
+        "properties": report_props
+        or {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": ["received", "resolved"]},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    }
     return {
         "paths": {
-            "/v1/reports/{id}": {"get": {
-                "parameters": params if params is not None else [
-                    {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
-                              "404": {"description": "not found"}}}},
-            "/v1/reports": {"post": {
-                "requestBody": {"required": True, "content": {"application/json": {"schema": body or {
-                    "type": "object", "required": ["description"],
-                    "properties": {"description": {"type": "string"},
-                                   "priority": {"type": "string", "enum": ["normal", "urgent"]},
-                                   "lat": {"type": "number"}}}}}},
-                "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}}}}},
+            "/v1/reports/{id}": {
+                "get": {
+                    "parameters": params
+                    if params is not None
+                    else [{"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
+                        "404": {"description": "not found"},
+                    },
+                }
+            },
+            "/v1/reports": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": body
+                                or {
+                                    "type": "object",
+                                    "required": ["description"],
+                                    "properties": {
+                                        "description": {"type": "string"},
+                                        "priority": {"type": "string", "enum": ["normal", "urgent"]},
+                                        "lat": {"type": "number"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}}
+                    },
+                }
+            },
         },
         "components": {"schemas": {"Report": report}},
     }
@@ -55,7 +85,9 @@ def test_removed_path_and_method_are_breaking_new_ones_compatible():
         s["paths"]["/v1/reports"]["put"] = s["paths"]["/v1/reports"].pop("post")
 
     assert {(c.where, c.what, c.breaking) for c in changed(post_becomes_put)} == {
-        ("POST /v1/reports", "method removed", True), ("PUT /v1/reports", "new method", False)}
+        ("POST /v1/reports", "method removed", True),
+        ("PUT /v1/reports", "new method", False),
+    }
     added = only(changed(lambda s: s["paths"].update({"/v1/new": {"get": {"responses": {}}}})))
     assert not added.breaking and added.what == "new path"
 
@@ -73,8 +105,13 @@ def test_new_response_field_is_compatible():
 def test_response_field_that_may_now_be_missing_or_null_is_breaking():
     missing = only(changed(lambda s: s["components"]["schemas"]["Report"]["required"].remove("status")))
     assert missing.breaking and missing.what == "may now be missing"
-    nullable = only(changed(lambda s: s["components"]["schemas"]["Report"]["properties"].update(
-        id={"anyOf": [{"type": "string"}, {"type": "null"}]})))
+    nullable = only(
+        changed(
+            lambda s: s["components"]["schemas"]["Report"]["properties"].update(
+                id={"anyOf": [{"type": "string"}, {"type": "null"}]}
+            )
+        )
+    )
     assert nullable.breaking and nullable.what == "may now be null"
 
 
@@ -85,6 +122,7 @@ def test_new_required_request_field_is_breaking_optional_is_not():
             body["properties"]["ward"] = {"type": "string"}
             if required:
                 body["required"].append("ward")
+
         return edit
 
     required = only(changed(add(True)))
@@ -95,19 +133,25 @@ def test_new_required_request_field_is_breaking_optional_is_not():
 def test_new_required_parameter_is_breaking():
     def edit(s):
         s["paths"]["/v1/reports/{id}"]["get"]["parameters"].append(
-            {"in": "query", "name": "lang", "required": True, "schema": {"type": "string"}})
+            {"in": "query", "name": "lang", "required": True, "schema": {"type": "string"}}
+        )
+
     change = only(changed(edit))
     assert change.breaking and change.where == "GET /v1/reports/{id} query parameter lang"
 
 
-@pytest.mark.parametrize("old_type, new_type, breaking", [
-    ("string", "integer", True),
-    ("integer", "number", False),   # a request accepting more
-    ("number", "integer", True),    # a request accepting less
-])
+@pytest.mark.parametrize(
+    "old_type, new_type, breaking",
+    [
+        ("string", "integer", True),
+        ("integer", "number", False),  # a request accepting more
+        ("number", "integer", True),  # a request accepting less
+    ],
+)
 def test_request_type_changes(old_type, new_type, breaking):
     def body(kind):
         return {"type": "object", "properties": {"lat": {"type": kind}}}
+
     old, new = spec(body=body(old_type)), spec(body=body(new_type))
     assert only(compare(old, new)).breaking is breaking
 
@@ -121,7 +165,9 @@ def test_enum_narrowing_in_a_request_is_breaking_widening_is_not():
     def enum(values):
         def edit(s):
             s["paths"]["/v1/reports"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"][
-                "priority"]["enum"] = values
+                "priority"
+            ]["enum"] = values
+
         return edit
 
     narrowed = only(changed(enum(["normal"])))
@@ -130,7 +176,9 @@ def test_enum_narrowing_in_a_request_is_breaking_widening_is_not():
 
 
 def test_new_enum_value_in_a_response_is_breaking_for_apps_in_the_field():
-    change = only(changed(lambda s: s["components"]["schemas"]["Report"]["properties"]["status"]["enum"].append("closed")))
+    change = only(
+        changed(lambda s: s["components"]["schemas"]["Report"]["properties"]["status"]["enum"].append("closed"))
+    )
     assert change.breaking and "old apps do not know" in change.what
 
 

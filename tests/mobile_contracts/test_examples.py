@@ -8,8 +8,12 @@ from mobile_contracts.examples import check_examples
 from mobile_contracts.spec import HERE
 from tests.factories import auth_headers, new_uid
 
-SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["kind"],
-          "properties": {"kind": {"enum": ["status_changed"]}}}
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["kind"],
+    "properties": {"kind": {"enum": ["status_changed"]}},
+}
 
 
 def write(path, body):
@@ -45,9 +49,9 @@ def test_a_schema_without_example_or_an_invalid_schema_is_a_problem(tmp_path):
 def test_the_apps_errors_match_the_problem_schema(client):
     validator = Draft202012Validator(json.loads((HERE / "problem.schema.json").read_text(encoding="utf-8")))
     responses = [
-        client.get("/v1/reports/mine"),                                                    # 401
+        client.get("/v1/reports/mine"),  # 401
         client.get("/v1/reports/000000000000000000000000", headers=auth_headers(new_uid())),  # 404
-        client.post("/v1/reports", data={"lat": "91"}, headers=auth_headers(new_uid())),     # 422 with errors
+        client.post("/v1/reports", data={"lat": "91"}, headers=auth_headers(new_uid())),  # 422 with errors
     ]
     assert [r.status_code for r in responses] == [401, 404, 422]
     for response in responses:

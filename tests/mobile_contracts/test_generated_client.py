@@ -21,9 +21,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("client")
     bin_dir = str(Path(sys.executable).parent)  # its ruff post-hook lives next to the interpreter
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run([sys.executable, "-m", "openapi_python_client", "generate", "--path", str(SNAPSHOT),
-                    "--output-path", str(out / "phananh_client"), "--meta", "none"],
-                   check=True, env=env, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(SNAPSHOT),
+            "--output-path",
+            str(out / "phananh_client"),
+            "--meta",
+            "none",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     sys.path.insert(0, str(out))
     try:
         yield importlib.import_module("phananh_client")
@@ -45,8 +60,9 @@ def test_a_404_parses_into_a_typed_problem(generated, client):
     get_report = importlib.import_module("phananh_client.api.reports.get_report_v1_reports_report_id_get")
     problem_type = importlib.import_module("phananh_client.models.problem").Problem
 
-    response = get_report.sync_detailed(client=_client(generated, client, new_uid()),
-                                        report_id="000000000000000000000000")
+    response = get_report.sync_detailed(
+        client=_client(generated, client, new_uid()), report_id="000000000000000000000000"
+    )
 
     assert response.status_code == 404
     assert isinstance(response.parsed, problem_type)
@@ -58,8 +74,11 @@ def test_a_422_parses_with_its_field_errors(generated, client):
     rate = importlib.import_module("phananh_client.api.feedback.rate_v1_reports_report_id_rating_post")
     models = importlib.import_module("phananh_client.models")
 
-    response = rate.sync_detailed(client=_client(generated, client, new_uid()), report_id="000000000000000000000000",
-                                  body=models.RatingIn(stars=9))
+    response = rate.sync_detailed(
+        client=_client(generated, client, new_uid()),
+        report_id="000000000000000000000000",
+        body=models.RatingIn(stars=9),
+    )
 
     assert response.status_code == 422
     assert isinstance(response.parsed, models.Problem)

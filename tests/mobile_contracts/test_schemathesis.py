@@ -15,8 +15,8 @@ import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase, given
-from hypothesis import strategies as st
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -47,7 +47,9 @@ def seed_reports(base_url: str, session: requests.Session, headers: dict[str, st
     """A few real reports, so generated requests also reach the success paths (not only 404s)."""
     ids = []
     for text in ("Ổ gà lớn trước số 12 Hàng Bài", "Rác thải đổ trộm ven hồ, bốc mùi", "Đèn đường hỏng cả dãy phố"):
-        response = session.post(f"{base_url}/v1/reports", data=report_form(description=text), headers=headers, timeout=60)
+        response = session.post(
+            f"{base_url}/v1/reports", data=report_form(description=text), headers=headers, timeout=60
+        )
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
     return ids
@@ -68,8 +70,14 @@ def exercise(operation, base_url, session, headers, report_ids) -> None:
     """Generated requests against one operation; raises on the first failed check."""
 
     @given(case=operation.as_strategy(), report_id=st.sampled_from(report_ids), grounded=st.booleans())
-    @hypothesis_settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case, report_id, grounded):
         if grounded:
             ground(case, report_id)

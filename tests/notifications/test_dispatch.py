@@ -11,8 +11,19 @@ from pymongo import AsyncMongoClient
 from api.db import make_client
 from notifications.setup import build_dispatcher, build_sender
 from notifications.stand_in import Failure
-from tests.factories import (appeal, auth_headers, decide_appeal, drain_outbox, file_report, move_status, new_uid,
-                             register_device, reject, resolve, staff_headers)
+from tests.factories import (
+    appeal,
+    auth_headers,
+    decide_appeal,
+    drain_outbox,
+    file_report,
+    move_status,
+    new_uid,
+    register_device,
+    reject,
+    resolve,
+    staff_headers,
+)
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 AGENCY = "construction_dept"
@@ -32,8 +43,9 @@ def test_a_resident_hears_each_step_of_their_report_in_their_language(push_clien
     phone_vi, phone_en = register_device(push_client, uid), register_device(push_client, uid, locale="en")
     report = file_report(push_client, POTHOLE, uid=uid)
     staff = resolve(push_client, report["id"], AGENCY)
-    push_client.post(f"/v1/triage/reports/{report['id']}/notes", json={"text": "Nội bộ: gọi đội 3", "public": False},
-                     headers=staff)
+    push_client.post(
+        f"/v1/triage/reports/{report['id']}/notes", json={"text": "Nội bộ: gọi đội 3", "public": False}, headers=staff
+    )
     drain_outbox(push_client)
     vi, en = to_token(fcm, phone_vi), to_token(fcm, phone_en)
     assert [m["data"]["event"] for m in vi] == ["received", "in_progress", "resolved"]  # no push for internal notes
@@ -53,10 +65,18 @@ def test_followers_hear_status_only_and_replies_go_to_the_author_alone(push_clie
     report = file_report(push_client, POTHOLE, uid=author)
     assert push_client.post(f"/v1/reports/{report['id']}/follow", headers=auth_headers(neighbour)).status_code == 200
     staff = staff_headers("agency_staff", AGENCY)
-    assert push_client.post(f"/v1/triage/reports/{report['id']}/notes", json={"text": "Mai đội sẽ tới", "public": True},
-                            headers=staff).status_code == 200
-    assert move_status(push_client, report["id"], "rejected", staff, public_note="Thuộc dự án, số ĐT 0912345678")\
-        .status_code == 200
+    assert (
+        push_client.post(
+            f"/v1/triage/reports/{report['id']}/notes", json={"text": "Mai đội sẽ tới", "public": True}, headers=staff
+        ).status_code
+        == 200
+    )
+    assert (
+        move_status(
+            push_client, report["id"], "rejected", staff, public_note="Thuộc dự án, số ĐT 0912345678"
+        ).status_code
+        == 200
+    )
     drain_outbox(push_client)
     assert [m["data"]["event"] for m in to_token(fcm, author_phone)] == ["received", "reply", "rejected"]
     neighbour_heard = to_token(fcm, neighbour_phone)
@@ -66,8 +86,11 @@ def test_followers_hear_status_only_and_replies_go_to_the_author_alone(push_clie
 
 def test_no_change_no_event(push_client, fcm, sync_db, fail_next_commit):
     """The commit of an intake fails: neither the report nor its event exists, nothing is pushed."""
-    response = push_client.post("/v1/reports", data={"description": POTHOLE, "lat": "21.0285", "lng": "105.8542"},
-                                headers=auth_headers(new_uid()))
+    response = push_client.post(
+        "/v1/reports",
+        data={"description": POTHOLE, "lat": "21.0285", "lng": "105.8542"},
+        headers=auth_headers(new_uid()),
+    )
     assert response.status_code == 500
     assert sync_db.reports.count_documents({}) == 0 and sync_db.outbox.count_documents({}) == 0
     assert drain_outbox(push_client) == 0 and fcm.received == []
@@ -76,8 +99,11 @@ def test_no_change_no_event(push_client, fcm, sync_db, fail_next_commit):
 def test_a_refused_change_writes_no_event(push_client, sync_db):
     report = file_report(push_client, POTHOLE)
     staff = staff_headers("agency_staff", AGENCY)
-    stale = push_client.post(f"/v1/triage/reports/{report['id']}/status", json={"status": "in_progress"},
-                             headers={**staff, "If-Match": '"v99"'})
+    stale = push_client.post(
+        f"/v1/triage/reports/{report['id']}/status",
+        json={"status": "in_progress"},
+        headers={**staff, "If-Match": '"v99"'},
+    )
     assert stale.status_code == 412
     assert sync_db.outbox.count_documents({"kind": "report"}) == 1  # only "received"
 
@@ -126,8 +152,11 @@ def test_a_hung_fcm_call_times_out_and_is_retried(push_client, fcm, sync_db):
 
 
 def test_after_max_attempts_an_event_is_dead_visible_to_admins_and_redrivable(make_client, push_settings, fcm, sync_db):
-    client = make_client(push_settings.model_copy(update={"outbox_max_attempts": 2, "outbox_backoff_base_s": 0.001,
-                                                          "outbox_backoff_cap_s": 0.001}))
+    client = make_client(
+        push_settings.model_copy(
+            update={"outbox_max_attempts": 2, "outbox_backoff_base_s": 0.001, "outbox_backoff_cap_s": 0.001}
+        )
+    )
     uid = new_uid()
     phone = register_device(client, uid)
     drain_outbox(client)
@@ -149,7 +178,10 @@ def test_after_max_attempts_an_event_is_dead_visible_to_admins_and_redrivable(ma
     assert client.post(f"/v1/admin/outbox/{dead[0]['id']}/redrive", headers=admin).status_code == 404  # not dead now
     assert client.post("/v1/admin/outbox/nonsense/redrive", headers=admin).status_code == 404
     drain_outbox(client)
-    assert len(to_token(fcm, phone)) == 1 and client.get("/v1/admin/outbox?state=dead", headers=admin).json()["items"] == []
+    assert (
+        len(to_token(fcm, phone)) == 1
+        and client.get("/v1/admin/outbox?state=dead", headers=admin).json()["items"] == []
+    )
 
 
 def test_a_report_s_pushes_wait_for_its_earlier_ones(push_client, fcm, sync_db):
@@ -178,8 +210,9 @@ def test_two_dispatchers_push_each_event_once(push_client, push_settings, fcm, s
     async def dispatch_until_empty() -> None:
         client: AsyncMongoClient = make_client(push_settings.mongodb_uri)
         sender = build_sender(push_settings)
-        dispatcher = build_dispatcher(client[push_settings.database_name],
-                                      push_settings.model_copy(update={"outbox_batch_size": 3}), sender)
+        dispatcher = build_dispatcher(
+            client[push_settings.database_name], push_settings.model_copy(update={"outbox_batch_size": 3}), sender
+        )
         try:
             while await dispatcher.run_once():
                 pass
@@ -188,6 +221,7 @@ def test_two_dispatchers_push_each_event_once(push_client, push_settings, fcm, s
             await client.close()
 
     import asyncio
+
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda _: asyncio.run(dispatch_until_empty()), range(2)))
     pushed = [r["message"]["data"]["event_id"] for r in fcm.received if "token" in r["message"]]
@@ -200,8 +234,12 @@ def test_broadcasts_reach_ward_topics_with_the_right_priority(push_client, fcm, 
     ward_phone = register_device(push_client, new_uid(), ward="00070")
     drain_outbox(push_client)
     assert fcm.subscriptions["ward-00070-vi"] == {ward_phone} and fcm.subscriptions["all-vi"] == {ward_phone}
-    body = {"wards": ["00070", "00070"], "severity": severity, "title": {"vi": "Cảnh báo ngập", "en": "Flood warning"},
-            "body": {"vi": "Tránh hầm chui Kim Liên"}}
+    body = {
+        "wards": ["00070", "00070"],
+        "severity": severity,
+        "title": {"vi": "Cảnh báo ngập", "en": "Flood warning"},
+        "body": {"vi": "Tránh hầm chui Kim Liên"},
+    }
     sent = push_client.post("/v1/broadcasts", json=body, headers=staff_headers("leadership"))
     assert sent.status_code == 201, sent.text
     assert sent.json()["wards"] == ["00070"]
@@ -219,13 +257,20 @@ def test_broadcasts_reach_ward_topics_with_the_right_priority(push_client, fcm, 
 def test_broadcast_refusals(push_client):
     good = {"wards": "all", "severity": "warning", "title": {"vi": "Bão"}, "body": {"vi": "Ở trong nhà"}}
     assert push_client.post("/v1/broadcasts", json=good, headers=auth_headers(new_uid())).status_code == 403
-    assert push_client.post("/v1/broadcasts", json=good, headers=staff_headers("agency_staff", AGENCY)).status_code == 403
-    unknown = push_client.post("/v1/broadcasts", json={**good, "wards": ["99999"]}, headers=staff_headers("admin",
-                               **{"Accept-Language": "en"}))
+    assert (
+        push_client.post("/v1/broadcasts", json=good, headers=staff_headers("agency_staff", AGENCY)).status_code == 403
+    )
+    unknown = push_client.post(
+        "/v1/broadcasts", json={**good, "wards": ["99999"]}, headers=staff_headers("admin", **{"Accept-Language": "en"})
+    )
     assert unknown.status_code == 422 and "99999" in unknown.json()["detail"]
     assert unknown.headers["content-type"] == "application/problem+json"
-    for bad in ({**good, "wards": []}, {**good, "severity": "panic"}, {**good, "title": {"vi": ""}},
-                {**good, "wards": ["7"]}):
+    for bad in (
+        {**good, "wards": []},
+        {**good, "severity": "panic"},
+        {**good, "title": {"vi": ""}},
+        {**good, "wards": ["7"]},
+    ):
         assert push_client.post("/v1/broadcasts", json=bad, headers=staff_headers("admin")).status_code == 422
     assert push_client.post("/v1/broadcasts", json=good).status_code == 401
 
@@ -244,13 +289,18 @@ def test_moving_ward_or_removing_a_phone_changes_its_topics(push_client, fcm):
 def test_the_push_log_line_carries_the_id_of_the_request_that_caused_it(push_client, fcm, sync_db, captured_logs):
     uid = new_uid()
     register_device(push_client, uid)
-    response = push_client.post("/v1/reports", data={"description": POTHOLE, "lat": "21.0285", "lng": "105.8542"},
-                                headers=auth_headers(uid, **{"X-Request-ID": "app-req-push-0001"}))
+    response = push_client.post(
+        "/v1/reports",
+        data={"description": POTHOLE, "lat": "21.0285", "lng": "105.8542"},
+        headers=auth_headers(uid, **{"X-Request-ID": "app-req-push-0001"}),
+    )
     assert response.status_code == 201
     assert sync_db.outbox.find_one({"kind": "report"})["request_id"] == "app-req-push-0001"
     drain_outbox(push_client)
     lines = [json.loads(line) for line in captured_logs.getvalue().splitlines() if line.strip()]
-    pushes = [line for line in lines if line["logger"] == "notifications.dispatcher" and "report received" in line["message"]]
+    pushes = [
+        line for line in lines if line["logger"] == "notifications.dispatcher" and "report received" in line["message"]
+    ]
     assert [line["request_id"] for line in pushes] == ["app-req-push-0001"]
     assert "1 sent" in pushes[0]["message"]
     assert not any(device in captured_logs.getvalue() for device in sync_db.devices.distinct("_id"))  # tokens redacted
@@ -264,11 +314,14 @@ def test_without_credentials_pushes_go_to_the_log_file(client, settings):
     lines = [json.loads(line) for line in (settings.data_dir / "pushes.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {line["topic"] for line in lines if "topic" in line} == {"all-vi", "ward-00070-vi"}
     pushes = [line["push"] for line in lines if "push" in line]
-    assert [(p["token"], p["data"]["code"], p["data"]["event"]) for p in pushes] == [(phone, report["code"], "received")]
+    assert [(p["token"], p["data"]["code"], p["data"]["event"]) for p in pushes] == [
+        (phone, report["code"], "received")
+    ]
 
 
-def test_a_service_account_the_oauth_endpoint_does_not_trust_gets_no_push_through(make_client, push_settings, fcm,
-                                                                                 sync_db, tmp_path):
+def test_a_service_account_the_oauth_endpoint_does_not_trust_gets_no_push_through(
+    make_client, push_settings, fcm, sync_db, tmp_path
+):
     from notifications.stand_in import FcmStandIn
 
     stranger = FcmStandIn(fcm.project_id).start()  # only to mint a key fcm never issued
@@ -300,5 +353,7 @@ def test_the_author_hears_the_decision_on_their_appeal(push_client, fcm, sync_db
     last = to_token(fcm, phone)[-1]
     jsonschema.validate(last, schema("report_update"))
     assert (last["data"]["event"], last["data"]["status"]) == ("appeal_overturned", "assigned")
-    assert last["notification"] == {"title": f"Your appeal on report {report['code']} was accepted",
-                                    "body": "The report was handed again to Sở Xây dựng Hà Nội: Sẽ xử lý lại"}
+    assert last["notification"] == {
+        "title": f"Your appeal on report {report['code']} was accepted",
+        "body": "The report was handed again to Sở Xây dựng Hà Nội: Sẽ xử lý lại",
+    }

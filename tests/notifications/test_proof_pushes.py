@@ -9,14 +9,24 @@ import jsonschema
 import pytest
 
 from tests.factories import (
-    auth_headers, drain_outbox, file_report, move_status, new_uid, register_device, staff_headers, upload_attachments,
+    auth_headers,
+    drain_outbox,
+    file_report,
+    move_status,
+    new_uid,
+    register_device,
+    staff_headers,
+    upload_attachments,
 )
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 AGENCY = "construction_dept"
 BASE_URL = "https://phananh.example.vn"
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "mobile_contracts" / "push" / "report_update.schema.json")
-                    .read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "mobile_contracts" / "push" / "report_update.schema.json").read_text(
+        encoding="utf-8"
+    )
+)
 
 
 @pytest.fixture
@@ -25,7 +35,11 @@ def app(make_client, push_settings):
 
 
 def pushes(fcm, token, event):
-    return [r["message"] for r in fcm.received if r["message"].get("token") == token and r["message"]["data"]["event"] == event]
+    return [
+        r["message"]
+        for r in fcm.received
+        if r["message"].get("token") == token and r["message"]["data"]["event"] == event
+    ]
 
 
 def test_the_authors_resolution_push_shows_the_after_photo(app, fcm):
@@ -58,13 +72,27 @@ def test_the_rejection_push_names_the_reason_and_where_to_turn(app, fcm):
     phone_vi, phone_en = register_device(app, author), register_device(app, author, locale="en")
     report = file_report(app, POTHOLE, uid=author)
     staff = staff_headers("agency_staff", AGENCY)
-    assert move_status(app, report["id"], "rejected", staff, public_note="Đèn do chủ đầu tư quản lý",
-                       reason_code="not_in_remit", redirect="lighting_co").status_code == 200
+    assert (
+        move_status(
+            app,
+            report["id"],
+            "rejected",
+            staff,
+            public_note="Đèn do chủ đầu tư quản lý",
+            reason_code="not_in_remit",
+            redirect="lighting_co",
+        ).status_code
+        == 200
+    )
     drain_outbox(app)
     [vi], [en] = pushes(fcm, phone_vi, "rejected"), pushes(fcm, phone_en, "rejected")
     for message in (vi, en):
         jsonschema.validate(message, SCHEMA)
         assert "image" not in message["notification"]
-    assert vi["notification"]["body"] == ("Lý do: Không thuộc thẩm quyền của cơ quan tiếp nhận. Vui lòng liên hệ: "
-                                          "Công ty Chiếu sáng và Thiết bị đô thị Hà Nội. Đèn do chủ đầu tư quản lý")
-    assert en["notification"]["body"].startswith("Reason: Not within this agency's remit. Please turn to: Hanoi Lighting")
+    assert vi["notification"]["body"] == (
+        "Lý do: Không thuộc thẩm quyền của cơ quan tiếp nhận. Vui lòng liên hệ: "
+        "Công ty Chiếu sáng và Thiết bị đô thị Hà Nội. Đèn do chủ đầu tư quản lý"
+    )
+    assert en["notification"]["body"].startswith(
+        "Reason: Not within this agency's remit. Please turn to: Hanoi Lighting"
+    )

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from tests.factories import file_report, new_uid, register_device, resolve, drain_outbox
+from tests.factories import drain_outbox, file_report, new_uid, register_device, resolve
 
 pytestmark = pytest.mark.slow  # starts and kills worker processes
 
@@ -21,13 +21,22 @@ BATCH = 8
 
 
 def start_worker(settings, fcm_settings) -> subprocess.Popen:
-    env = {**os.environ, "PHANANH_MONGODB_URI": settings.mongodb_uri, "PHANANH_DATABASE_NAME": settings.database_name,
-           "PHANANH_DATA_DIR": str(settings.data_dir), "PHANANH_FIREBASE_CREDENTIALS": str(fcm_settings.firebase_credentials),
-           "PHANANH_FCM_ENDPOINT": fcm_settings.fcm_endpoint, "PHANANH_FCM_TIMEOUT_S": "2",
-           "PHANANH_OUTBOX_LEASE_S": "5", "PHANANH_OUTBOX_BATCH_SIZE": str(BATCH), "PHANANH_OUTBOX_POLL_S": "0.1",
-           "PHANANH_WORKER_INTERVAL_S": "3600"}
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "PHANANH_MONGODB_URI": settings.mongodb_uri,
+        "PHANANH_DATABASE_NAME": settings.database_name,
+        "PHANANH_DATA_DIR": str(settings.data_dir),
+        "PHANANH_FIREBASE_CREDENTIALS": str(fcm_settings.firebase_credentials),
+        "PHANANH_FCM_ENDPOINT": fcm_settings.fcm_endpoint,
+        "PHANANH_FCM_TIMEOUT_S": "2",
+        "PHANANH_OUTBOX_LEASE_S": "5",
+        "PHANANH_OUTBOX_BATCH_SIZE": str(BATCH),
+        "PHANANH_OUTBOX_POLL_S": "0.1",
+        "PHANANH_WORKER_INTERVAL_S": "3600",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def wait_for(condition, timeout_s: float, what: str) -> None:
@@ -37,8 +46,9 @@ def wait_for(condition, timeout_s: float, what: str) -> None:
         time.sleep(0.02)
 
 
-def test_a_worker_killed_mid_batch_loses_no_push_and_duplicates_at_most_its_batch(push_client, push_settings, fcm,
-                                                                                   sync_db):
+def test_a_worker_killed_mid_batch_loses_no_push_and_duplicates_at_most_its_batch(
+    push_client, push_settings, fcm, sync_db
+):
     residents = [new_uid() for _ in range(40)]
     for uid in residents:
         register_device(push_client, uid)
@@ -64,8 +74,11 @@ def test_a_worker_killed_mid_batch_loses_no_push_and_duplicates_at_most_its_batc
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(10)
         survivor = start_worker(push_settings, push_settings)
-        wait_for(lambda: sync_db.outbox.count_documents({"kind": "report", "state": "sent"}) == wanted, 90,
-                 "every event sent")
+        wait_for(
+            lambda: sync_db.outbox.count_documents({"kind": "report", "state": "sent"}) == wanted,
+            90,
+            "every event sent",
+        )
     finally:
         for process in (doomed, survivor):
             if process is not None and process.poll() is None:

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import (appeal, auth_headers, decide_appeal, file_report, new_uid, reject, resolve,
-                             staff_headers)
+from tests.factories import appeal, auth_headers, decide_appeal, file_report, new_uid, reject, resolve, staff_headers
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 HANDLER, SUPERVISOR = "urenco", "construction_dept"
@@ -22,8 +21,9 @@ def rejected(client, sync_db) -> dict:
 
 
 def rate(client, report, stars):
-    response = client.post(f"/v1/reports/{report['id']}/rating", json={"stars": stars},
-                           headers=auth_headers(report["_author"]))
+    response = client.post(
+        f"/v1/reports/{report['id']}/rating", json={"stars": stars}, headers=auth_headers(report["_author"])
+    )
     assert response.status_code == 200
 
 
@@ -34,8 +34,9 @@ def test_an_overturned_rejection_goes_back_to_an_agency(client, rejected, sync_d
     supervisor = staff_headers("agency_staff", SUPERVISOR)
     listed = client.get("/v1/triage/escalations", headers=supervisor).json()["items"]
     assert [i["code"] for i in listed] == [rejected["code"]] and listed[0]["appeal_due_at"] is not None
-    decided = decide_appeal(client, rejected["id"], supervisor, "overturned", "Thuộc trách nhiệm thoát nước",
-                            agency="drainage_co")
+    decided = decide_appeal(
+        client, rejected["id"], supervisor, "overturned", "Thuộc trách nhiệm thoát nước", agency="drainage_co"
+    )
     assert decided.status_code == 200, decided.text
     body = decided.json()
     assert (body["status"], body["agency"], body["resident_uid"]) == ("assigned", "drainage_co", None)
@@ -43,11 +44,17 @@ def test_an_overturned_rejection_goes_back_to_an_agency(client, rejected, sync_d
     mine = client.get(f"/v1/reports/{rejected['id']}", headers=auth_headers(rejected["_author"])).json()
     assert mine["appeal"]["outcome"] == "overturned" and mine["appeal"]["note"] == "Thuộc trách nhiệm thoát nước"
     assert mine["rejection"] is None  # the overturned rejection no longer stands
-    assert mine["status_history"][-1] == {"status": "assigned", "at": mine["appeal"]["decided_at"],
-                                          "note": "Thuộc trách nhiệm thoát nước", "photos": []}
+    assert mine["status_history"][-1] == {
+        "status": "assigned",
+        "at": mine["appeal"]["decided_at"],
+        "note": "Thuộc trách nhiệm thoát nước",
+        "photos": [],
+    }
     assert decide_appeal(client, rejected["id"], supervisor, "upheld").status_code == 409  # decided once
-    assert client.get("/v1/triage/queue", headers=staff_headers("agency_staff", "drainage_co")).json()["items"][0][
-        "code"] == rejected["code"]
+    assert (
+        client.get("/v1/triage/queue", headers=staff_headers("agency_staff", "drainage_co")).json()["items"][0]["code"]
+        == rejected["code"]
+    )
     assert sync_db.audit_log.count_documents({"action": {"$in": ["appeal", "appeal_decision"]}}) == 2
 
 
@@ -65,14 +72,21 @@ def test_an_upheld_appeal_leaves_the_outcome_and_overturned_defaults_to_the_same
 
 def test_who_may_decide(client, rejected):
     appeal(client, rejected)
-    assert decide_appeal(client, rejected["id"], staff_headers("agency_staff", HANDLER), "overturned").status_code == 403
-    assert decide_appeal(client, rejected["id"], staff_headers("agency_staff", "lighting_co"), "upheld").status_code == 404
+    assert (
+        decide_appeal(client, rejected["id"], staff_headers("agency_staff", HANDLER), "overturned").status_code == 403
+    )
+    assert (
+        decide_appeal(client, rejected["id"], staff_headers("agency_staff", "lighting_co"), "upheld").status_code == 404
+    )
     assert decide_appeal(client, rejected["id"], staff_headers("leadership"), "upheld").status_code == 403
     assert decide_appeal(client, rejected["id"], auth_headers(rejected["_author"]), "upheld").status_code == 403
     supervisor = staff_headers("agency_staff", SUPERVISOR)
     assert decide_appeal(client, rejected["id"], supervisor, "overturned", agency="nowhere").status_code == 422
-    stale = client.post(f"/v1/triage/reports/{rejected['id']}/appeal/decision", json={"outcome": "upheld", "note": "x"},
-                        headers={**supervisor, "If-Match": '"v1"'})
+    stale = client.post(
+        f"/v1/triage/reports/{rejected['id']}/appeal/decision",
+        json={"outcome": "upheld", "note": "x"},
+        headers={**supervisor, "If-Match": '"v1"'},
+    )
     assert stale.status_code == 412
 
 
@@ -104,6 +118,7 @@ def test_a_poor_rating_may_be_appealed_a_fair_one_not(client):
     assert refused.status_code == 409 and refused.json()["code"] == "appeal_not_allowed"
     filed = appeal(client, poor, reason="Vá tạm, vẫn lún")
     assert filed.status_code == 201 and filed.json()["status"] == "resolved"  # an appeal is not a reopening
-    reopened = client.post(f"/v1/reports/{poor['id']}/reopen", json={"reason": "Vẫn lún"},
-                           headers=auth_headers(poor["_author"]))
+    reopened = client.post(
+        f"/v1/reports/{poor['id']}/reopen", json={"reason": "Vẫn lún"}, headers=auth_headers(poor["_author"])
+    )
     assert reopened.status_code == 200  # the author may still reopen within the reopen window: other rules

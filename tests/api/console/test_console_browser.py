@@ -4,7 +4,8 @@ Staff accounts are created in the emulator and given their roles with `phananh s
 each test signs in through the console's own form (Identity Toolkit REST, as in production),
 works the queue and a report against the app served over HTTP (photos uploaded through the
 page's own file input, reply templates, rejection reasons), and signs out. Screenshots of the
-queue, the map, a report, the resolve form (proof photo) and the reject form are written to docs/ (the README shows them).
+queue, the map, a report, the resolve form (proof photo) and the reject form are written to docs/ (the README shows
+them).
 """
 
 from pathlib import Path
@@ -61,8 +62,10 @@ def sign_in(driver, url, email):
 
 
 def queue_codes(driver):
-    return {row.get_attribute("data-code"): row.get_attribute("data-status")
-            for row in driver.find_elements(By.CSS_SELECTOR, "#queue tbody tr[data-code]")}
+    return {
+        row.get_attribute("data-code"): row.get_attribute("data-status")
+        for row in driver.find_elements(By.CSS_SELECTOR, "#queue tbody tr[data-code]")
+    }
 
 
 def count(driver, status):
@@ -84,8 +87,13 @@ def photo(tmp_path):
 def attach(driver, picker, path, count):
     """Choose a file in a form's photo picker; wait until the uploads show as thumbnails."""
     driver.find_element(By.ID, f"{picker}-files").send_keys(path)
-    wait(driver, lambda d: len(d.find_elements(
-        By.CSS_SELECTOR, f"[data-picked={picker}] figure[data-attachment] img[src^='blob:']")) == count)
+    wait(
+        driver,
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, f"[data-picked={picker}] figure[data-attachment] img[src^='blob:']"))
+            == count
+        ),
+    )
 
 
 def pick_template(driver):
@@ -109,7 +117,8 @@ def save(driver, form_id):
 
 
 def test_agency_staff_resolve_their_report_with_a_photo_and_a_conflict_keeps_what_they_typed(
-        client, console, auth_emulator, browser, monkeypatch, photo):
+    client, console, auth_emulator, browser, monkeypatch, photo
+):
     author = new_uid()
     pothole = file_report(client, POTHOLE, uid=author)  # routed to construction_dept
     garbage = file_report(client, GARBAGE)  # routed to urenco: not theirs
@@ -201,8 +210,9 @@ def test_a_triage_officer_sees_every_agency_on_the_map(client, console, auth_emu
     assert browser.find_elements(By.ID, "act-reassign")
 
 
-def test_leadership_read_the_console_and_the_dashboard_with_one_sign_in(client, console, auth_emulator, browser,
-                                                                      monkeypatch):
+def test_leadership_read_the_console_and_the_dashboard_with_one_sign_in(
+    client, console, auth_emulator, browser, monkeypatch
+):
     report = file_report(client, POTHOLE)
     apply_statistics(client)
     auth_emulator.staff(monkeypatch, "lanh.dao@hanoi.gov.vn", "leadership")
@@ -218,14 +228,17 @@ def test_leadership_read_the_console_and_the_dashboard_with_one_sign_in(client, 
     assert len(browser.find_elements(By.CSS_SELECTOR, "#ward-map path.ward")) == 126
     assert browser.find_element(By.CSS_SELECTOR, "[data-figure=received]").text == "1"
     Select(browser.find_element(By.ID, "ward-measure")).select_by_value("received")
-    assert [p.get_attribute("data-value") for p in browser.find_elements(By.CSS_SELECTOR, "#ward-map path[data-value]")] == ["1"]
+    assert [
+        p.get_attribute("data-value") for p in browser.find_elements(By.CSS_SELECTOR, "#ward-map path[data-value]")
+    ] == ["1"]
     browser.find_element(By.ID, "signout").click()
     wait(browser, lambda d: d.find_element(By.ID, "signin").is_displayed())
     assert browser.find_element(By.ID, "content").is_displayed() is False
 
 
-def test_agency_staff_reject_a_report_with_a_reason_and_where_to_turn(client, console, auth_emulator, browser,
-                                                                        monkeypatch):
+def test_agency_staff_reject_a_report_with_a_reason_and_where_to_turn(
+    client, console, auth_emulator, browser, monkeypatch
+):
     report = file_report(client, SUNKEN)  # road damage: construction_dept
     auth_emulator.staff(monkeypatch, "can.bo.2@xaydung.hanoi.gov.vn", "agency_staff", "construction_dept")
 
@@ -240,9 +253,17 @@ def test_agency_staff_reject_a_report_with_a_reason_and_where_to_turn(client, co
     assert report["code"] in pick_template(browser)
     screenshot(browser, "console-reject.png", "act-status")
     browser.find_element(By.ID, "language").click()  # the reasons come again in English, the choices stay
-    wait(browser, lambda d: Select(d.find_element(By.ID, "reject-reason")).first_selected_option.text
-         == "Not within this agency's remit")
-    assert Select(browser.find_element(By.ID, "reject-redirect")).first_selected_option.get_attribute("value") == "hotline_1022"
+    wait(
+        browser,
+        lambda d: (
+            Select(d.find_element(By.ID, "reject-reason")).first_selected_option.text
+            == "Not within this agency's remit"
+        ),
+    )
+    assert (
+        Select(browser.find_element(By.ID, "reject-redirect")).first_selected_option.get_attribute("value")
+        == "hotline_1022"
+    )
     assert "ok" in save(browser, "act-status").get_attribute("class")
     rejection = browser.find_element(By.CSS_SELECTOR, "[data-section=rejection]")
     assert "Not within this agency's remit" in rejection.text and "1022" in rejection.text

@@ -12,8 +12,17 @@ def test_the_console_is_served_offline_and_may_talk_only_to_itself_and_the_auth_
     assert page.status_code == 200 and "script-src 'self';" in policy
     assert f"connect-src 'self' http://{settings.auth_emulator_host};" in policy  # dev: the emulator
     assert "http" not in page.text.replace('name="viewport"', "")
-    for asset in ("console.js", "queue.js", "map.js", "detail.js", "actions.js", "outcomes.js", "attachments.js",
-                  "texts.js", "console.css"):
+    for asset in (
+        "console.js",
+        "queue.js",
+        "map.js",
+        "detail.js",
+        "actions.js",
+        "outcomes.js",
+        "attachments.js",
+        "texts.js",
+        "console.css",
+    ):
         response = client.get(f"/console/static/{asset}")
         assert response.status_code == 200 and "innerHTML" not in response.text, asset
     for name in ("..%2Fapi%2Fapp.py", "missing.js", ".hidden.js"):
@@ -28,16 +37,21 @@ def test_config_names_the_emulator_in_dev(client, settings):
     assert config["sign_in_url"] == f"{identity}/accounts:signInWithPassword?key=dev-api-key"
     assert config["refresh_url"] == f"{secure_token}/token?key=dev-api-key"
     assert config["dev_tokens"] is False  # TestClient's peer is not loopback: no tokens from the URL
-    assert {"from": "assigned", "to": "in_progress", "roles": ["agency_staff", "triage_officer", "admin"],
-            "public_note_required": False} in config["workflow"]
+    assert {
+        "from": "assigned",
+        "to": "in_progress",
+        "roles": ["agency_staff", "triage_officer", "admin"],
+        "public_note_required": False,
+    } in config["workflow"]
     assert "ward" not in {agency["code"] for agency in config["agencies"]}
     assert "road_damage" in config["proof_categories"]  # proof.json: the status form asks for a photo
     assert "noise" not in config["proof_categories"]
 
 
 def test_config_names_firebase_and_the_tile_server_in_prod(make_client, settings):
-    prod = settings.model_copy(update=prod_overrides(firebase_web_api_key="AIza-test",
-                                                     map_tile_url="https://tiles.example.vn/{z}/{x}/{y}.png"))
+    prod = settings.model_copy(
+        update=prod_overrides(firebase_web_api_key="AIza-test", map_tile_url="https://tiles.example.vn/{z}/{x}/{y}.png")
+    )
     response = make_client(prod).get("/web/config.json")
     google_identity, google_token = auth_endpoints(prod)
     assert response.json()["sign_in_url"] == f"{google_identity}/accounts:signInWithPassword?key=AIza-test"
@@ -61,8 +75,11 @@ def test_counts_per_status_follow_the_caller_scope(client):
     file_report(client, POTHOLE)  # construction_dept
     file_report(client, "Rác sinh hoạt chất đống ven đường không ai thu gom")  # urenco
     city = client.get("/v1/triage/counts", headers=staff_headers("triage_officer")).json()
-    assert city == {"agency": None, "statuses": {"received": 0, "assigned": 2, "in_progress": 0, "reopened": 0},
-                    "overdue": 0}
+    assert city == {
+        "agency": None,
+        "statuses": {"received": 0, "assigned": 2, "in_progress": 0, "reopened": 0},
+        "overdue": 0,
+    }
     own = client.get("/v1/triage/counts", headers=staff_headers("agency_staff", "construction_dept")).json()
     assert own["agency"] == "construction_dept" and own["statuses"]["assigned"] == 1
     other = client.get("/v1/triage/counts?agency=urenco", headers=staff_headers("agency_staff", "construction_dept"))

@@ -55,7 +55,10 @@ def test_closed_reports_are_not_offered(client) -> None:
 
 def test_dissimilar_text_nearby_is_not_offered(client) -> None:
     file_report(client, POTHOLE, **at(0))
-    assert duplicate_codes(file_report(client, "Đèn tín hiệu giao thông ngã tư hỏng, các xe tranh nhau đi", **at(10))) == []
+    assert (
+        duplicate_codes(file_report(client, "Đèn tín hiệu giao thông ngã tư hỏng, các xe tranh nhau đi", **at(10)))
+        == []
+    )
 
 
 def test_a_resident_follows_an_open_report(client, sync_db) -> None:
@@ -65,10 +68,15 @@ def test_a_resident_follows_an_open_report(client, sync_db) -> None:
     first = client.post(url, headers=auth_headers(neighbour))
     assert first.status_code == 200 and first.json()["followers"] == 1 and first.json()["following"] is True
     assert client.post(url, headers=auth_headers(neighbour)).json()["followers"] == 1  # idempotent
-    assert client.post(url, headers=auth_headers(report["_author"])).json()["followers"] == 1  # the author already hears
+    assert (
+        client.post(url, headers=auth_headers(report["_author"])).json()["followers"] == 1
+    )  # the author already hears
     assert "resident_uid" not in first.json()
-    assert client.delete(url, headers=auth_headers(neighbour)).json() == {**first.json(), "following": False,
-                                                                          "followers": 0}
+    assert client.delete(url, headers=auth_headers(neighbour)).json() == {
+        **first.json(),
+        "following": False,
+        "followers": 0,
+    }
 
 
 def test_follow_refusals(client) -> None:
@@ -76,7 +84,9 @@ def test_follow_refusals(client) -> None:
     url = f"/v1/reports/{report['id']}/follow"
     assert client.post(url, headers=staff_headers("triage_officer")).status_code == 403
     assert client.post(url).status_code == 401
-    assert client.post("/v1/reports/aaaaaaaaaaaaaaaaaaaaaaaa/follow", headers=auth_headers(new_uid())).status_code == 404
+    assert (
+        client.post("/v1/reports/aaaaaaaaaaaaaaaaaaaaaaaa/follow", headers=auth_headers(new_uid())).status_code == 404
+    )
     resolve(client, report["id"], "construction_dept")
     closed = client.post(url, headers=auth_headers(new_uid(), **{"Accept-Language": "en"}))
     assert closed.status_code == 409 and closed.headers["content-type"] == "application/problem+json"
@@ -85,8 +95,11 @@ def test_follow_refusals(client) -> None:
 
 def merge(client, source: dict, target: dict, headers: dict, **body):
     etag = client.get(f"/v1/reports/{source['id']}", headers=headers).headers.get("etag", '"v0"')
-    return client.post(f"/v1/triage/reports/{source['id']}/merge", json={"into": target["id"], **body},
-                       headers={**headers, "If-Match": etag})
+    return client.post(
+        f"/v1/triage/reports/{source['id']}/merge",
+        json={"into": target["id"], **body},
+        headers={**headers, "If-Match": etag},
+    )
 
 
 def test_merge_closes_the_duplicate_and_moves_its_people(client, sync_db) -> None:
@@ -98,13 +111,20 @@ def test_merge_closes_the_duplicate_and_moves_its_people(client, sync_db) -> Non
     merged = merge(client, duplicate, survivor, staff, public_note="Trùng với phản ánh đã có")
     assert merged.status_code == 200, merged.text
     assert merged.json()["status"] == "closed" and merged.json()["merged_into"]["code"] == survivor["code"]
-    followers = {f["resident_uid"] for f in sync_db.report_followers.find({"report_id": sync_db.reports.find_one(
-        {"code": survivor["code"]})["_id"]})}
+    followers = {
+        f["resident_uid"]
+        for f in sync_db.report_followers.find(
+            {"report_id": sync_db.reports.find_one({"code": survivor["code"]})["_id"]}
+        )
+    }
     assert followers == {duplicate["_author"], fan}
     author_view = client.get(f"/v1/reports/{duplicate['id']}", headers=auth_headers(duplicate["_author"])).json()
     assert author_view["merged_into"] == {"id": survivor["id"], "code": survivor["code"]}
-    assert author_view["status_history"][-1] == {**author_view["status_history"][-1], "status": "closed",
-                                                 "note": "Trùng với phản ánh đã có"}
+    assert author_view["status_history"][-1] == {
+        **author_view["status_history"][-1],
+        "status": "closed",
+        "note": "Trùng với phản ánh đã có",
+    }
     assert sync_db.audit_log.count_documents({"action": "merge"}) == 1
 
 
@@ -123,8 +143,11 @@ def test_merge_refusals(client) -> None:
 @pytest.mark.parametrize("body", [{}, {"into": "not-an-id"}])
 def test_merge_bad_input(client, body) -> None:
     duplicate = file_report(client, POTHOLE)
-    response = client.post(f"/v1/triage/reports/{duplicate['id']}/merge", json=body,
-                           headers={**staff_headers("triage_officer"), "If-Match": '"v2"'})
+    response = client.post(
+        f"/v1/triage/reports/{duplicate['id']}/merge",
+        json=body,
+        headers={**staff_headers("triage_officer"), "If-Match": '"v2"'},
+    )
     assert response.status_code in (404, 422) and response.headers["content-type"] == "application/problem+json"
 
 

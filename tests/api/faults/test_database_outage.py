@@ -36,8 +36,13 @@ def test_outage_fails_fast_and_the_service_recovers_by_itself(make_client, setti
     own_mongo.stop()
     _assert_503(*_timed(lambda: client.get("/readyz")))
     _assert_503(*_timed(lambda: client.get("/v1/reports/mine", headers=auth_headers(before["_author"]))))
-    _assert_503(*_timed(lambda: client.post("/v1/reports", data=report_form(), headers=auth_headers(uid),
-                                            files=photo_files(image_bytes()))))
+    _assert_503(
+        *_timed(
+            lambda: client.post(
+                "/v1/reports", data=report_form(), headers=auth_headers(uid), files=photo_files(image_bytes())
+            )
+        )
+    )
     assert client.get("/healthz").status_code == 200  # alive, only not ready
 
     own_mongo.start()  # the same port and the same files: a restart, not a new database
@@ -58,11 +63,18 @@ def test_a_database_that_keeps_failing_commits_gets_a_503_within_the_time_limit(
     client = make_client(settings.model_copy(update={"mongodb_uri": own_mongo.uri}))
     with MongoClient(own_mongo.uri) as admin:
         # ShutdownInProgress on every commit: PyMongo would retry it for 120 s without our limit.
-        admin.admin.command("configureFailPoint", "failCommand", mode="alwaysOn",
-                            data={"failCommands": ["commitTransaction"], "errorCode": 91})
+        admin.admin.command(
+            "configureFailPoint",
+            "failCommand",
+            mode="alwaysOn",
+            data={"failCommands": ["commitTransaction"], "errorCode": 91},
+        )
         try:
-            response, elapsed = _timed(lambda: client.post(
-                "/v1/reports", data=report_form(), headers=auth_headers(new_uid()), files=photo_files(image_bytes())))
+            response, elapsed = _timed(
+                lambda: client.post(
+                    "/v1/reports", data=report_form(), headers=auth_headers(new_uid()), files=photo_files(image_bytes())
+                )
+            )
         finally:
             admin.admin.command("configureFailPoint", "failCommand", mode="off")
         db = admin[settings.database_name]

@@ -13,8 +13,9 @@ def test_acknowledged_reports_survive_a_database_crash(make_client, settings, ow
     uid = new_uid()
     acknowledged = []
     for i in range(12):
-        response = client.post("/v1/reports", data=report_form(description=f"Ổ gà số {i} trên phố Bà Triệu"),
-                               headers=auth_headers(uid))
+        response = client.post(
+            "/v1/reports", data=report_form(description=f"Ổ gà số {i} trên phố Bà Triệu"), headers=auth_headers(uid)
+        )
         assert response.status_code == 201
         acknowledged.append(response.json()["code"])
 

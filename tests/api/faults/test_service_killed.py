@@ -29,15 +29,37 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _env(settings, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "PHANANH_MONGODB_URI": settings.mongodb_uri,
-            "PHANANH_DATABASE_NAME": settings.database_name, "PHANANH_ENV": "dev",
-            "PHANANH_FIREBASE_PROJECT_ID": PROJECT_ID, "PHANANH_RUN_WORKER": "false", **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PHANANH_MONGODB_URI": settings.mongodb_uri,
+        "PHANANH_DATABASE_NAME": settings.database_name,
+        "PHANANH_ENV": "dev",
+        "PHANANH_FIREBASE_PROJECT_ID": PROJECT_ID,
+        "PHANANH_RUN_WORKER": "false",
+        **extra,
+    }
 
 
 def _start_service(settings, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--no-proxy-headers", "--log-level", "warning"], env=_env(settings), cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-proxy-headers",
+            "--log-level",
+            "warning",
+        ],
+        env=_env(settings),
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         assert process.poll() is None, "the service exited during start-up"
@@ -77,8 +99,14 @@ def service(settings):
 
 def _sweep_orphans(settings) -> None:
     """`phananh worker --once`, as an operator (or the next API process's loop) would run it."""
-    subprocess.run([sys.executable, "-m", "api.cli", "worker", "--once"], cwd=ROOT, check=True, timeout=60,
-                   env=_env(settings, PHANANH_ORPHAN_PHOTO_GRACE_S="0"), capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "worker", "--once"],
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+        env=_env(settings, PHANANH_ORPHAN_PHOTO_GRACE_S="0"),
+        capture_output=True,
+    )
 
 
 # (command held, commands of that name let through first, what the database shows once the upload reached it)
@@ -93,19 +121,31 @@ KILL_POINTS = {
 
 
 @pytest.mark.parametrize("kill_point", sorted(KILL_POINTS))
-def test_sigkill_mid_upload_leaves_no_orphans_and_the_retry_gets_one_report(service, settings, mongo_server, kill_point):
+def test_sigkill_mid_upload_leaves_no_orphans_and_the_retry_gets_one_report(
+    service, settings, mongo_server, kill_point
+):
     command, skip, reached = KILL_POINTS[kill_point]
     url, process = service()
     headers = auth_headers(new_uid(), **{"Idempotency-Key": f"retry-{kill_point}"})
     files = photo_files(image_bytes(seed=3), image_bytes(seed=4))
     with MongoClient(mongo_server.uri) as mongo, ThreadPoolExecutor(1) as pool:
         db = mongo[settings.database_name]
-        mongo.admin.command("configureFailPoint", "failCommand", mode={"skip": skip, "times": 1}, data={
-            "failCommands": [command], "appName": "phananh", "blockConnection": True, "blockTimeMS": 6000,
-            "errorCode": 2})
+        mongo.admin.command(
+            "configureFailPoint",
+            "failCommand",
+            mode={"skip": skip, "times": 1},
+            data={
+                "failCommands": [command],
+                "appName": "phananh",
+                "blockConnection": True,
+                "blockTimeMS": 6000,
+                "errorCode": 2,
+            },
+        )
         try:
-            upload = pool.submit(httpx.post, f"{url}/v1/reports", data=report_form(), files=files, headers=headers,
-                                 timeout=60)
+            upload = pool.submit(
+                httpx.post, f"{url}/v1/reports", data=report_form(), files=files, headers=headers, timeout=60
+            )
             _wait_for(lambda: reached(db), f"the upload to reach {kill_point}")
             time.sleep(1.0)  # the service is now waiting on the held command
             process.send_signal(signal.SIGKILL)
@@ -132,5 +172,7 @@ def test_sigkill_mid_upload_leaves_no_orphans_and_the_retry_gets_one_report(serv
             assert (retry.json()["id"], retry.json()["code"]) == (str(original["_id"]), original["code"])
         photo = retry.json()["photos"][0]
         assert httpx.get(f"{url}{photo['url']}", headers=headers, timeout=10).status_code == 200
-        assert db["photos.files"].count_documents({}) == 4 and db["photos.files"].count_documents(
-            {"metadata.committed": False}) == 0
+        assert (
+            db["photos.files"].count_documents({}) == 4
+            and db["photos.files"].count_documents({"metadata.committed": False}) == 0
+        )

@@ -1,8 +1,8 @@
 """GET /metrics: Prometheus text, per-route latency, classifier histograms, database gauges, access rules."""
 
 import httpx
-from pydantic import SecretStr
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from tests.factories import auth_headers, file_report, new_uid, staff_headers
 from tests.live_server import live_server
@@ -11,8 +11,11 @@ TOKEN = "metrics-secret-token-123"
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_metrics_need_the_token_off_loopback(make_client):
@@ -40,8 +43,10 @@ def test_latency_by_route_template_classifier_histograms_and_overdue_gauge(make_
     samples = _samples(text)
 
     def count(route: str, status: str, method: str = "GET") -> float:
-        return samples.get(("phananh_http_request_duration_seconds_count",
-                            (("method", method), ("route", route), ("status", status))), 0)
+        return samples.get(
+            ("phananh_http_request_duration_seconds_count", (("method", method), ("route", route), ("status", status))),
+            0,
+        )
 
     assert count("/v1/reports", "201", "POST") == 1
     assert count("/v1/reports/{report_id}", "200") == 1 and count("/v1/reports/{report_id}", "404") == 1

@@ -8,7 +8,15 @@ from defusedxml.ElementTree import fromstring
 from api.open311.mapping import PROJECTION
 from api.reports.repository import ReportRepository
 from tests.factories import (
-    auth_headers, file_report, image_bytes, move_status, new_uid, photo_files, report_form, resolve, run_job,
+    auth_headers,
+    file_report,
+    image_bytes,
+    move_status,
+    new_uid,
+    photo_files,
+    report_form,
+    resolve,
+    run_job,
     staff_headers,
 )
 
@@ -60,8 +68,11 @@ def test_a_report_awaiting_triage_is_listed_under_the_requesters_pick(client, sy
 def test_latest_public_reply_is_the_status_note(client):
     report = file_report(client, POTHOLE)
     staff = staff_headers("agency_staff", report["routing"]["agency"])
-    client.post(f"/v1/triage/reports/{report['id']}/notes", json={"text": "Đội sửa chữa sẽ đến trong tuần.",
-                                                                    "public": True}, headers=staff)
+    client.post(
+        f"/v1/triage/reports/{report['id']}/notes",
+        json={"text": "Đội sửa chữa sẽ đến trong tuần.", "public": True},
+        headers=staff,
+    )
     client.post(f"/v1/triage/reports/{report['id']}/notes", json={"text": "nội bộ: thiếu nhựa đường"}, headers=staff)
     [item] = listed(client)
     assert item["status_notes"] == "Đội sửa chữa sẽ đến trong tuần."
@@ -72,8 +83,9 @@ def test_a_residents_reopen_reason_is_not_published(client):
     report = file_report(client, POTHOLE)
     resolve(client, report["id"], report["routing"]["agency"])
     reason = "Vẫn còn ổ gà trước nhà tôi số 7, gọi 0987654321"
-    reopened = client.post(f"/v1/reports/{report['id']}/reopen", json={"reason": reason},
-                           headers=auth_headers(report["_author"]))
+    reopened = client.post(
+        f"/v1/reports/{report['id']}/reopen", json={"reason": reason}, headers=auth_headers(report["_author"])
+    )
     assert reopened.status_code == 200
     [item] = listed(client)
     assert item["status"] == "open" and item["status_notes"] == "Đã xử lý xong"  # the agency's note still shows
@@ -87,20 +99,24 @@ def test_default_window_is_90_days_and_dates_filter(client, sync_db):
     sync_db.reports.update_one({"code": old["code"]}, {"$set": {"created_at": long_ago}})
 
     assert codes(listed(client)) == [recent["code"]]
-    window = f"?start_date={(long_ago - timedelta(days=1)):%Y-%m-%dT%H:%M:%SZ}&end_date={(long_ago + timedelta(days=1)):%Y-%m-%dT%H:%M:%S}%2B00:00"
+    start, end = long_ago - timedelta(days=1), long_ago + timedelta(days=1)
+    window = f"?start_date={start:%Y-%m-%dT%H:%M:%SZ}&end_date={end:%Y-%m-%dT%H:%M:%S}%2B00:00"
     assert codes(listed(client, window)) == [old["code"]]
     since_yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat().replace("+00:00", "Z")
     assert codes(listed(client, f"?start_date={since_yesterday}")) == [recent["code"]]
 
 
-@pytest.mark.parametrize("query, says", [
-    ("?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", "at most 90 days"),
-    ("?start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", "end_date must be after start_date"),
-    ("?start_date=yesterday", "start_date must be an ISO 8601 datetime"),
-    ("?end_date=0001-01-01T00:00:00%2B14:00", "end_date must be an ISO 8601 datetime"),
-    ("?status=pending", "status must be open or closed"),
-    ("?service_code=potholes_on_mars", "No service with service_code"),
-])
+@pytest.mark.parametrize(
+    "query, says",
+    [
+        ("?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", "at most 90 days"),
+        ("?start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", "end_date must be after start_date"),
+        ("?start_date=yesterday", "start_date must be an ISO 8601 datetime"),
+        ("?end_date=0001-01-01T00:00:00%2B14:00", "end_date must be an ISO 8601 datetime"),
+        ("?status=pending", "status must be open or closed"),
+        ("?service_code=potholes_on_mars", "No service with service_code"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_bad_filters_are_the_specs_400(client, query, says, fmt):
     response = client.get(f"{BASE}/requests.{fmt}{query}", headers={"Accept-Language": "en"})
@@ -121,9 +137,11 @@ def test_one_unknown_request_is_the_specs_404(client):
 def test_every_listing_query_is_index_served(client):
     repo = ReportRepository(client.app.state.db)
     end = datetime.now(UTC)
-    for query, index in (({"status": "assigned"}, "listing_status"),
-                         ({"category": "noise", "status": "assigned"}, "listing_category"),
-                         ({"category": None, "status": "received"}, "listing_category")):
+    for query, index in (
+        ({"status": "assigned"}, "listing_status"),
+        ({"category": "noise", "status": "assigned"}, "listing_category"),
+        ({"category": None, "status": "received"}, "listing_category"),
+    ):
         full = {**query, "created_at": {"$gte": end - timedelta(days=90), "$lt": end}}
 
         async def explain(full=full):
@@ -134,10 +152,18 @@ def test_every_listing_query_is_index_served(client):
 
 
 def test_media_url_serves_the_photo_publicly_but_not_a_rejected_reports(client):
-    hidden = client.post("/v1/reports", data=report_form(description=POTHOLE), files=photo_files(image_bytes()),
-                         headers=auth_headers(new_uid())).json()  # photos not shared: never public
-    created = client.post("/v1/reports", data=report_form(description=POTHOLE, photos_public="true"),
-                          files=photo_files(image_bytes()), headers=auth_headers(new_uid())).json()
+    hidden = client.post(
+        "/v1/reports",
+        data=report_form(description=POTHOLE),
+        files=photo_files(image_bytes()),
+        headers=auth_headers(new_uid()),
+    ).json()  # photos not shared: never public
+    created = client.post(
+        "/v1/reports",
+        data=report_form(description=POTHOLE, photos_public="true"),
+        files=photo_files(image_bytes()),
+        headers=auth_headers(new_uid()),
+    ).json()
     run_job(client, "public_photos")  # the worker makes the redacted public copy after commit
     item, unshared = listed(client)
     photo_id = created["photos"][0]["id"]

@@ -32,15 +32,21 @@ def metres_apart(a, b):
 
 def test_a_request_goes_through_the_apps_own_intake(client, sync_db):
     key = issue_api_key(client)
-    created = filed(client, key, description=POTHOLE, **{"attribute[hazard_size]": "large"},
-                    media_url="https://example.org/photos/1.jpg", address_string="12 Hàng Bài")
+    created = filed(
+        client,
+        key,
+        description=POTHOLE,
+        **{"attribute[hazard_size]": "large"},
+        media_url="https://example.org/photos/1.jpg",
+        address_string="12 Hàng Bài",
+    )
     assert created["service_request_id"].startswith("HN-")
     assert created["service_notice"].startswith("Received")
 
     report = sync_db.reports.find_one({"code": created["service_request_id"]})
     assert str(report["_id"]) == created["token"]
-    assert report["category_hint"] == "road_damage"          # the requester's pick...
-    assert report["classification"]["model_version"]          # ...and the classifier's own view
+    assert report["category_hint"] == "road_damage"  # the requester's pick...
+    assert report["classification"]["model_version"]  # ...and the classifier's own view
     assert report["routing"]["agency"] == report["agency"]
     assert report["resident_uid"].startswith("open311:")
     assert report["status_history"][0]["by_role"] == "open311"
@@ -85,28 +91,35 @@ def test_post_in_xml_answers_the_specs_document(client):
     assert response.status_code == 201
     root = fromstring(response.content)
     assert root.tag == "service_requests"
-    assert [child.tag for child in root.find("request")] == ["service_request_id", "token", "service_notice",
-                                                               "account_id"]
+    assert [child.tag for child in root.find("request")] == [
+        "service_request_id",
+        "token",
+        "service_notice",
+        "account_id",
+    ]
     token = root.findtext("request/token")
     [answer] = client.get(f"{BASE}/tokens/{token}.json").json()
     assert answer == {"service_request_id": root.findtext("request/service_request_id"), "token": token}
 
 
-@pytest.mark.parametrize("overrides, status, says", [
-    ({"api_key": None}, 400, "api_key is required"),
-    ({"api_key": "o311_not-a-key"}, 403, "Invalid or revoked api_key"),
-    ({"service_code": None}, 400, "service_code is required"),
-    ({"service_code": "potholes_on_mars"}, 400, "No service with service_code 'potholes_on_mars'"),
-    ({"lat": None, "long": None, "address_string": "12 Hàng Bài"}, 400, "lat and long are required"),
-    ({"lat": "abc"}, 400, "lat: "),
-    ({"lat": "10.7769", "long": "106.7009"}, 400, "lat: "),  # Ho Chi Minh City is not Hanoi
-    ({"description": None}, 400, "description is required"),
-    ({"attribute[hazard_size]": "enormous"}, 400, "Invalid value for attribute 'hazard_size'"),
-    ({"attribute[colour]": "red"}, 400, "no attribute 'colour'"),
-    ({"media_url": "file:///etc/passwd"}, 400, "media_url must be an http(s) URL"),
-    ({"email": "x" * 300}, 400, "email is longer than 254"),
-    ({"jurisdiction_id": "saigon.gov.vn"}, 404, "does not serve jurisdiction_id"),
-])
+@pytest.mark.parametrize(
+    "overrides, status, says",
+    [
+        ({"api_key": None}, 400, "api_key is required"),
+        ({"api_key": "o311_not-a-key"}, 403, "Invalid or revoked api_key"),
+        ({"service_code": None}, 400, "service_code is required"),
+        ({"service_code": "potholes_on_mars"}, 400, "No service with service_code 'potholes_on_mars'"),
+        ({"lat": None, "long": None, "address_string": "12 Hàng Bài"}, 400, "lat and long are required"),
+        ({"lat": "abc"}, 400, "lat: "),
+        ({"lat": "10.7769", "long": "106.7009"}, 400, "lat: "),  # Ho Chi Minh City is not Hanoi
+        ({"description": None}, 400, "description is required"),
+        ({"attribute[hazard_size]": "enormous"}, 400, "Invalid value for attribute 'hazard_size'"),
+        ({"attribute[colour]": "red"}, 400, "no attribute 'colour'"),
+        ({"media_url": "file:///etc/passwd"}, 400, "media_url must be an http(s) URL"),
+        ({"email": "x" * 300}, 400, "email is longer than 254"),
+        ({"jurisdiction_id": "saigon.gov.vn"}, 404, "does not serve jurisdiction_id"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_refusals_are_the_specs_errors_and_write_nothing(client, sync_db, overrides, status, says, fmt):
     key = issue_api_key(client)
@@ -154,8 +167,13 @@ def test_the_organisation_never_holds_a_staff_role():
 
 def test_a_file_part_or_a_broken_body_is_a_400_not_a_500(client):
     key = issue_api_key(client)
-    with_file = client.post(f"{BASE}/requests.json", data=open311_form(key), files={"media": ("a.jpg", b"x", "image/jpeg")})
+    with_file = client.post(
+        f"{BASE}/requests.json", data=open311_form(key), files={"media": ("a.jpg", b"x", "image/jpeg")}
+    )
     assert with_file.status_code == 400 and with_file.json()[0]["code"] == 400
-    garbage = client.post(f"{BASE}/requests.xml", content=b"--x\r\nnot multipart",
-                          headers={"Content-Type": "multipart/form-data; boundary=x"})
+    garbage = client.post(
+        f"{BASE}/requests.xml",
+        content=b"--x\r\nnot multipart",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
     assert garbage.status_code == 400 and fromstring(garbage.content).findtext("error/code") == "400"

@@ -39,8 +39,15 @@ def test_services_one_per_category_localised_metadata_where_attributes_exist(cli
     root = xml(client.get(f"{BASE}/services.xml"))
     assert root.tag == "services" and len(root.findall("service")) == 18
     first = root.find("service")
-    assert [child.tag for child in first] == ["service_code", "service_name", "description", "metadata", "type",
-                                              "keywords", "group"]
+    assert [child.tag for child in first] == [
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    ]
     assert first.findtext("metadata") in ("true", "false")
 
 
@@ -53,7 +60,11 @@ def test_service_definition_lists_attributes_in_both_formats(client):
 
     root = xml(client.get(f"{BASE}/services/road_damage.xml"))
     assert root.tag == "service_definition"
-    assert [v.findtext("key") for v in root.findall("attributes/attribute/values/value")] == ["small", "medium", "large"]
+    assert [v.findtext("key") for v in root.findall("attributes/attribute/values/value")] == [
+        "small",
+        "medium",
+        "large",
+    ]
     assert client.get(f"{BASE}/services/noise.json").json() == {"service_code": "noise", "attributes": []}
 
 
@@ -68,12 +79,15 @@ def test_unknown_service_is_the_specs_404(client, fmt):
         assert error.findtext("code") == "404" and "potholes_on_mars" in error.findtext("description")
 
 
-@pytest.mark.parametrize("path, status", [
-    ("services.html", 400),     # a format we do not speak
-    ("services", 404),          # no format suffix
-    ("nothing_here.json", 404),
-    ("services.json?jurisdiction_id=saigon.gov.vn", 404),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("services.html", 400),  # a format we do not speak
+        ("services", 404),  # no format suffix
+        ("nothing_here.json", 404),
+        ("services.json?jurisdiction_id=saigon.gov.vn", 404),
+    ],
+)
 def test_bad_paths_get_the_specs_errors_not_problem_json(client, path, status):
     response = client.get(f"{BASE}/{path}")
     assert response.status_code == status

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from api.photos.processing import PhotoLimits, PhotoRejected, _register_heif, process_photo
@@ -24,15 +25,25 @@ pytestmark = pytest.mark.slow  # a process pool, thousands of decodes
 
 CASE_TIMEOUT_S = 10
 LIMITS = PhotoLimits(max_bytes=2 * 1024 * 1024, max_pixels=4_000_000, display_long_side=256, thumbnail_long_side=64)
-CLEAN_REFUSALS = {(413, "photo_too_large"), (413, "photo_too_many_pixels"), (415, "photo_unsupported_type"),
-                  (422, "photo_corrupt")}
+CLEAN_REFUSALS = {
+    (413, "photo_too_large"),
+    (413, "photo_too_many_pixels"),
+    (415, "photo_unsupported_type"),
+    (422, "photo_corrupt"),
+}
 
 
 def _seeds() -> list[bytes]:
     _register_heif()  # HEIC needs pillow-heif's opener (and encoder) registered
-    return [image_bytes("JPEG", (96, 64)), image_bytes("JPEG", (64, 96), orientation=6, gps=True),
-            image_bytes("PNG", (80, 60)), image_bytes("PNG", (40, 40), mode="RGBA"), image_bytes("PNG", (40, 30), mode="P"),
-            image_bytes("WEBP", (64, 48)), image_bytes("HEIF", (64, 48))]
+    return [
+        image_bytes("JPEG", (96, 64)),
+        image_bytes("JPEG", (64, 96), orientation=6, gps=True),
+        image_bytes("PNG", (80, 60)),
+        image_bytes("PNG", (40, 40), mode="RGBA"),
+        image_bytes("PNG", (40, 30), mode="P"),
+        image_bytes("WEBP", (64, 48)),
+        image_bytes("HEIF", (64, 48)),
+    ]
 
 
 def outcome(data: bytes) -> tuple:
@@ -82,17 +93,22 @@ def mutated_images(draw: st.DrawFn) -> bytes:
             data[position] ^= 1 << draw(st.integers(0, 7))
         elif action == "overwrite":
             chunk = draw(st.binary(min_size=1, max_size=8))
-            data[position:position + len(chunk)] = chunk
+            data[position : position + len(chunk)] = chunk
         elif action == "insert":
             data[position:position] = draw(st.binary(min_size=1, max_size=64))
         elif action == "truncate":
             del data[position:]
         else:
-            del data[position:position + draw(st.integers(1, 32))]
+            del data[position : position + draw(st.integers(1, 32))]
     return bytes(data)
 
 
-FUZZ = settings(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @settings(FUZZ, max_examples=150)

@@ -20,7 +20,9 @@ def resolved(client):
     staff = staff_headers("agency_staff", "construction_dept")
     assert move_status(client, report["id"], "in_progress", staff).status_code == 200
     proof = upload_attachments(client, report["id"], staff)
-    assert move_status(client, report["id"], "resolved", staff, public_note="Đã vá", attachments=proof).status_code == 200
+    assert (
+        move_status(client, report["id"], "resolved", staff, public_note="Đã vá", attachments=proof).status_code == 200
+    )
     return proof[0]
 
 
@@ -38,8 +40,7 @@ def test_a_genuine_link_serves_the_thumbnail_without_a_token(client, resolved):
     path = signer(client).path(resolved, datetime.now(UTC))
     served = client.get(path)
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
-    assert served.content == client.get(f"/v1/photos/{resolved}/thumbnail",
-                                        headers=staff_headers("admin")).content
+    assert served.content == client.get(f"/v1/photos/{resolved}/thumbnail", headers=staff_headers("admin")).content
 
 
 def test_without_a_signature_the_token_is_still_required(client, resolved):
@@ -59,10 +60,13 @@ def test_a_tampered_link_is_forbidden(client, resolved):
     exp = parse_qs(urlsplit(path).query)["exp"][0]
     sig = parse_qs(urlsplit(path).query)["sig"][0]
     other_photo = "0" * 24
-    for forged in (with_query(path, exp=str(int(exp) + 3600)),  # a longer life
-                   with_query(path, sig=sig[:-1] + ("0" if sig[-1] != "0" else "1")),
-                   with_query(path, sig=""), with_query(path, exp="soon"),
-                   path.replace(resolved, other_photo)):
+    for forged in (
+        with_query(path, exp=str(int(exp) + 3600)),  # a longer life
+        with_query(path, sig=sig[:-1] + ("0" if sig[-1] != "0" else "1")),
+        with_query(path, sig=""),
+        with_query(path, exp="soon"),
+        path.replace(resolved, other_photo),
+    ):
         refused = client.get(forged)
         assert refused.status_code == 403 and refused.json()["code"] == "photo_link_invalid", forged
     foreign_key = PhotoUrlSigner(b"k" * 40, None, 3600).path(resolved, datetime.now(UTC))
@@ -80,7 +84,14 @@ def test_prod_refuses_to_start_without_a_real_key(make_client, settings):
         make_client(env="prod")
     with pytest.raises(RuntimeError, match="at least 32"):
         required_signer(settings.model_copy(update={"env": "prod", "photo_url_key": SecretStr("short")}))
-    configured = required_signer(settings.model_copy(update={"env": "prod", "photo_url_key": SecretStr("s" * 40),
-                                                             "public_base_url": "https://phananh.example.vn/"}))
+    configured = required_signer(
+        settings.model_copy(
+            update={
+                "env": "prod",
+                "photo_url_key": SecretStr("s" * 40),
+                "public_base_url": "https://phananh.example.vn/",
+            }
+        )
+    )
     assert configured.url("a" * 24, datetime.now(UTC)).startswith("https://phananh.example.vn/v1/photos/")
     assert optional_signer(settings.model_copy(update={"env": "prod"})) is None  # a worker: no images

@@ -17,8 +17,10 @@ def test_every_point_of_the_circle_is_in_a_covered_cell(size):
         cover = set(cells_within(lat, lng, radius, size))
         for _ in range(20):
             angle, distance = rng.random() * 2 * math.pi, radius * math.sqrt(rng.random())
-            other = (lat + distance * math.cos(angle) / 111_320,
-                     lng + distance * math.sin(angle) / (111_320 * math.cos(math.radians(lat))))
+            other = (
+                lat + distance * math.cos(angle) / 111_320,
+                lng + distance * math.sin(angle) / (111_320 * math.cos(math.radians(lat))),
+            )
             if distance_m(lat, lng, *other) <= radius:
                 assert geo_cell(*other, size) in cover, (lat, lng, radius, other)
 

@@ -9,9 +9,19 @@ import pytest
 
 from api.geo import public_location
 from tests.factories import (
-    HOAN_KIEM_LAKE, auth_headers, drain_outbox, file_report, image_bytes, mapped_report, new_uid, photo_files,
+    HOAN_KIEM_LAKE,
+    auth_headers,
+    drain_outbox,
+    file_report,
+    image_bytes,
+    mapped_report,
+    new_uid,
+    photo_files,
     register_device,
-    report_form, resolve, run_job, staff_headers,
+    report_form,
+    resolve,
+    run_job,
+    staff_headers,
 )
 
 AGENCY = "construction_dept"
@@ -30,15 +40,21 @@ def nearby(client, uid, lat=HOAN_KIEM_LAKE[0], lng=HOAN_KIEM_LAKE[1], **query):
 
 
 def digests(fcm, token):
-    return [r["message"] for r in fcm.received
-            if r["message"].get("token") == token and r["message"]["data"]["type"] == "area_digest"]
+    return [
+        r["message"]
+        for r in fcm.received
+        if r["message"].get("token") == token and r["message"]["data"]["type"] == "area_digest"
+    ]
 
 
 def test_a_neighbour_sees_follows_and_hears_of_a_public_report_but_never_a_private_one(push_client, fcm):
     client, author, neighbour = push_client, new_uid(), new_uid()
     lat, lng = EXACT
-    public = client.post("/v1/reports", data=report_form(description=POTHOLE, lat=lat, lng=lng, address=ADDRESS),
-                         headers=auth_headers(author))
+    public = client.post(
+        "/v1/reports",
+        data=report_form(description=POTHOLE, lat=lat, lng=lng, address=ADDRESS),
+        headers=auth_headers(author),
+    )
     assert public.status_code == 201 and public.json()["visibility"] == "public"
     public = public.json()
     private = file_report(client, PRIVATE, lat=lat, lng=lng, address=ADDRESS, visibility="private")
@@ -53,7 +69,15 @@ def test_a_neighbour_sees_follows_and_hears_of_a_public_report_but_never_a_priva
     assert card["description"] == "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục. Gọi tôi *** hoặc ***"
     assert (card["followers"], card["following"], card["thumbnail_url"]) == (0, False, None)
     text = json.dumps(page, ensure_ascii=False)
-    for secret in (author, private["_author"], ADDRESS, repr(EXACT[0]), repr(EXACT[1]), "0912 345 678", "lan@example.vn"):
+    for secret in (
+        author,
+        private["_author"],
+        ADDRESS,
+        repr(EXACT[0]),
+        repr(EXACT[1]),
+        "0912 345 678",
+        "lan@example.vn",
+    ):
         assert secret not in text
     assert client.post(f"/v1/reports/{private['id']}/follow", headers=auth_headers(neighbour)).status_code == 404
 
@@ -100,8 +124,9 @@ def test_older_reports_are_found_window_after_window_and_paged(client, sync_db, 
     lat, lng = HOAN_KIEM_LAKE
     now = datetime.now(UTC)
     ages = [timedelta(minutes=5), timedelta(hours=3), timedelta(days=2), timedelta(days=40), timedelta(days=700)]
-    sync_db.reports.insert_many([mapped_report(lat + i * 0.0003, lng, now - age, f"HN-2024-{i:06d}")
-                                 for i, age in enumerate(ages)])
+    sync_db.reports.insert_many(
+        [mapped_report(lat + i * 0.0003, lng, now - age, f"HN-2024-{i:06d}") for i, age in enumerate(ages)]
+    )
     sync_db.reports.insert_one(mapped_report(lat, lng, now - timedelta(days=1), "HN-2025-999999", visibility="private"))
     seen, cursor = [], None
     for _ in range(len(ages) + 1):
@@ -116,19 +141,32 @@ def test_older_reports_are_found_window_after_window_and_paged(client, sync_db, 
 def test_nearby_refuses_staff_wide_circles_and_bad_cursors(client):
     lat, lng = HOAN_KIEM_LAKE
     query = {"lat": lat, "lng": lng}
-    assert client.get("/v1/reports/nearby", params={**query, "radius_m": 2001},
-                      headers=auth_headers(new_uid())).status_code == 422
+    assert (
+        client.get(
+            "/v1/reports/nearby", params={**query, "radius_m": 2001}, headers=auth_headers(new_uid())
+        ).status_code
+        == 422
+    )
     assert client.get("/v1/reports/nearby", params=query, headers=staff_headers("triage_officer")).status_code == 403
-    assert client.get("/v1/reports/nearby", params={**query, "cursor": "zz"},
-                      headers=auth_headers(new_uid())).status_code == 400
+    assert (
+        client.get("/v1/reports/nearby", params={**query, "cursor": "zz"}, headers=auth_headers(new_uid())).status_code
+        == 400
+    )
 
 
 def test_shared_photos_get_a_blurred_public_copy_and_staff_can_hide_parts(client, sync_db):
-    shared = client.post("/v1/reports", data=report_form(description=POTHOLE, photos_public="true"),
-                         files=photo_files(image_bytes(seed=3)), headers=auth_headers(new_uid())).json()
-    unshared = client.post("/v1/reports", data=report_form(description=POTHOLE, photos_public="true",
-                                                           visibility="private"),
-                           files=photo_files(image_bytes(seed=4)), headers=auth_headers(new_uid())).json()
+    shared = client.post(
+        "/v1/reports",
+        data=report_form(description=POTHOLE, photos_public="true"),
+        files=photo_files(image_bytes(seed=3)),
+        headers=auth_headers(new_uid()),
+    ).json()
+    unshared = client.post(
+        "/v1/reports",
+        data=report_form(description=POTHOLE, photos_public="true", visibility="private"),
+        files=photo_files(image_bytes(seed=4)),
+        headers=auth_headers(new_uid()),
+    ).json()
     assert (shared["photos_public"], unshared["photos_public"]) == (True, False)
     viewer = new_uid()
     assert [c["thumbnail_url"] for c in nearby(client, viewer)["items"]] == [None]  # not made yet: intake stays cheap
@@ -139,14 +177,19 @@ def test_shared_photos_get_a_blurred_public_copy_and_staff_can_hide_parts(client
     thumbnail = client.get(card["thumbnail_url"], headers=auth_headers(viewer))
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\xff\xd8")
     assert client.get(f"/v1/photos/{photo_id}", headers=auth_headers(viewer)).status_code == 404  # the original
-    assert client.get(f"/v1/public-photos/{unshared['photos'][0]['id']}", headers=auth_headers(viewer)).status_code == 404
+    assert (
+        client.get(f"/v1/public-photos/{unshared['photos'][0]['id']}", headers=auth_headers(viewer)).status_code == 404
+    )
 
     triage = staff_headers("triage_officer")
     etag = client.get(f"/v1/reports/{shared['id']}", headers=triage).headers["etag"]
-    for body in ({"part": "photo", "photo_id": photo_id, "reason": "Ảnh có biển số xe"},
-                 {"part": "description", "reason": "Có thông tin cá nhân"}):
-        hidden = client.post(f"/v1/triage/reports/{shared['id']}/public-view", json=body,
-                             headers={**triage, "If-Match": etag})
+    for body in (
+        {"part": "photo", "photo_id": photo_id, "reason": "Ảnh có biển số xe"},
+        {"part": "description", "reason": "Có thông tin cá nhân"},
+    ):
+        hidden = client.post(
+            f"/v1/triage/reports/{shared['id']}/public-view", json=body, headers={**triage, "If-Match": etag}
+        )
         assert hidden.status_code == 200, hidden.text
         etag = hidden.headers["etag"]
     [card] = nearby(client, viewer)["items"]
@@ -159,5 +202,9 @@ def test_shared_photos_get_a_blurred_public_copy_and_staff_can_hide_parts(client
     actions = [a["part"] for a in sync_db.audit_log.find({"action": "public_view"})]
     assert actions == ["photo", "description"]
     other = staff_headers("agency_staff", "urenco", **{"If-Match": etag})
-    assert client.post(f"/v1/triage/reports/{shared['id']}/public-view", json={"part": "replies", "reason": "x"},
-                       headers=other).status_code == 404
+    assert (
+        client.post(
+            f"/v1/triage/reports/{shared['id']}/public-view", json={"part": "replies", "reason": "x"}, headers=other
+        ).status_code
+        == 404
+    )

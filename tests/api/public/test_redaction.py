@@ -55,7 +55,10 @@ def test_the_public_copy_blurs_the_face_and_keeps_the_rest():
     redacted = np.asarray(Image.open(io.BytesIO(copy.display)).convert("L"), dtype=float)
     original = np.asarray(image.convert("L"), dtype=float)
     x0, y0, x1, y1 = 190, 80, 250, 150  # inside the face: fine detail gone
-    assert np.abs(np.diff(redacted[y0:y1, x0:x1], axis=1)).mean() < 0.4 * np.abs(np.diff(original[y0:y1, x0:x1], axis=1)).mean()
+    assert (
+        np.abs(np.diff(redacted[y0:y1, x0:x1], axis=1)).mean()
+        < 0.4 * np.abs(np.diff(original[y0:y1, x0:x1], axis=1)).mean()
+    )
     assert np.abs(redacted[400:, :100] - original[400:, :100]).mean() < 6  # far from it: unchanged but for JPEG
     assert max(Image.open(io.BytesIO(copy.thumbnail)).size) == 400
     assert not detect_faces(Image.open(io.BytesIO(copy.display)))  # nothing left to recognise as a face

@@ -5,7 +5,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import (
-    HOAN_KIEM_LAKE, SON_TAY, auth_headers, drain_outbox, file_report, new_uid, register_device, resolve, run_job,
+    HOAN_KIEM_LAKE,
+    SON_TAY,
+    auth_headers,
+    drain_outbox,
+    file_report,
+    new_uid,
+    register_device,
+    resolve,
+    run_job,
     staff_headers,
 )
 
@@ -34,9 +42,17 @@ def test_a_resident_keeps_at_most_five_areas_and_removes_their_own(client):
     assert subscribe(client, uid, {"ward": "00070"}).status_code == 201  # the freed slot
 
 
-@pytest.mark.parametrize("body", [{}, {"ward": "00070", "lat": 21.0, "lng": 105.8, "radius_m": 100},
-                                  {"lat": 21.0285, "lng": 105.8542}, {"lat": 21.0285, "lng": 105.8542, "radius_m": 1001},
-                                  {"ward": "70"}, {"ward": {"$ne": 1}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"ward": "00070", "lat": 21.0, "lng": 105.8, "radius_m": 100},
+        {"lat": 21.0285, "lng": 105.8542},
+        {"lat": 21.0285, "lng": 105.8542, "radius_m": 1001},
+        {"ward": "70"},
+        {"ward": {"$ne": 1}},
+    ],
+)
 def test_an_area_is_a_ward_or_a_circle_of_at_most_a_kilometre(client, body):
     assert subscribe(client, new_uid(), body).status_code == 422
 
@@ -46,8 +62,9 @@ def test_unknown_wards_places_outside_hanoi_and_staff_are_refused(client):
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "ward", unknown.text
     lat, lng = (10.7769, 106.7009)
     assert subscribe(client, new_uid(), {"lat": lat, "lng": lng, "radius_m": 500}).status_code == 422
-    assert client.post("/v1/subscriptions", json={"ward": "00070"},
-                       headers=staff_headers("leadership")).status_code == 403
+    assert (
+        client.post("/v1/subscriptions", json={"ward": "00070"}, headers=staff_headers("leadership")).status_code == 403
+    )
 
 
 def test_a_circle_hears_of_reports_inside_it_only_and_digests_wait_for_the_period(make_client, push_settings, fcm):

@@ -30,10 +30,16 @@ def test_public_texts_are_masked_in_open311_and_duplicate_offers_but_whole_for_s
     assert offered["code"] == public["code"] and offered["description"] == MASKED
     staff = client.get(f"/v1/reports/{public['id']}", headers=staff_headers("triage_officer")).json()
     assert staff["description"] == PUBLIC
-    assert client.get(f"/v1/reports/{public['id']}", headers=auth_headers(public["_author"])).json()["description"] == PUBLIC
+    assert (
+        client.get(f"/v1/reports/{public['id']}", headers=auth_headers(public["_author"])).json()["description"]
+        == PUBLIC
+    )
 
 
 def test_visibility_is_public_or_private(client):
-    response = client.post("/v1/reports", data={"description": PRIVATE, "lat": "21.0285", "lng": "105.8542",
-                                                "visibility": "friends"}, headers=auth_headers(new_uid()))
+    response = client.post(
+        "/v1/reports",
+        data={"description": PRIVATE, "lat": "21.0285", "lng": "105.8542", "visibility": "friends"},
+        headers=auth_headers(new_uid()),
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "visibility"

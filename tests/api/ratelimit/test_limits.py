@@ -17,8 +17,9 @@ def _assert_429(response) -> None:
 
 def test_one_address_is_limited_whatever_accounts_it_uses(make_client):
     client = make_client(report_ip_rate_limit=2)
-    statuses = [client.post("/v1/reports", data=report_form(), headers=auth_headers(new_uid())).status_code
-                for _ in range(2)]
+    statuses = [
+        client.post("/v1/reports", data=report_form(), headers=auth_headers(new_uid())).status_code for _ in range(2)
+    ]
     assert statuses == [201, 201]
     _assert_429(client.post("/v1/reports", data=report_form(), headers=auth_headers(new_uid())))
 
@@ -36,7 +37,10 @@ def test_photo_bytes_per_resident_are_limited(make_client, sync_db):
     photo = image_bytes(size=(800, 600))
     client = make_client(photo_bytes_rate_limit=int(len(photo) * 2.5))
     headers = auth_headers(new_uid())
-    assert client.post("/v1/reports", data=report_form(), files=photo_files(photo, photo), headers=headers).status_code == 201
+    assert (
+        client.post("/v1/reports", data=report_form(), files=photo_files(photo, photo), headers=headers).status_code
+        == 201
+    )
     _assert_429(client.post("/v1/reports", data=report_form(), files=photo_files(photo), headers=headers))
     assert client.post("/v1/reports", data=report_form(), headers=headers).status_code == 201  # text still goes
     assert sync_db["reports"].count_documents({}) == 2
@@ -63,31 +67,43 @@ def test_expired_tokens_do_not_count_as_attacks(make_client):
     assert client.get("/v1/reports/mine", headers=auth_headers(new_uid())).status_code == 200
 
 
-@pytest.mark.parametrize(("peer", "forwarded", "trusted", "expected"), [
-    ("203.0.113.7", "198.51.100.1", (), "203.0.113.7"),  # no trusted proxy: the header is ignored
-    ("10.0.0.2", "198.51.100.1", ("10.0.0.0/8",), "198.51.100.1"),
-    ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", ("10.0.0.0/8",), "198.51.100.1"),  # spoofed left part ignored
-    ("203.0.113.7", "198.51.100.1", ("10.0.0.0/8",), "203.0.113.7"),  # peer not a proxy: header not believed
-    ("10.0.0.2", "not-an-ip", ("10.0.0.0/8",), "10.0.0.2"),
-    ("10.0.0.2", None, ("10.0.0.0/8",), "10.0.0.2"),
-    ("::1", "2001:db8::5", ("::1",), "2001:db8::5"),
-])
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"),
+    [
+        ("203.0.113.7", "198.51.100.1", (), "203.0.113.7"),  # no trusted proxy: the header is ignored
+        ("10.0.0.2", "198.51.100.1", ("10.0.0.0/8",), "198.51.100.1"),
+        ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", ("10.0.0.0/8",), "198.51.100.1"),  # spoofed left part ignored
+        ("203.0.113.7", "198.51.100.1", ("10.0.0.0/8",), "203.0.113.7"),  # peer not a proxy: header not believed
+        ("10.0.0.2", "not-an-ip", ("10.0.0.0/8",), "10.0.0.2"),
+        ("10.0.0.2", None, ("10.0.0.0/8",), "10.0.0.2"),
+        ("::1", "2001:db8::5", ("::1",), "2001:db8::5"),
+    ],
+)
 def test_client_address_resolution(peer, forwarded, trusted, expected):
     assert resolve_client_ip(peer, forwarded, trusted) == expected
 
 
 def test_forwarded_for_counts_only_behind_a_trusted_proxy(settings):
     """Over real HTTP (the peer is 127.0.0.1): X-Forwarded-For splits the buckets only when trusted."""
+
     def third_report_status(url: str) -> int:
         with httpx.Client(base_url=url, timeout=30) as http:
-            statuses = [http.post("/v1/reports", data=report_form(),
-                                  headers=auth_headers(new_uid(), **{"X-Forwarded-For": f"198.51.100.{i}"})).status_code
-                        for i in range(3)]
+            statuses = [
+                http.post(
+                    "/v1/reports",
+                    data=report_form(),
+                    headers=auth_headers(new_uid(), **{"X-Forwarded-For": f"198.51.100.{i}"}),
+                ).status_code
+                for i in range(3)
+            ]
         return statuses[-1]
 
     limited = {"report_ip_rate_limit": 2}
     with live_server(settings.model_copy(update=limited)) as url:
         assert third_report_status(url) == 429  # the header is ignored: one address
-    with live_server(settings.model_copy(update={**limited, "database_name": settings.database_name + "b",
-                                                 "trusted_proxies": ["127.0.0.1"]})) as url:
+    with live_server(
+        settings.model_copy(
+            update={**limited, "database_name": settings.database_name + "b", "trusted_proxies": ["127.0.0.1"]}
+        )
+    ) as url:
         assert third_report_status(url) == 201  # behind a trusted proxy: three residents' addresses

@@ -8,8 +8,15 @@ import pytest
 from api.reports.classification import MicroBatcher
 from classifiers.loader import load_classifier
 
-TEXTS = ["Ổ gà rất to giữa đường", "karaoke hát đến 2h sáng", "mat nuoc ca ngay hom nay", "Cây đổ chắn ngang đường",
-         "Rác thải chất đống đầu ngõ", "streetlight has been off for a week", "Cho hỏi thủ tục làm sổ đỏ"] * 5
+TEXTS = [
+    "Ổ gà rất to giữa đường",
+    "karaoke hát đến 2h sáng",
+    "mat nuoc ca ngay hom nay",
+    "Cây đổ chắn ngang đường",
+    "Rác thải chất đống đầu ngõ",
+    "streetlight has been off for a week",
+    "Cho hỏi thủ tục làm sổ đỏ",
+] * 5
 
 
 def test_concurrent_predictions_match_one_by_one():
@@ -64,6 +71,7 @@ def test_texts_arriving_within_the_wait_share_one_forward_pass():
         async def one(i):
             await asyncio.sleep(i * 0.005)
             return await batcher.predict(str(i))
+
         return await asyncio.gather(*[one(i) for i in range(5)])
 
     asyncio.run(staggered())

@@ -38,14 +38,20 @@ def test_thirty_concurrent_intakes_all_succeed_and_are_counted_once(client, sett
 
 def test_ten_concurrent_staff_changes_on_ten_reports_all_succeed(client, settings, sync_db):
     triage = staff_headers("triage_officer")
-    ids = [client.post("/v1/reports", data=report_form(description=f"{FLOOD} {n}"),
-                       headers=auth_headers(new_uid())).json()["id"] for n in range(10)]
+    ids = [
+        client.post(
+            "/v1/reports", data=report_form(description=f"{FLOOD} {n}"), headers=auth_headers(new_uid())
+        ).json()["id"]
+        for n in range(10)
+    ]
     etags = {i: client.get(f"/v1/reports/{i}", headers=triage).headers["etag"] for i in ids}
 
     def move(report_id: str):
-        return lambda http: http.post(f"/v1/triage/reports/{report_id}/status",
-                                      json={"status": "in_progress", "public_note": "Đang xử lý"},
-                                      headers={**triage, "If-Match": etags[report_id]})
+        return lambda http: http.post(
+            f"/v1/triage/reports/{report_id}/status",
+            json={"status": "in_progress", "public_note": "Đang xử lý"},
+            headers={**triage, "If-Match": etags[report_id]},
+        )
 
     with live_server(settings) as base:
         answers = asyncio.run(burst(base, [move(i) for i in ids]))

@@ -6,8 +6,12 @@ from tests.factories import auth_headers, image_bytes, new_uid, photo_files, rep
 
 
 def post(client, uid, key, form=None, files=None):
-    return client.post("/v1/reports", data=form or report_form(), files=files or photo_files(image_bytes()),
-                       headers=auth_headers(uid, **{"Idempotency-Key": key}))
+    return client.post(
+        "/v1/reports",
+        data=form or report_form(),
+        files=files or photo_files(image_bytes()),
+        headers=auth_headers(uid, **{"Idempotency-Key": key}),
+    )
 
 
 def test_same_key_returns_the_original_response_and_creates_nothing(client, sync_db):
@@ -78,9 +82,14 @@ def test_sweep_removes_photos_of_reports_that_never_came(make_client, sync_db):
     client = make_client(orphan_photo_grace_s=0)
     kept = post(client, new_uid(), "k-kept")
     crashed_report_id = "aaaaaaaaaaaaaaaaaaaaaaaa"  # its process died after uploading, before writing
-    client.portal.call(lambda: client.app.state.photo_store.put(
-        "0123456789abcdef01234567", "display", b"\xff\xd8", report_id=crashed_report_id, content_type="image/jpeg"))
-    sync_db["photos.files"].update_many({"metadata.report_id": kept.json()["id"]}, {"$set": {"metadata.committed": False}})
+    client.portal.call(
+        lambda: client.app.state.photo_store.put(
+            "0123456789abcdef01234567", "display", b"\xff\xd8", report_id=crashed_report_id, content_type="image/jpeg"
+        )
+    )
+    sync_db["photos.files"].update_many(
+        {"metadata.report_id": kept.json()["id"]}, {"$set": {"metadata.committed": False}}
+    )
     assert client.portal.call(client.app.state.worker.jobs["orphan_photos"]) == 1
     assert sync_db["photos.files"].count_documents({"metadata.report_id": crashed_report_id}) == 0
     assert sync_db["photos.files"].count_documents({"metadata.committed": True}) == 2  # the real report's kept

@@ -5,12 +5,20 @@ import io
 from PIL import Image
 
 from tests.factories import (
-    HO_CHI_MINH_CITY, SON_TAY, auth_headers, image_bytes, new_uid, photo_files, report_form,
+    HO_CHI_MINH_CITY,
+    SON_TAY,
+    auth_headers,
+    image_bytes,
+    new_uid,
+    photo_files,
+    report_form,
 )
 
 
 def submit(client, uid, form=None, files=None, **headers):
-    return client.post("/v1/reports", data=form or report_form(), files=files or [], headers=auth_headers(uid, **headers))
+    return client.post(
+        "/v1/reports", data=form or report_form(), files=files or [], headers=auth_headers(uid, **headers)
+    )
 
 
 def test_text_only_report_is_stored_with_code_ward_and_history(client, sync_db):
@@ -95,8 +103,11 @@ def test_heic_from_an_iphone_is_accepted(client):
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    response = submit(client, new_uid(), files=photo_files(image_bytes("HEIF", (600, 400)), name="IMG_0001.HEIC",
-                                                          content_type="image/heic"))
+    response = submit(
+        client,
+        new_uid(),
+        files=photo_files(image_bytes("HEIF", (600, 400)), name="IMG_0001.HEIC", content_type="image/heic"),
+    )
     assert response.status_code == 201, response.text
     assert response.json()["photos"][0]["width"] == 600
 

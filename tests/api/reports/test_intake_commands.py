@@ -24,7 +24,9 @@ def test_one_text_intake_sends_exactly_these_commands(command_log, make_client):
     uid = new_uid()
     assert client.post("/v1/reports", data=report_form(), headers=auth_headers(uid)).status_code == 201  # warm
     with command_log.recording() as commands:
-        response = client.post("/v1/reports", data=report_form(), headers=auth_headers(uid, **{"Idempotency-Key": "k1"}))
+        response = client.post(
+            "/v1/reports", data=report_form(), headers=auth_headers(uid, **{"Idempotency-Key": "k1"})
+        )
     assert response.status_code == 201
     assert [c for c in commands if c[0] not in ("getMore",)] == ONE_INTAKE
 

@@ -23,21 +23,24 @@ def field_errors(response):
     return {e["field"]: e for e in response.json()["errors"]}
 
 
-@pytest.mark.parametrize("form, field", [
-    (report_form(description=None), "description"),
-    (report_form(description="   "), "description"),
-    (report_form(description="x" * 4001), "description"),
-    (report_form(lat="abc"), "lat"),
-    (report_form(lng="nan"), "lng"),
-    (report_form(lat="inf"), "lat"),
-    (report_form(lat=None), "lat"),
-    (report_form(lat=91), "lat"),
-    (report_form(lat=HO_CHI_MINH_CITY[0], lng=HO_CHI_MINH_CITY[1]), "lat"),
-    (report_form(lat=21.0, lng=106.5), "lat"),  # inside Hanoi's bounding box, outside its outline
-    (report_form(category="potholes"), "category"),
-    (report_form(description="ổ gà\x00\x07"), "description"),
-    (report_form(accuracy_m=-3), "accuracy_m"),
-])
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        (report_form(description=None), "description"),
+        (report_form(description="   "), "description"),
+        (report_form(description="x" * 4001), "description"),
+        (report_form(lat="abc"), "lat"),
+        (report_form(lng="nan"), "lng"),
+        (report_form(lat="inf"), "lat"),
+        (report_form(lat=None), "lat"),
+        (report_form(lat=91), "lat"),
+        (report_form(lat=HO_CHI_MINH_CITY[0], lng=HO_CHI_MINH_CITY[1]), "lat"),
+        (report_form(lat=21.0, lng=106.5), "lat"),  # inside Hanoi's bounding box, outside its outline
+        (report_form(category="potholes"), "category"),
+        (report_form(description="ổ gà\x00\x07"), "description"),
+        (report_form(accuracy_m=-3), "accuracy_m"),
+    ],
+)
 def test_bad_fields_are_listed(client, sync_db, form, field):
     response = post(client, form)
     assert response.status_code == 422
@@ -51,7 +54,9 @@ def test_description_of_exactly_4000_characters_is_accepted(client):
 
 def test_validation_messages_are_vietnamese_by_default_and_english_on_request(client):
     vi = post(client, report_form(description=None))
-    en = post(client, report_form(description=None), headers=auth_headers(new_uid(), **{"Accept-Language": "en-US,en;q=0.9"}))
+    en = post(
+        client, report_form(description=None), headers=auth_headers(new_uid(), **{"Accept-Language": "en-US,en;q=0.9"})
+    )
     assert vi.json()["title"] == "Dữ liệu gửi lên không hợp lệ." and vi.headers["content-language"] == "vi"
     assert field_errors(vi)["description"]["message"] == "Thiếu trường bắt buộc."
     assert en.json()["title"] == "Some fields are invalid." and en.headers["content-language"] == "en"
@@ -91,10 +96,13 @@ def test_truncated_jpeg_is_refused(client, sync_db):
     assert_nothing_written(sync_db)
 
 
-@pytest.mark.parametrize("limit, size, code", [
-    ({"max_photo_bytes": 50_000}, 60_000, "photo_too_large"),  # one photo over its cap
-    ({"max_body_bytes": 200_000}, 300_000, "body_too_large"),  # the whole body, refused from Content-Length
-])
+@pytest.mark.parametrize(
+    "limit, size, code",
+    [
+        ({"max_photo_bytes": 50_000}, 60_000, "photo_too_large"),  # one photo over its cap
+        ({"max_body_bytes": 200_000}, 300_000, "body_too_large"),  # the whole body, refused from Content-Length
+    ],
+)
 def test_oversized_uploads_are_413(make_client, sync_db, limit, size, code):
     client = make_client(**limit)
     response = post(client, report_form(), photo_files(b"\xff\xd8" + b"\x00" * size))
@@ -114,8 +122,9 @@ def test_missing_token_is_401(client, sync_db):
 
 def test_expired_token_is_401(client, sync_db):
     token = dev_token(new_uid(), issued_at=1_700_000_000, lifetime_s=3600)
-    response = client.post("/v1/reports", data=report_form(), headers={"Authorization": f"Bearer {token}",
-                                                                        "Accept-Language": "en"})
+    response = client.post(
+        "/v1/reports", data=report_form(), headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "token_expired"
     assert "expired" in response.json()["detail"]

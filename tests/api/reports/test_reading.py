@@ -4,8 +4,12 @@ from tests.factories import auth_headers, image_bytes, new_uid, photo_files, rep
 
 
 def create(client, uid, n=1, **form):
-    return [client.post("/v1/reports", data=report_form(description=f"Phản ánh số {i}", **form),
-                        headers=auth_headers(uid)).json() for i in range(n)]
+    return [
+        client.post(
+            "/v1/reports", data=report_form(description=f"Phản ánh số {i}", **form), headers=auth_headers(uid)
+        ).json()
+        for i in range(n)
+    ]
 
 
 def test_mine_pages_newest_first_with_a_cursor(client):
@@ -51,7 +55,9 @@ def test_author_reads_their_report(client):
 
 def test_someone_elses_report_and_photos_are_404(client):
     uid = new_uid()
-    report = client.post("/v1/reports", data=report_form(), files=photo_files(image_bytes()), headers=auth_headers(uid)).json()
+    report = client.post(
+        "/v1/reports", data=report_form(), files=photo_files(image_bytes()), headers=auth_headers(uid)
+    ).json()
     stranger = auth_headers(new_uid())
     for path in (f"/v1/reports/{report['id']}", report["photos"][0]["url"], report["photos"][0]["thumbnail_url"]):
         response = client.get(path, headers=stranger)
@@ -79,8 +85,12 @@ def test_categories_in_vietnamese_and_english(client):
 def test_every_v1_endpoint_needs_a_token(client):
     """Except the explicitly public ones under /v1/public/ (city transparency), which answer without one."""
     paths = client.app.openapi()["paths"]
-    operations = [(method, path) for path, item in paths.items()
-                  if path.startswith("/v1") and not path.startswith("/v1/public/") for method in item]
+    operations = [
+        (method, path)
+        for path, item in paths.items()
+        if path.startswith("/v1") and not path.startswith("/v1/public/")
+        for method in item
+    ]
     assert [p for p in paths if p.startswith("/v1/public/")] == ["/v1/public/stats"]
     assert client.get("/v1/public/stats").status_code == 200
     assert len(operations) >= 6

@@ -4,7 +4,9 @@ from tests.factories import auth_headers, new_uid, report_form
 
 
 def submit(client, description, **form):
-    response = client.post("/v1/reports", data=report_form(description=description, **form), headers=auth_headers(new_uid()))
+    response = client.post(
+        "/v1/reports", data=report_form(description=description, **form), headers=auth_headers(new_uid())
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -22,16 +22,20 @@ def writer_of(client) -> ReportWriter:
 
 
 def priority_edit(priority: str) -> ReportEdit:
-    return ReportEdit("priority", {"priority": priority, "updated_at": utc_now()},
-                      audit=Audited("priority", {"to": priority}))
+    return ReportEdit(
+        "priority", {"priority": priority, "updated_at": utc_now()}, audit=Audited("priority", {"to": priority})
+    )
 
 
 def test_a_change_writes_its_audit_record_and_exactly_one_change_record(client, sync_db):
     report = sync_db.reports.find_one({"_id": ObjectId(file_report(client, POTHOLE)["id"])})
     changes_before = sync_db.report_changes.count_documents({"report_id": report["_id"]})
 
-    updated = client.portal.call(lambda: writer_of(client).update(
-        report, priority_edit("urgent"), actor=OFFICER, at=utc_now(), expected_version=report["version"]))
+    updated = client.portal.call(
+        lambda: writer_of(client).update(
+            report, priority_edit("urgent"), actor=OFFICER, at=utc_now(), expected_version=report["version"]
+        )
+    )
 
     assert updated["version"] == report["version"] + 1 and updated["priority"] == "urgent"
     assert sync_db.report_changes.count_documents({"report_id": report["_id"]}) == changes_before + 1
@@ -43,13 +47,19 @@ def test_a_change_writes_its_audit_record_and_exactly_one_change_record(client, 
 def test_a_lost_race_raises_and_leaves_no_trace(client, sync_db):
     report = sync_db.reports.find_one({"_id": ObjectId(file_report(client, POTHOLE)["id"])})
     writer = writer_of(client)
-    client.portal.call(lambda: writer.update(report, priority_edit("urgent"), actor=OFFICER, at=utc_now(),
-                                             expected_version=report["version"]))
+    client.portal.call(
+        lambda: writer.update(
+            report, priority_edit("urgent"), actor=OFFICER, at=utc_now(), expected_version=report["version"]
+        )
+    )
     counts = (sync_db.report_changes.count_documents({}), sync_db.audit_log.count_documents({}))
 
     with pytest.raises(AppError) as refused:  # the same stale version again: someone else's write won
-        client.portal.call(lambda: writer.update(report, priority_edit("normal"), actor=OFFICER, at=utc_now(),
-                                                 expected_version=report["version"]))
+        client.portal.call(
+            lambda: writer.update(
+                report, priority_edit("normal"), actor=OFFICER, at=utc_now(), expected_version=report["version"]
+            )
+        )
 
     assert (refused.value.status, refused.value.key) == (412, "precondition_failed")
     assert (sync_db.report_changes.count_documents({}), sync_db.audit_log.count_documents({})) == counts
@@ -62,9 +72,15 @@ def test_an_edit_without_a_kind_publishes_nothing(client, sync_db):
     changes_before = sync_db.report_changes.count_documents({})
     note = {"at": utc_now(), "by_uid": OFFICER.uid, "by_role": OFFICER.role, "text": "x", "visibility": "internal"}
 
-    updated = client.portal.call(lambda: writer_of(client).update(
-        report, ReportEdit(None, {"updated_at": note["at"]}, {"notes": note}), actor=OFFICER, at=note["at"],
-        expected_version=None))
+    updated = client.portal.call(
+        lambda: writer_of(client).update(
+            report,
+            ReportEdit(None, {"updated_at": note["at"]}, {"notes": note}),
+            actor=OFFICER,
+            at=note["at"],
+            expected_version=None,
+        )
+    )
 
     assert updated["version"] == report["version"] + 1
     assert sync_db.report_changes.count_documents({}) == changes_before

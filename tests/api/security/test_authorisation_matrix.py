@@ -25,8 +25,21 @@ from api.open311.keys import ApiKeys
 from api.open311.repository import Open311Repository
 from tests.api.security.authorisation_table import AGENCY, OTHER_AGENCY, PRINCIPALS, ROUTES
 from tests.factories import (
-    appeal, auth_headers, dead_outbox_event, dev_token, file_report, image_bytes, issue_api_key, open311_form,
-    photo_files, register_device, reject, report_form, resolve, run_job, staff_headers,
+    appeal,
+    auth_headers,
+    dead_outbox_event,
+    dev_token,
+    file_report,
+    image_bytes,
+    issue_api_key,
+    open311_form,
+    photo_files,
+    register_device,
+    reject,
+    report_form,
+    resolve,
+    run_job,
+    staff_headers,
 )
 
 EXACT = (21.028517, 105.854203)  # the author's GPS fix: off the public grid, so rounding shows
@@ -40,8 +53,12 @@ CONTACT = {"email": "lan.nguyen@example.vn", "phone": "0912345678"}  # given wit
 SEES_IDENTITY = ("author", "triage", "admin")  # the resident's uid: their own, and the triage desk's
 SEES_EXACT_POSITION = ("author", "agency", "triage", "leadership", "admin")  # those who fix or oversee it
 MAX_PUBLIC_OFFSET_M = 50
-UNAUTHENTICATED = {"anonymous": "unauthenticated", "bad_token": "token_invalid", "expired_token": "token_expired",
-                   "api_key": "token_invalid"}  # the app refreshes an expired token; the others sign in again
+UNAUTHENTICATED = {
+    "anonymous": "unauthenticated",
+    "bad_token": "token_invalid",
+    "expired_token": "token_expired",
+    "api_key": "token_invalid",
+}  # the app refreshes an expired token; the others sign in again
 
 
 def route_keys(app) -> set[tuple[str, str]]:
@@ -92,14 +109,25 @@ def _callers(client: TestClient, author: str) -> dict[str, Caller]:
 @pytest.fixture(scope="module")
 def world(module_settings):
     # Hundreds of requests from one address and one author: the abuse limits are tested elsewhere.
-    settings = module_settings.model_copy(update={"auth_failure_limit": 10_000, "report_rate_limit": 10_000,
-                                                  "report_ip_rate_limit": 10_000, "open311_rate_limit": 10_000})
+    settings = module_settings.model_copy(
+        update={
+            "auth_failure_limit": 10_000,
+            "report_rate_limit": 10_000,
+            "report_ip_rate_limit": 10_000,
+            "open311_rate_limit": 10_000,
+        }
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         author = f"author-{uuid.uuid4().hex[:10]}"
         lat, lng = EXACT
-        response = client.post("/v1/reports", data=report_form(description=f"{POTHOLE} Gọi {AUTHOR_PHONE}", lat=lat,
-                                                               lng=lng, address=ADDRESS, photos_public="true"),
-                               files=photo_files(image_bytes()), headers=auth_headers(author))
+        response = client.post(
+            "/v1/reports",
+            data=report_form(
+                description=f"{POTHOLE} Gọi {AUTHOR_PHONE}", lat=lat, lng=lng, address=ADDRESS, photos_public="true"
+            ),
+            files=photo_files(image_bytes()),
+            headers=auth_headers(author),
+        )
         assert response.status_code == 201, response.text
         report = response.json()
         file_report(client, PRIVATE, uid=author, lat=lat, lng=lng, address=ADDRESS, visibility="private")
@@ -111,13 +139,20 @@ def world(module_settings):
         dead_outbox_event(client)  # something for the admin's outbox listing to show
         reopened = file_report(client, POTHOLE, uid=author, lat=lat, lng=lng, address=ADDRESS)
         resolve(client, reopened["id"], AGENCY)
-        assert client.post(f"/v1/reports/{reopened['id']}/reopen", json={"reason": REOPEN_REASON},
-                           headers=auth_headers(author)).status_code == 200
+        assert (
+            client.post(
+                f"/v1/reports/{reopened['id']}/reopen", json={"reason": REOPEN_REASON}, headers=auth_headers(author)
+            ).status_code
+            == 200
+        )
         # filed elsewhere: OTHER_AGENCY handles it and may see where it is, not the author's seeded fix
         escalated = file_report(client, POTHOLE, uid=author, lat=NEARBY[0], lng=NEARBY[1])
         hand_to_other_agency(client, escalated, callers["admin"].headers)
-        client.portal.call(client.app.state.db.reports.update_one, {"code": escalated["code"]},
-                           {"$set": {"due_at": datetime(2026, 1, 5, tzinfo=UTC)}})
+        client.portal.call(
+            client.app.state.db.reports.update_one,
+            {"code": escalated["code"]},
+            {"$set": {"due_at": datetime(2026, 1, 5, tzinfo=UTC)}},
+        )
         for job in ("overdue", "escalate"):
             assert client.portal.call(client.app.state.worker.jobs[job]) >= 1
         yield World(client, author, report, callers, escalated)
@@ -125,8 +160,11 @@ def world(module_settings):
 
 def hand_to_other_agency(client: TestClient, report: dict[str, Any], admin: dict[str, str]) -> None:
     etag = client.get(f"/v1/reports/{report['id']}", headers=admin).headers["etag"]
-    moved = client.post(f"/v1/triage/reports/{report['id']}/assign", json={"agency": OTHER_AGENCY, "reason": "rác"},
-                        headers={**admin, "If-Match": etag})
+    moved = client.post(
+        f"/v1/triage/reports/{report['id']}/assign",
+        json={"agency": OTHER_AGENCY, "reason": "rác"},
+        headers={**admin, "If-Match": etag},
+    )
     assert moved.status_code == 200, moved.text
 
 
@@ -180,8 +218,9 @@ class Scene:
         author = self.world.callers["author"].headers
         for area in self.client.get("/v1/subscriptions", headers=author).json()["items"]:
             assert self.client.delete(f"/v1/subscriptions/{area['id']}", headers=author).status_code == 204
-        response = self.client.post("/v1/subscriptions", json={"lat": EXACT[0], "lng": EXACT[1], "radius_m": 200},
-                                    headers=author)
+        response = self.client.post(
+            "/v1/subscriptions", json={"lat": EXACT[0], "lng": EXACT[1], "radius_m": 200}, headers=author
+        )
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
@@ -280,8 +319,14 @@ def test_cell(world, caplog, method, path, principal):
     scene = Scene(world, world.callers[principal])
     call = row.call(scene)
     with caplog.at_level(logging.INFO, logger="phananh.access"):
-        response = world.client.request(method, call.path, headers={**scene.caller.headers, **call.headers},
-                                        json=call.json, data=call.data, files=call.files)
+        response = world.client.request(
+            method,
+            call.path,
+            headers={**scene.caller.headers, **call.headers},
+            json=call.json,
+            data=call.data,
+            files=call.files,
+        )
     reached = [record.route for record in caplog.records if record.name == "phananh.access"][-1]
     if reached == "unmatched":  # FastAPI's own docs pages do not label the route they serve
         reached = call.path

@@ -57,8 +57,13 @@ def _request_head(headers: dict[str, str]) -> bytes:
 
 
 def test_declared_oversize_body_is_refused_before_a_byte_is_read(server):
-    head = _request_head({**auth_headers(new_uid()), "Content-Type": "multipart/form-data; boundary=x",
-                          "Content-Length": str(100 * 1024 * 1024)})
+    head = _request_head(
+        {
+            **auth_headers(new_uid()),
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Content-Length": str(100 * 1024 * 1024),
+        }
+    )
     status, headers, body = _exchange(server, head, [])  # the 100 MB never comes
     assert status == 413
     assert headers["content-type"] == "application/problem+json"
@@ -66,11 +71,14 @@ def test_declared_oversize_body_is_refused_before_a_byte_is_read(server):
 
 
 def test_chunked_body_without_length_is_cut_off_while_streaming(server):
-    head = _request_head({**auth_headers(new_uid()), "Content-Type": "multipart/form-data; boundary=x",
-                          "Transfer-Encoding": "chunked"})
-    payload = b"--x\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\n\r\n" + b"\0" * (2 * LIMIT)
-    chunks = [f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
-              for piece in (payload[i:i + 16384] for i in range(0, len(payload), 16384))]
+    head = _request_head(
+        {**auth_headers(new_uid()), "Content-Type": "multipart/form-data; boundary=x", "Transfer-Encoding": "chunked"}
+    )
+    payload = b'--x\r\nContent-Disposition: form-data; name="photos"; filename="a.jpg"\r\n\r\n' + b"\0" * (2 * LIMIT)
+    chunks = [
+        f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+        for piece in (payload[i : i + 16384] for i in range(0, len(payload), 16384))
+    ]
     status, headers, body = _exchange(server, head, chunks)  # no terminating 0-chunk is ever sent
     assert status == 413
     assert json.loads(body)["code"] == "body_too_large"

@@ -3,7 +3,13 @@
 from typing import Any
 
 from api.stats.metrics import (
-    by_document, change_increments, city_day, nested, new_increments, record_increments, without_zeros,
+    by_document,
+    change_increments,
+    city_day,
+    nested,
+    new_increments,
+    record_increments,
+    without_zeros,
 )
 from api.stats.replay import replay
 from api.stats.repository import rollup_id
@@ -47,5 +53,7 @@ def applied_rollups(sync_db) -> dict[str, dict[str, Any]]:
     """What the change-log records already applied add up to (what the rollups hold mid-way)."""
     increments = new_increments()
     for record in sync_db.report_changes.find({"stats_due": {"$exists": False}}):
-        by_document(city_day(record["at"]), record_increments(record["kind"], record["at"], record["stats"]), increments)
+        by_document(
+            city_day(record["at"]), record_increments(record["kind"], record["at"], record["stats"]), increments
+        )
     return {rollup_id(*key): nested(fields) for key, fields in without_zeros(increments).items()}

@@ -83,11 +83,18 @@ def test_an_applier_killed_mid_batch_loses_and_doubles_nothing(client, settings,
     for _ in range(10):
         file_report(client, POTHOLE)
     with MongoClient(mongo_server.uri) as admin:
-        admin.admin.command("configureFailPoint", "failCommand", mode={"times": 1},
-                            data={"failCommands": ["commitTransaction"], "blockConnection": True, "blockTimeMS": 3000})
+        admin.admin.command(
+            "configureFailPoint",
+            "failCommand",
+            mode={"times": 1},
+            data={"failCommands": ["commitTransaction"], "blockConnection": True, "blockTimeMS": 3000},
+        )
         try:
-            child = subprocess.Popen([sys.executable, "-c", KILLED_APPLIER, settings.mongodb_uri,
-                                      settings.database_name], stdout=subprocess.PIPE, text=True)
+            child = subprocess.Popen(
+                [sys.executable, "-c", KILLED_APPLIER, settings.mongodb_uri, settings.database_name],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             assert child.stdout.readline().strip() == "ready"
             time.sleep(1.5)
             child.send_signal(signal.SIGKILL)

@@ -42,32 +42,43 @@ def test_dashboard_renders_the_seeded_figures(client, served, browser, tmp_path)
     browser.get(f"{served}/dashboard#dev_token={dev_token('leader-1', {'role': 'leadership'})}")
     WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "content").get_attribute("data-loaded") == "true")
 
-    figure = {node.get_attribute("data-figure"): node.text for node in browser.find_elements(By.CSS_SELECTOR, "[data-figure]")}
+    figure = {
+        node.get_attribute("data-figure"): node.text for node in browser.find_elements(By.CSS_SELECTOR, "[data-figure]")
+    }
     assert (figure["received"], figure["resolved"], figure["backlog"]) == ("5", "2", "3")
     assert figure["resolveOnTime"] == "100.0%" and figure["proofRate"] == "100.0%"  # the factory attaches a photo
     bars = browser.find_elements(By.CSS_SELECTOR, "[data-chart=trend] rect.bar")
     assert sum(int(bar.get_attribute("data-value")) for bar in bars) == 5
     backlog_line = browser.find_element(By.CSS_SELECTOR, "[data-chart=trend] path.line").get_attribute("data-values")
     assert backlog_line.split(",")[-1] == "3"
-    rates = {bar.get_attribute("data-group"): bar.get_attribute("data-rate")
-             for bar in browser.find_elements(By.CSS_SELECTOR, "[data-chart=ontime] rect")}
+    rates = {
+        bar.get_attribute("data-group"): bar.get_attribute("data-rate")
+        for bar in browser.find_elements(By.CSS_SELECTOR, "[data-chart=ontime] rect")
+    }
     assert rates == {"construction_dept": "1", "urenco": "1"}
-    categories = [row.get_attribute("data-group") for row in browser.find_elements(By.CSS_SELECTOR, "#category-table tbody tr")]
+    categories = [
+        row.get_attribute("data-group") for row in browser.find_elements(By.CSS_SELECTOR, "#category-table tbody tr")
+    ]
     assert categories[0] == "road_damage" and len(categories) == 2
     wards = browser.find_elements(By.CSS_SELECTOR, "#ward-table tbody tr")
     assert wards[0].find_elements(By.TAG_NAME, "td")[1].text == "3"  # all at Hoàn Kiếm lake: backlog 3
-    outcomes = {row.get_attribute("data-group") for row in browser.find_elements(By.CSS_SELECTOR, "#rejection-table tbody tr")}
+    outcomes = {
+        row.get_attribute("data-group") for row in browser.find_elements(By.CSS_SELECTOR, "#rejection-table tbody tr")
+    }
     assert outcomes == {"construction_dept", "urenco"}
     assert not browser.find_elements(By.CSS_SELECTOR, "main img")  # no text ever became markup
     assert browser.execute_script("return sessionStorage.getItem('phananh.session')")  # kept for this tab only
     assert "dev_token" not in browser.current_url  # taken out of the address bar at once
     outlines = browser.find_elements(By.CSS_SELECTOR, "#ward-map path.ward")
-    assert len(outlines) == 126 and [w.get_attribute("data-value") for w in outlines if w.get_attribute("data-value")] == ["5"]
+    assert len(outlines) == 126 and [
+        w.get_attribute("data-value") for w in outlines if w.get_attribute("data-value")
+    ] == ["5"]
 
     browser.find_element(By.ID, "language").click()
     WebDriverWait(browser, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#h-headline").text == "Overview")
     WebDriverWait(browser, 20).until(
-        lambda d: "Department of Construction" in d.find_element(By.ID, "agency-chart").text)
+        lambda d: "Department of Construction" in d.find_element(By.ID, "agency-chart").text
+    )
     browser.save_screenshot(str(tmp_path / "dashboard.png"))
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
 
@@ -76,8 +87,14 @@ def test_dashboard_is_served_offline_with_a_strict_policy(client):
     page = client.get("/dashboard")
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     assert "http" not in page.text.replace('name="viewport"', "")  # nothing fetched from elsewhere
-    for asset in ("/dashboard/static/dashboard.js", "/dashboard/static/charts.js", "/dashboard/static/dashboard.css",
-                  "/web/static/session.js", "/web/static/wardmap.js", "/web/static/staff.css"):
+    for asset in (
+        "/dashboard/static/dashboard.js",
+        "/dashboard/static/charts.js",
+        "/dashboard/static/dashboard.css",
+        "/web/static/session.js",
+        "/web/static/wardmap.js",
+        "/web/static/staff.css",
+    ):
         response = client.get(asset)
         assert response.status_code == 200 and "innerHTML" not in response.text
     assert client.get("/dashboard/static/..%2Fservice.py").status_code == 404

@@ -25,19 +25,36 @@ def test_proof_and_reasons_are_counted_per_agency(client, sync_db):
     noise = file_report(client, KARAOKE)
     resolve_as_admin(client, potholes[0]["id"])  # the factory attaches a photo
     resolve_as_admin(client, noise["id"], attachments=[])  # allowed without one
-    for report, reason, redirect in ((potholes[1], "not_in_remit", "lighting_co"), (potholes[2], "duplicate", None),
-                                     (garbage, "duplicate", None)):
+    for report, reason, redirect in (
+        (potholes[1], "not_in_remit", "lighting_co"),
+        (potholes[2], "duplicate", None),
+        (garbage, "duplicate", None),
+    ):
         extra = {"redirect": redirect} if redirect else {}
-        assert move_status(client, report["id"], "rejected", ADMIN, public_note="Xin cảm ơn", reason_code=reason,
-                           **extra).status_code == 200
+        assert (
+            move_status(
+                client, report["id"], "rejected", ADMIN, public_note="Xin cảm ơn", reason_code=reason, **extra
+            ).status_code
+            == 200
+        )
     apply_statistics(client)
     assert stored_rollups(sync_db) == recomputed_rollups(sync_db)
     figures = client.get("/v1/stats/overview", headers=LEADER).json()["figures"]
-    assert figures["resolved"] == 2 and figures["resolved_with_proof"] == 1 and figures["resolved_with_proof_rate"] == 0.5
+    assert (
+        figures["resolved"] == 2 and figures["resolved_with_proof"] == 1 and figures["resolved_with_proof_rate"] == 0.5
+    )
     assert figures["rejected"] == 3
-    assert figures["rejected_by_reason"] == {"not_in_remit": 1, "insufficient_information": 0, "private_dispute": 0,
-                                             "duplicate": 2, "already_handled": 0, "abusive_content": 0}
-    rows = {r["group"]: r["figures"] for r in client.get("/v1/stats/breakdown?by=agency", headers=LEADER).json()["rows"]}
+    assert figures["rejected_by_reason"] == {
+        "not_in_remit": 1,
+        "insufficient_information": 0,
+        "private_dispute": 0,
+        "duplicate": 2,
+        "already_handled": 0,
+        "abusive_content": 0,
+    }
+    rows = {
+        r["group"]: r["figures"] for r in client.get("/v1/stats/breakdown?by=agency", headers=LEADER).json()["rows"]
+    }
     assert rows["construction_dept"]["rejected_by_reason"]["not_in_remit"] == 1
     assert rows["construction_dept"]["rejected_by_reason"]["duplicate"] == 1
     assert rows["urenco"]["rejected_by_reason"]["duplicate"] == 1

@@ -5,8 +5,18 @@ from datetime import datetime, timedelta
 import pytest
 
 from api.stats.metrics import CITY_TZ
-from tests.factories import (apply_statistics, appeal, auth_headers, decide_appeal, file_report, move_status, new_uid,
-                             reject, resolve, staff_headers)
+from tests.factories import (
+    appeal,
+    apply_statistics,
+    auth_headers,
+    decide_appeal,
+    file_report,
+    move_status,
+    new_uid,
+    reject,
+    resolve,
+    staff_headers,
+)
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # construction_dept
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"  # urenco
@@ -25,7 +35,10 @@ def test_intake_and_resolution_show_up_in_the_overview(client):
     assert overview(client)["received"] == 3 and overview(client)["backlog"] == 3
     resolve(client, reports[0]["id"], "construction_dept")
     staff = staff_headers("agency_staff", "construction_dept")
-    assert move_status(client, reports[1]["id"], "rejected", staff, public_note="Không thuộc thẩm quyền").status_code == 200
+    assert (
+        move_status(client, reports[1]["id"], "rejected", staff, public_note="Không thuộc thẩm quyền").status_code
+        == 200
+    )
     figures = overview(client)
     assert figures["received"] == 3 and figures["resolved"] == 1 and figures["rejected"] == 1
     assert figures["acknowledged"] == 2 and figures["acknowledge_on_time_rate"] == 1.0
@@ -37,11 +50,16 @@ def test_reroute_moves_the_backlog_between_agencies(client):
     report = file_report(client, POTHOLE)
     triage = staff_headers("triage_officer")
     etag = client.get(f"/v1/reports/{report['id']}", headers=triage).headers["etag"]
-    moved = client.post(f"/v1/triage/reports/{report['id']}/assign", json={"agency": "urenco", "reason": "rác"},
-                        headers={**triage, "If-Match": etag})
+    moved = client.post(
+        f"/v1/triage/reports/{report['id']}/assign",
+        json={"agency": "urenco", "reason": "rác"},
+        headers={**triage, "If-Match": etag},
+    )
     assert moved.status_code == 200, moved.text
     apply_statistics(client)
-    rows = {r["group"]: r["figures"] for r in client.get("/v1/stats/breakdown?by=agency", headers=LEADER).json()["rows"]}
+    rows = {
+        r["group"]: r["figures"] for r in client.get("/v1/stats/breakdown?by=agency", headers=LEADER).json()["rows"]
+    }
     assert rows["construction_dept"]["backlog"] == 0 and rows["construction_dept"]["received"] == 1
     assert rows["urenco"]["backlog"] == 1 and rows["urenco"]["rerouted"] == 1
 
@@ -59,16 +77,19 @@ def test_agency_staff_read_their_own_agency_only(client):
     assert client.get("/v1/stats/overview").status_code == 401
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"from": "2026-02-30"}, "from"),
-    ({"from": "2026-03-10", "to": "2026-03-01"}, "from"),
-    ({"from": "2020-01-01", "to": "2026-01-01"}, "to"),
-    ({"by": "street"}, "by"),
-    ({"interval": "year"}, "interval"),
-    ({"format": "xml"}, "format"),
-    ({"to": "0001-01-05"}, "to"),  # found by schemathesis: the default "from" would fall before year 1
-    ({"from": "9999-12-31"}, "from"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"from": "2026-02-30"}, "from"),
+        ({"from": "2026-03-10", "to": "2026-03-01"}, "from"),
+        ({"from": "2020-01-01", "to": "2026-01-01"}, "to"),
+        ({"by": "street"}, "by"),
+        ({"interval": "year"}, "interval"),
+        ({"format": "xml"}, "format"),
+        ({"to": "0001-01-05"}, "to"),  # found by schemathesis: the default "from" would fall before year 1
+        ({"from": "9999-12-31"}, "from"),
+    ],
+)
 def test_bad_parameters_are_422_problems_in_both_languages(client, params, field):
     path = "/v1/stats/trend" if "interval" in params else "/v1/stats/breakdown"
     for language in ("vi", "en"):
@@ -93,8 +114,11 @@ def test_trend_points_cover_the_range_with_the_backlog_at_each_end(client):
     file_report(client, POTHOLE)
     apply_statistics(client)
     today = datetime.now(CITY_TZ).date()
-    body = client.get("/v1/stats/trend", params={"interval": "day", "from": (today - timedelta(days=2)).isoformat(),
-                                                  "to": today.isoformat()}, headers=LEADER).json()
+    body = client.get(
+        "/v1/stats/trend",
+        params={"interval": "day", "from": (today - timedelta(days=2)).isoformat(), "to": today.isoformat()},
+        headers=LEADER,
+    ).json()
     assert [p["figures"]["received"] for p in body["points"]] == [0, 0, 1]
     assert [p["figures"]["backlog"] for p in body["points"]] == [0, 0, 1]
 
@@ -129,5 +153,5 @@ def test_escalations_appeals_and_the_overturn_rate_per_agency(client, sync_db):
     csv_text = client.get("/v1/stats/breakdown?by=agency&format=csv", headers=LEADER).content.decode("utf-8-sig")
     header, *rows = csv_text.splitlines()
     assert {"escalated", "appealed", "appeals_overturned", "overturn_rate"} <= set(header.split(","))
-    row = next(dict(zip(header.split(","), r.split(","))) for r in rows if ",construction_dept," in r)
+    row = next(dict(zip(header.split(","), r.split(","), strict=True)) for r in rows if ",construction_dept," in r)
     assert (row["escalated"], row["appealed"], row["overturn_rate"]) == ("1", "2", "0.5")

@@ -39,8 +39,17 @@ def history(settings, sync_db):
         agency, category = rng.choice(AGENCIES)
         ward = rng.choice(wards)
         created = now - timedelta(minutes=rng.randrange(80 * 24 * 60))
-        docs.append(stored_report(rng, created.replace(microsecond=0), agency, category,
-                                  {"code": ward.code, "name": ward.name}, number, now))
+        docs.append(
+            stored_report(
+                rng,
+                created.replace(microsecond=0),
+                agency,
+                category,
+                {"code": ward.code, "name": ward.name},
+                number,
+                now,
+            )
+        )
     sync_db.reports.insert_many(docs)
     return docs
 
@@ -53,27 +62,45 @@ def run_rebuild(settings, first, last, seal_through):
             return await rebuild(ReportRepository(db), StatsRepository(db), first, last, seal_through)
         finally:
             await client.close()
+
     return asyncio.run(go())
 
 
 def answers(client, today):
     apply_statistics(client)
-    ranges = [(today - timedelta(days=d), today - timedelta(days=e)) for d, e in
-              [(79, 0), (45, 3), (31, 31), (60, 20), (16, 15), (70, 40), (2, 0), (0, 0)]]
+    ranges = [
+        (today - timedelta(days=d), today - timedelta(days=e))
+        for d, e in [(79, 0), (45, 3), (31, 31), (60, 20), (16, 15), (70, 40), (2, 0), (0, 0)]
+    ]
     out = []
     for first, last in ranges:
         params = {"from": first.isoformat(), "to": last.isoformat()}
         out.append(client.get("/v1/stats/overview", params=params, headers=LEADER).json())
         out.append(client.get("/v1/stats/breakdown", params={**params, "by": "ward"}, headers=LEADER).json())
-        out.append(client.get("/v1/stats/breakdown", params={**params, "by": "category", "agency": "urenco"},
-                              headers=LEADER).json())
+        out.append(
+            client.get(
+                "/v1/stats/breakdown", params={**params, "by": "category", "agency": "urenco"}, headers=LEADER
+            ).json()
+        )
     for interval in ("day", "week", "month"):
         for agency in (None, "urenco"):
             params = {"from": (today - timedelta(days=79)).isoformat(), "interval": interval}
-            out.append(client.get("/v1/stats/trend", params={**params, **({"agency": agency} if agency else {})},
-                                  headers=LEADER).json())
-    out.append(client.get("/v1/stats/trend", params={"from": (today - timedelta(days=61)).isoformat(), "interval": "week",
-                                                    "to": (today - timedelta(days=9)).isoformat()}, headers=LEADER).json())
+            out.append(
+                client.get(
+                    "/v1/stats/trend", params={**params, **({"agency": agency} if agency else {})}, headers=LEADER
+                ).json()
+            )
+    out.append(
+        client.get(
+            "/v1/stats/trend",
+            params={
+                "from": (today - timedelta(days=61)).isoformat(),
+                "interval": "week",
+                "to": (today - timedelta(days=9)).isoformat(),
+            },
+            headers=LEADER,
+        ).json()
+    )
     return out
 
 
@@ -98,6 +125,7 @@ def run_checkpoint(settings):
             return await checkpoint_live_days(StatsRepository(client[settings.database_name]), grace_s=0)
         finally:
             await client.close()
+
     return asyncio.run(go())
 
 
@@ -132,16 +160,27 @@ def test_rebuild_command_restores_a_damaged_range(client, settings, sync_db, his
     run_rebuild(settings, today - timedelta(days=200), today, today - timedelta(days=1))
     before = answers(client, today)
     first, last = today - timedelta(days=40), today - timedelta(days=10)
-    sync_db.stats_rollups.update_many({"day": {"$gte": first.isoformat(), "$lte": last.isoformat()}},
-                                      {"$inc": {"c.received": 7}})
+    sync_db.stats_rollups.update_many(
+        {"day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}, {"$inc": {"c.received": 7}}
+    )
     env = {**os.environ, "PHANANH_MONGODB_URI": settings.mongodb_uri, "PHANANH_DATABASE_NAME": settings.database_name}
-    done = subprocess.run([sys.executable, "-m", "api.cli", "stats", "rebuild", "--from", first.isoformat(),
-                           "--to", last.isoformat()], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "stats", "rebuild", "--from", first.isoformat(), "--to", last.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     filed_by_then = sum(1 for r in history if r["created_at"].astimezone(CITY_TZ).date() <= last)
     assert json.loads(done.stdout.strip().splitlines()[-1])["reports"] == filed_by_then
     assert stored_rollups(sync_db) == recomputed_rollups(sync_db)
     assert answers(client, today) == before
-    refused = subprocess.run([sys.executable, "-m", "api.cli", "stats", "rebuild", "--from", "2026-05-01", "--to",
-                              "2026-04-01"], env=env, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "api.cli", "stats", "rebuild", "--from", "2026-05-01", "--to", "2026-04-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2

@@ -27,7 +27,10 @@ def test_trend_points_cut_at_the_range_and_know_whole_weeks_and_months():
     assert points[0] == (date(2026, 11, 4), date(2026, 11, 8)) and points[-1] == (date(2026, 11, 30), date(2026, 12, 2))
     assert [is_whole(s, e, "week") for s, e in points] == [False, True, True, True, False]
     months = intervals(date(2026, 1, 1), date(2026, 3, 15), "month")
-    assert months == [(date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)),
-                      (date(2026, 3, 1), date(2026, 3, 15))]
+    assert months == [
+        (date(2026, 1, 1), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 15)),
+    ]
     assert [is_whole(s, e, "month") for s, e in months] == [True, True, False]
     assert not is_whole(date(2026, 1, 1), date(2026, 1, 1), "day")

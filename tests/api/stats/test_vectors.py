@@ -3,16 +3,27 @@
 import math
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from api.stats.metrics import LAST_BUCKET, bucket_value
 from api.stats.vectors import (
-    BUCKETS, FIELDS, INDEX, add_groups, figures, from_document, merged, pack_groups, percentiles, unpack_groups,
+    BUCKETS,
+    FIELDS,
+    INDEX,
+    add_groups,
+    figures,
+    from_document,
+    merged,
+    pack_groups,
+    percentiles,
+    unpack_groups,
 )
 
 histograms = st.dictionaries(st.integers(0, LAST_BUCKET).map(str), st.integers(-2, 30), max_size=BUCKETS)
-documents = st.fixed_dictionaries({"received": st.integers(-5, 5), "backlog": st.integers(-3, 3),
-                                   "ack_h": histograms, "resolve_h": histograms})
+documents = st.fixed_dictionaries(
+    {"received": st.integers(-5, 5), "backlog": st.integers(-3, 3), "ack_h": histograms, "resolve_h": histograms}
+)
 
 
 def dense(histogram: dict[str, int]) -> list[int]:
@@ -33,8 +44,15 @@ def test_a_live_document_becomes_the_vector_of_its_fields(document):
     vector = from_document(document)
     assert vector[INDEX["received"]] == document["received"]
     assert [int(vector[INDEX[f"resolve_h.{i}"]]) for i in range(BUCKETS)] == dense(document["resolve_h"])
-    assert int(np.abs(vector).sum()) == sum(abs(v) for v in [document["received"], document["backlog"],
-                                                             *document["ack_h"].values(), *document["resolve_h"].values()])
+    assert int(np.abs(vector).sum()) == sum(
+        abs(v)
+        for v in [
+            document["received"],
+            document["backlog"],
+            *document["ack_h"].values(),
+            *document["resolve_h"].values(),
+        ]
+    )
     shown, overridden = figures([vector, vector], backlogs=[7, 8])
     assert shown["received"] == document["received"] and (shown["backlog"], overridden["backlog"]) == (7, 8)
     ack = np.array([dense(document["ack_h"])])

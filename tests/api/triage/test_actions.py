@@ -32,10 +32,16 @@ def test_one_action_routes_a_low_confidence_report(unsure_client, sync_db):
     officer = staff_headers("triage_officer")
     queue = unsure_client.get("/v1/triage/queue", params={"agency": "citizen_center"}, headers=officer).json()
     assert queue["items"][0]["suggestions"][0]["category"] == "flooding_drainage"
-    routed = act(unsure_client, report["id"], "category", {"category": "flooding_drainage", "reason": "rõ ràng"}, officer)
+    routed = act(
+        unsure_client, report["id"], "category", {"category": "flooding_drainage", "reason": "rõ ràng"}, officer
+    )
     assert routed.status_code == 200, routed.text
     body = routed.json()
-    assert (body["status"], body["agency"], body["routing"]["category"]) == ("assigned", "drainage_co", "flooding_drainage")
+    assert (body["status"], body["agency"], body["routing"]["category"]) == (
+        "assigned",
+        "drainage_co",
+        "flooding_drainage",
+    )
     assert body["due_acknowledge_at"] is not None
     assert sync_db.reports.find_one()["routing"]["reason"] == "recategorise"
     correction = sync_db.corrections.find_one()
@@ -43,7 +49,9 @@ def test_one_action_routes_a_low_confidence_report(unsure_client, sync_db):
     assert correction["new_category"] == "flooding_drainage" and correction["model_category"] == "flooding_drainage"
     assert correction["by_role"] == "triage_officer" and correction["kind"] == "recategorise"
     drainage = staff_headers("agency_staff", "drainage_co")
-    assert [i["code"] for i in unsure_client.get("/v1/triage/queue", headers=drainage).json()["items"]] == [report["code"]]
+    assert [i["code"] for i in unsure_client.get("/v1/triage/queue", headers=drainage).json()["items"]] == [
+        report["code"]
+    ]
 
 
 def test_reassignment_moves_the_report_between_agencies(client, sync_db):
@@ -55,19 +63,25 @@ def test_reassignment_moves_the_report_between_agencies(client, sync_db):
     urenco = staff_headers("agency_staff", "urenco")
     assert client.get(f"/v1/reports/{report['id']}", headers=urenco).status_code == 200
     correction = sync_db.corrections.find_one()
-    assert (correction["old_agency"], correction["new_agency"], correction["kind"]) == ("construction_dept", "urenco",
-                                                                                         "reassign")
+    assert (correction["old_agency"], correction["new_agency"], correction["kind"]) == (
+        "construction_dept",
+        "urenco",
+        "reassign",
+    )
     to_ward = act(client, report["id"], "assign", {"agency": "ward:00070", "reason": "lấn chiếm"}, urenco)
     assert to_ward.status_code == 200 and to_ward.json()["routing"]["agency_name"] == "UBND phường Hoàn Kiếm"
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ({"agency": "urenco"}, 422),                              # no reason
-    ({"agency": "urenco", "reason": ""}, 422),
-    ({"agency": "no_such_agency", "reason": "x"}, 422),
-    ({"agency": "ward:99999", "reason": "x"}, 422),
-    ({"agency": "construction_dept", "reason": "x"}, 409),    # already there
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"agency": "urenco"}, 422),  # no reason
+        ({"agency": "urenco", "reason": ""}, 422),
+        ({"agency": "no_such_agency", "reason": "x"}, 422),
+        ({"agency": "ward:99999", "reason": "x"}, 422),
+        ({"agency": "construction_dept", "reason": "x"}, 409),  # already there
+    ],
+)
 def test_reassignment_refusals(client, body, status):
     report = file_report(client, POTHOLE)
     response = act(client, report["id"], "assign", body, staff_headers("triage_officer"))
@@ -80,8 +94,10 @@ def test_who_may_reroute(client):
     assert act(client, report["id"], "category", body, staff_headers("agency_staff", "urenco")).status_code == 404
     assert act(client, report["id"], "category", body, staff_headers("leadership")).status_code == 403
     assert act(client, report["id"], "category", body, auth_headers(report["_author"])).status_code == 403
-    assert act(client, report["id"], "category", {"category": "nope", "reason": "x"},
-               staff_headers("admin")).status_code == 422
+    assert (
+        act(client, report["id"], "category", {"category": "nope", "reason": "x"}, staff_headers("admin")).status_code
+        == 422
+    )
     assert act(client, report["id"], "category", body, staff_headers("admin"), etag='"v7"').status_code == 412
 
 
@@ -95,7 +111,10 @@ def test_corrections_export_as_training_lines(unsure_client, sync_db):
     repo = CorrectionRepository(unsure_client.app.state.db)
     assert unsure_client.portal.call(export_corrections, repo, out) == 2
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert {(line["text"], line["category"]) for line in lines} == {(DRAIN, "flooding_drainage"), (POTHOLE, "road_damage")}
+    assert {(line["text"], line["category"]) for line in lines} == {
+        (DRAIN, "flooding_drainage"),
+        (POTHOLE, "road_damage"),
+    }
     assert all(line["source"] == "staff_correction" for line in lines)
 
 
@@ -138,12 +157,22 @@ def test_escalations_list_overdue_reports_for_triage_and_leadership(client, sync
 @pytest.mark.slow  # runs the export command in a process
 def test_export_corrections_command_writes_jsonl(unsure_client, settings, tmp_path):
     report = file_report(unsure_client, DRAIN)
-    act(unsure_client, report["id"], "category", {"category": "flooding_drainage", "reason": "x"},
-        staff_headers("triage_officer"))
+    act(
+        unsure_client,
+        report["id"],
+        "category",
+        {"category": "flooding_drainage", "reason": "x"},
+        staff_headers("triage_officer"),
+    )
     out = tmp_path / "corrections.jsonl"
     env = {**os.environ, "PHANANH_MONGODB_URI": settings.mongodb_uri, "PHANANH_DATABASE_NAME": settings.database_name}
-    done = subprocess.run([sys.executable, "-m", "api.cli", "export-corrections", "--out", str(out)], env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "export-corrections", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     rows = read_jsonl(out)  # the classifier's own reader accepts it
     assert [(r["text"], r["category"]) for r in rows] == [(DRAIN, "flooding_drainage")]

@@ -30,8 +30,9 @@ def run(client, job: str, now: datetime) -> int:
 def late_report(client, sync_db, due: datetime) -> dict:
     """A report handled by URENCO whose acknowledge deadline is ``due``."""
     report = file_report(client, POTHOLE)
-    sync_db.reports.update_one({"code": report["code"]}, {"$set": {"agency": HANDLER, "due_at": due,
-                                                                   "due_acknowledge_at": due}})
+    sync_db.reports.update_one(
+        {"code": report["code"]}, {"$set": {"agency": HANDLER, "due_at": due, "due_acknowledge_at": due}}
+    )
     return report
 
 
@@ -44,7 +45,11 @@ def test_the_hanoi_chain_reaches_the_city_from_every_agency():
     chain = SupervisionChain.load(ROUTING_DATA / "supervision.json", Taxonomy.load(ROUTING_DATA / "taxonomy.json"))
     assert chain.supervisor_of("ward:00070") == "citizen_center"
     assert [chain.supervisor_of(b) for b in ("urenco", "construction_dept", "traffic_police", TOP)] == [
-        SUPERVISOR, TOP, "police", None]
+        SUPERVISOR,
+        TOP,
+        "police",
+        None,
+    ]
 
 
 def test_a_chain_that_loops_is_refused_at_start_up(tmp_path):
@@ -66,11 +71,12 @@ def test_twice_overdue_escalates_twice_in_working_time_across_a_weekend_and_holi
     assert escalate(client, at(2028, 5, 4, 14, 31)) == 1
     stored = sync_db.reports.find_one({"code": report["code"]})
     assert [(e["level"], e["to"], e["stage"]) for e in stored["escalations"]] == [
-        (1, SUPERVISOR, "acknowledge"), (2, TOP, "acknowledge")]
+        (1, SUPERVISOR, "acknowledge"),
+        (2, TOP, "acknowledge"),
+    ]
     assert stored["escalate_at"] is None and escalate(client, at(2029, 1, 1)) == 0  # the top: nobody further up
     audit = list(sync_db.audit_log.find({"report_id": stored["_id"], "action": "escalate"}).sort("at", 1))
-    assert [(a["level"], a["to"], a["actor_role"]) for a in audit] == [
-        (1, SUPERVISOR, "system"), (2, TOP, "system")]
+    assert [(a["level"], a["to"], a["actor_role"]) for a in audit] == [(1, SUPERVISOR, "system"), (2, TOP, "system")]
 
 
 def test_taking_the_report_up_stops_the_clock_until_the_next_deadline_is_missed(client, sync_db):
@@ -119,7 +125,9 @@ def test_the_supervising_body_sees_and_works_on_escalated_reports_only(client, s
 
     def act(suffix: str, body: dict, headers: dict):
         etag = client.get(f"/v1/reports/{report['id']}", headers=supervisor).headers["etag"]
-        return client.post(f"/v1/triage/reports/{report['id']}/{suffix}", json=body, headers={**headers, "If-Match": etag})
+        return client.post(
+            f"/v1/triage/reports/{report['id']}/{suffix}", json=body, headers={**headers, "If-Match": etag}
+        )
 
     assert act("status", {"status": "in_progress"}, supervisor).status_code == 403  # the handler's workflow
     assert act("priority", {"priority": "urgent", "reason": "Đoạn đường đông xe"}, supervisor).status_code == 200
@@ -127,8 +135,9 @@ def test_the_supervising_body_sees_and_works_on_escalated_reports_only(client, s
     assert act("notes", {"text": "x"}, stranger).status_code == 404
     moved = act("assign", {"agency": "drainage_co", "reason": "Thuộc hệ thống thoát nước"}, supervisor)
     assert moved.status_code == 200 and moved.json()["agency"] == "drainage_co"
-    audit = sync_db.audit_log.find_one({"report_id": sync_db.reports.find_one({"code": report["code"]})["_id"],
-                                        "action": "reassign"})
+    audit = sync_db.audit_log.find_one(
+        {"report_id": sync_db.reports.find_one({"code": report["code"]})["_id"], "action": "reassign"}
+    )
     assert audit["from"] == HANDLER and audit["actor_role"] == "agency_staff"
 
 

@@ -61,7 +61,9 @@ def test_resolved_reports_close_themselves_after_the_reopen_window(client, sync_
     resolved_at = sync_db.reports.find_one({"code": old["code"]})["resolved_at"]
     for report, days in ((old, 8), (recent, 6)):
         back = resolved_at - timedelta(days=days)
-        sync_db.reports.update_one({"code": report["code"]}, {"$set": {"resolved_at": back, "resolved_open_since": back}})
+        sync_db.reports.update_one(
+            {"code": report["code"]}, {"$set": {"resolved_at": back, "resolved_open_since": back}}
+        )
     assert client.portal.call(client.app.state.worker.jobs["auto_close"]) == 1
     closed = sync_db.reports.find_one({"code": old["code"]})
     assert closed["status"] == "closed" and closed["status_history"][-1]["by_role"] == "system"
@@ -71,8 +73,11 @@ def test_resolved_reports_close_themselves_after_the_reopen_window(client, sync_
 
 def test_jobs_are_served_by_indexes(client, sync_db):
     now = utc_now()
-    for query in ({"overdue": False, "due_at": {"$lt": now}}, {"resolved_open_since": {"$lt": now}},
-                  {"overdue": True, "escalate_at": {"$lte": now}}):
+    for query in (
+        {"overdue": False, "due_at": {"$lt": now}},
+        {"resolved_open_since": {"$lt": now}},
+        {"overdue": True, "escalate_at": {"$lte": now}},
+    ):
         plan = str(sync_db.reports.find(query).explain()["queryPlanner"]["winningPlan"])
         assert "IXSCAN" in plan and "COLLSCAN" not in plan
 
@@ -81,17 +86,29 @@ def test_jobs_are_served_by_indexes(client, sync_db):
 def test_worker_command_runs_one_round(client, settings, sync_db):
     late = file_report(client, POTHOLE)
     make_late(sync_db, [late["code"]])
-    env = {**os.environ, "PHANANH_MONGODB_URI": settings.mongodb_uri, "PHANANH_DATABASE_NAME": settings.database_name,
-           "PHANANH_DATA_DIR": str(settings.data_dir)}
-    done = subprocess.run([sys.executable, "-m", "api.cli", "worker", "--once"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    env = {
+        **os.environ,
+        "PHANANH_MONGODB_URI": settings.mongodb_uri,
+        "PHANANH_DATABASE_NAME": settings.database_name,
+        "PHANANH_DATA_DIR": str(settings.data_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "worker", "--once"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"orphan_photos": 0, "orphan_attachments": 0,
-                                                                "overdue": 1, "escalate": 1, "auto_close": 0,
-                                                                "stats_seal": 0, "public_photos": 0,
-                                                                "area_digests": 0, "digests_sent": 0,
-                                                                "stats": 3,  # received, overdue, escalation
-                                                                "outbox": 1}  # the "received" push
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "orphan_photos": 0,
+        "orphan_attachments": 0,
+        "overdue": 1,
+        "escalate": 1,
+        "auto_close": 0,
+        "stats_seal": 0,
+        "public_photos": 0,
+        "area_digests": 0,
+        "digests_sent": 0,
+        "stats": 3,  # received, overdue, escalation
+        "outbox": 1,
+    }  # the "received" push
 
 
 def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_client, sync_db):
@@ -100,8 +117,17 @@ def test_serve_runs_the_jobs_in_the_background_unless_told_not_to(client, make_c
     time.sleep(0.5)
     assert sync_db.reports.find_one({"code": late["code"]})["overdue"] is False  # the test client runs no worker
     worker: Worker = make_client(run_worker=True, worker_interval_s=3600).app.state.worker
-    assert set(worker.jobs) == {"orphan_photos", "orphan_attachments", "overdue", "escalate", "auto_close",
-                                "stats_seal", "public_photos", "area_digests", "digests_sent"}
+    assert set(worker.jobs) == {
+        "orphan_photos",
+        "orphan_attachments",
+        "overdue",
+        "escalate",
+        "auto_close",
+        "stats_seal",
+        "public_photos",
+        "area_digests",
+        "digests_sent",
+    }
     deadline = time.monotonic() + 10
     while not sync_db.reports.find_one({"code": late["code"]})["overdue"]:
         assert time.monotonic() < deadline, "the background worker never ran"

@@ -8,7 +8,14 @@ import pytest
 from PIL import Image
 
 from tests.factories import (
-    auth_headers, file_report, image_bytes, move_status, new_uid, report_form, staff_headers, upload_attachments,
+    auth_headers,
+    file_report,
+    image_bytes,
+    move_status,
+    new_uid,
+    report_form,
+    staff_headers,
+    upload_attachments,
 )
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # road_damage -> construction_dept: proof on
@@ -33,14 +40,18 @@ def resolve_with(client, report_id, headers, attachments, note="Đã vá xong"):
 
 
 def test_an_upload_goes_through_the_photo_pipeline_and_answers_links(client, pothole, staff, sync_db):
-    files = [("files", ("after.jpg", image_bytes(gps=True, seed=3), "image/jpeg")),
-             ("files", ("after.png", image_bytes("PNG", seed=4), "image/png"))]
+    files = [
+        ("files", ("after.jpg", image_bytes(gps=True, seed=3), "image/jpeg")),
+        ("files", ("after.png", image_bytes("PNG", seed=4), "image/png")),
+    ]
     response = client.post(f"/v1/triage/reports/{pothole['id']}/attachments", files=files, headers=staff)
     assert response.status_code == 201, response.text
     attachments = response.json()["attachments"]
     assert [a["kind"] for a in attachments] == ["photo", "photo"]
     first = attachments[0]
-    assert first["url"] == f"/v1/photos/{first['id']}" and first["thumbnail_url"] == f"/v1/photos/{first['id']}/thumbnail"
+    assert (
+        first["url"] == f"/v1/photos/{first['id']}" and first["thumbnail_url"] == f"/v1/photos/{first['id']}/thumbnail"
+    )
     shown = client.get(first["url"], headers=staff)  # staff preview it before using it
     assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
     assert not Image.open(io.BytesIO(shown.content)).getexif()  # GPS, maker, owner: gone
@@ -48,14 +59,21 @@ def test_an_upload_goes_through_the_photo_pipeline_and_answers_links(client, pot
     assert sync_db.reports.find_one({"code": pothole["code"]})["version"] == 2  # uploading changes no report
 
 
-@pytest.mark.parametrize("parts, status, code", [
-    ([], 422, "validation_failed"),  # the field is required
-    ([("files", ("x.jpg", image_bytes(seed=n), "image/jpeg")) for n in range(6)], 422, "attachment_count"),
-    ([("files", ("report.jpg", b"%PDF-1.7 not a photo", "image/jpeg"))], 415, "photo_unsupported_type"),
-])
+@pytest.mark.parametrize(
+    "parts, status, code",
+    [
+        ([], 422, "validation_failed"),  # the field is required
+        ([("files", ("x.jpg", image_bytes(seed=n), "image/jpeg")) for n in range(6)], 422, "attachment_count"),
+        ([("files", ("report.jpg", b"%PDF-1.7 not a photo", "image/jpeg"))], 415, "photo_unsupported_type"),
+    ],
+)
 def test_uploads_refused(client, pothole, staff, parts, status, code):
-    response = client.post(f"/v1/triage/reports/{pothole['id']}/attachments", files=parts or None,
-                           data=None if parts else {"x": "1"}, headers=staff)
+    response = client.post(
+        f"/v1/triage/reports/{pothole['id']}/attachments",
+        files=parts or None,
+        data=None if parts else {"x": "1"},
+        headers=staff,
+    )
     assert response.status_code == status and response.json()["code"] == code
 
 
@@ -64,8 +82,11 @@ def test_resolving_a_pothole_needs_a_photo_and_nothing_is_written_without_one(cl
     refused = resolve_with(client, pothole["id"], staff, [])
     assert refused.status_code == 422 and refused.json()["code"] == "proof_required"
     assert "ảnh" in refused.json()["detail"]
-    english = client.post(f"/v1/triage/reports/{pothole['id']}/status", json={"status": "resolved", "public_note": "x"},
-                          headers={**staff, "If-Match": f'"v{before["version"]}"', "Accept-Language": "en"})
+    english = client.post(
+        f"/v1/triage/reports/{pothole['id']}/status",
+        json={"status": "resolved", "public_note": "x"},
+        headers={**staff, "If-Match": f'"v{before["version"]}"', "Accept-Language": "en"},
+    )
     assert english.json()["code"] == "proof_required" and "photo" in english.json()["detail"]
     assert sync_db.reports.find_one({"code": pothole["code"]}) == before
 
@@ -83,8 +104,12 @@ def test_a_noise_report_resolves_without_a_photo(client):
 
 def test_the_author_sees_the_resolution_beside_their_own_photos(client, staff, sync_db):
     author = new_uid()
-    filed = client.post("/v1/reports", data=report_form(description=POTHOLE),
-                        files=[("photos", ("before.jpg", image_bytes(seed=7), "image/jpeg"))], headers=auth_headers(author))
+    filed = client.post(
+        "/v1/reports",
+        data=report_form(description=POTHOLE),
+        files=[("photos", ("before.jpg", image_bytes(seed=7), "image/jpeg"))],
+        headers=auth_headers(author),
+    )
     report = filed.json()
     assert move_status(client, report["id"], "in_progress", staff).status_code == 200
     proof = upload_attachments(client, report["id"], staff, count=2)
@@ -114,8 +139,11 @@ def test_an_attachment_of_another_report_an_unknown_one_or_a_used_one_is_refused
     assert garbage.status_code == 422 and garbage.json()["code"] == "attachment_unknown"
     assert sync_db.reports.find_one({"code": pothole["code"]}) == before  # nothing half-written
     mine = upload_attachments(client, pothole["id"], staff)
-    note = client.post(f"/v1/triage/reports/{pothole['id']}/notes",
-                       json={"text": "Ảnh hiện trường", "public": True, "attachments": mine}, headers=staff)
+    note = client.post(
+        f"/v1/triage/reports/{pothole['id']}/notes",
+        json={"text": "Ảnh hiện trường", "public": True, "attachments": mine},
+        headers=staff,
+    )
     assert note.status_code == 200 and note.json()["replies"][-1]["photos"][0]["id"] == mine[0]
     again = resolve_with(client, pothole["id"], staff, mine)
     assert again.status_code == 409 and again.json()["code"] == "attachment_used"
@@ -125,8 +153,11 @@ def test_an_attachment_of_another_report_an_unknown_one_or_a_used_one_is_refused
 
 def test_internal_note_photos_stay_with_the_staff(client, pothole, staff):
     photo = upload_attachments(client, pothole["id"], staff)
-    note = client.post(f"/v1/triage/reports/{pothole['id']}/notes",
-                       json={"text": "Ảnh nội bộ", "public": False, "attachments": photo}, headers=staff)
+    note = client.post(
+        f"/v1/triage/reports/{pothole['id']}/notes",
+        json={"text": "Ảnh nội bộ", "public": False, "attachments": photo},
+        headers=staff,
+    )
     assert note.status_code == 200 and note.json()["internal_notes"][-1]["photos"][0]["id"] == photo[0]
     assert client.get(f"/v1/photos/{photo[0]}", headers=staff).status_code == 200
     assert client.get(f"/v1/photos/{photo[0]}", headers=auth_headers(pothole["_author"])).status_code == 404
@@ -139,8 +170,10 @@ def test_reopening_clears_the_resolution_and_a_new_one_replaces_it(client, potho
     first = upload_attachments(client, pothole["id"], staff)
     assert resolve_with(client, pothole["id"], staff, first).status_code == 200
     author = auth_headers(pothole["_author"])
-    assert client.post(f"/v1/reports/{pothole['id']}/reopen", json={"reason": "Vẫn còn ổ gà"},
-                       headers=author).status_code == 200
+    assert (
+        client.post(f"/v1/reports/{pothole['id']}/reopen", json={"reason": "Vẫn còn ổ gà"}, headers=author).status_code
+        == 200
+    )
     assert client.get(f"/v1/reports/{pothole['id']}", headers=author).json()["resolution"] is None
     assert move_status(client, pothole["id"], "in_progress", staff).status_code == 200
     second = upload_attachments(client, pothole["id"], staff, seed=40)
@@ -156,8 +189,9 @@ def test_the_sweep_deletes_unused_attachments_and_finishes_used_ones(client, pot
     # a crash after the report's commit, before its photos were marked attached
     files = sync_db["photos.files"]
     files.update_many({"metadata.photo_id": used[0]}, {"$set": {"metadata.committed": "unattached"}})
-    files.update_many({"metadata.committed": "unattached"},
-                      {"$set": {"uploadDate": datetime.now(UTC) - timedelta(days=2)}})
+    files.update_many(
+        {"metadata.committed": "unattached"}, {"$set": {"uploadDate": datetime.now(UTC) - timedelta(days=2)}}
+    )
     assert client.portal.call(client.app.state.worker.jobs["orphan_attachments"]) == 1
     assert files.count_documents({"metadata.photo_id": unused[0]}) == 0
     assert files.count_documents({"metadata.photo_id": used[0], "metadata.committed": True}) == 2

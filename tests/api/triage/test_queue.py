@@ -88,15 +88,18 @@ def test_bad_parameters_are_client_errors(client):
     assert queue(client, officer, ward="Hoàn Kiếm").status_code == 422
 
 
-@pytest.mark.parametrize("filters", [
-    QueueFilters(),
-    QueueFilters(agency="construction_dept"),
-    QueueFilters(agency="construction_dept", status="assigned", category="road_damage"),
-    QueueFilters(ward="00070", overdue=True),
-    QueueFilters(overdue=True, category="road_damage"),
-    QueueFilters(agency="urenco", q="rác", sort="age"),
-    QueueFilters(status="in_progress", sort="age"),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        QueueFilters(),
+        QueueFilters(agency="construction_dept"),
+        QueueFilters(agency="construction_dept", status="assigned", category="road_damage"),
+        QueueFilters(ward="00070", overdue=True),
+        QueueFilters(overdue=True, category="road_damage"),
+        QueueFilters(agency="urenco", q="rác", sort="age"),
+        QueueFilters(status="in_progress", sort="age"),
+    ],
+)
 def test_every_queue_query_uses_an_index(client, filters):
     file_report(client, TEXTS["pothole"])
     plan = build_query(filters, None)

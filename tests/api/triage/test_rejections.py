@@ -21,20 +21,25 @@ def report(client):
 
 def reject(client, report_id, headers, **body):
     etag = client.get(f"/v1/reports/{report_id}", headers=headers).headers["etag"]
-    return client.post(f"/v1/triage/reports/{report_id}/status",
-                       json={"status": "rejected", "public_note": "Xin cảm ơn", **body},
-                       headers={**headers, "If-Match": etag})
+    return client.post(
+        f"/v1/triage/reports/{report_id}/status",
+        json={"status": "rejected", "public_note": "Xin cảm ơn", **body},
+        headers={**headers, "If-Match": etag},
+    )
 
 
-@pytest.mark.parametrize("body, code", [
-    ({}, "rejection_reason_required"),
-    ({"reason_code": ""}, "rejection_reason_required"),
-    ({"reason_code": "we_are_busy"}, "rejection_reason_unknown"),
-    ({"reason_code": "not_in_remit"}, "rejection_redirect_required"),
-    ({"reason_code": "not_in_remit", "redirect": "ministry_of_magic"}, "rejection_redirect_unknown"),
-    ({"reason_code": "not_in_remit", "redirect": "ward:99999"}, "rejection_redirect_unknown"),
-    ({"reason_code": "duplicate", "redirect": "court"}, "rejection_redirect_not_allowed"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({}, "rejection_reason_required"),
+        ({"reason_code": ""}, "rejection_reason_required"),
+        ({"reason_code": "we_are_busy"}, "rejection_reason_unknown"),
+        ({"reason_code": "not_in_remit"}, "rejection_redirect_required"),
+        ({"reason_code": "not_in_remit", "redirect": "ministry_of_magic"}, "rejection_redirect_unknown"),
+        ({"reason_code": "not_in_remit", "redirect": "ward:99999"}, "rejection_redirect_unknown"),
+        ({"reason_code": "duplicate", "redirect": "court"}, "rejection_redirect_not_allowed"),
+    ],
+)
 def test_a_rejection_without_a_valid_reason_is_refused_and_changes_nothing(client, report, staff, sync_db, body, code):
     before = sync_db.reports.find_one({"code": report["code"]})
     refused = reject(client, report["id"], staff, **body)
@@ -49,8 +54,14 @@ def test_a_reason_only_goes_with_a_rejection(client, report, staff):
 
 
 def test_the_reason_and_redirect_are_kept_and_shown_in_the_authors_language(client, report, staff, sync_db):
-    done = reject(client, report["id"], staff, reason_code="not_in_remit", redirect="lighting_co",
-                  public_note="Đèn do chủ đầu tư khu đô thị quản lý")
+    done = reject(
+        client,
+        report["id"],
+        staff,
+        reason_code="not_in_remit",
+        redirect="lighting_co",
+        public_note="Đèn do chủ đầu tư khu đô thị quản lý",
+    )
     assert done.status_code == 200, done.text
     stored = sync_db.reports.find_one({"code": report["code"]})
     assert stored["status_history"][-1]["reason_code"] == "not_in_remit"
@@ -59,8 +70,11 @@ def test_the_reason_and_redirect_are_kept_and_shown_in_the_authors_language(clie
     author = auth_headers(report["_author"])
     vi = client.get(f"/v1/reports/{report['id']}", headers=author).json()["rejection"]
     assert vi["reason"] == "Không thuộc thẩm quyền của cơ quan tiếp nhận"
-    assert vi["redirect"] == {"code": "lighting_co", "kind": "agency",
-                              "name": "Công ty Chiếu sáng và Thiết bị đô thị Hà Nội"}
+    assert vi["redirect"] == {
+        "code": "lighting_co",
+        "kind": "agency",
+        "name": "Công ty Chiếu sáng và Thiết bị đô thị Hà Nội",
+    }
     assert vi["note"] == "Đèn do chủ đầu tư khu đô thị quản lý"
     en = client.get(f"/v1/reports/{report['id']}", headers={**author, "Accept-Language": "en"}).json()["rejection"]
     assert en["reason"] == "Not within this agency's remit"

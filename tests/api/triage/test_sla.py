@@ -53,17 +53,20 @@ def test_working_hours_between_is_the_inverse_of_adding_them(policy):
         assert policy.calendar.working_hours_between(start, due) == pytest.approx(hours)
 
 
-@pytest.mark.parametrize("category, text, expected", [
-    ("power_grid", "Dây điện ĐỨT rơi xuống đường, rất nguy hiểm", "urgent"),
-    ("power_grid", "day dien dut nam giua ngo 12", "urgent"),
-    ("trees_parks", "Cây đổ chắn ngang đường Láng", "urgent"),
-    ("trees_parks", "Cây cần cắt tỉa cành", "normal"),
-    ("noise", "cháy cả đêm karaoke", "normal"),  # noise cannot be urgent, whatever the words
-    ("flooding_drainage", "Deep flood on Nguyen Trai, water up to the knees", "urgent"),
-    ("fire_hazard", "Kho hàng bốc cháy ở ngõ 5", "urgent"),
-    ("road_damage", "xe chạy qua ổ gà bị xóc", "normal"),  # 'chạy' folds like 'cháy'; must not be urgent
-    ("flooding_drainage", "trời sắp mưa to mà cống vẫn tắc", "normal"),  # 'sắp' folds like 'sập'
-])
+@pytest.mark.parametrize(
+    "category, text, expected",
+    [
+        ("power_grid", "Dây điện ĐỨT rơi xuống đường, rất nguy hiểm", "urgent"),
+        ("power_grid", "day dien dut nam giua ngo 12", "urgent"),
+        ("trees_parks", "Cây đổ chắn ngang đường Láng", "urgent"),
+        ("trees_parks", "Cây cần cắt tỉa cành", "normal"),
+        ("noise", "cháy cả đêm karaoke", "normal"),  # noise cannot be urgent, whatever the words
+        ("flooding_drainage", "Deep flood on Nguyen Trai, water up to the knees", "urgent"),
+        ("fire_hazard", "Kho hàng bốc cháy ở ngõ 5", "urgent"),
+        ("road_damage", "xe chạy qua ổ gà bị xóc", "normal"),  # 'chạy' folds like 'cháy'; must not be urgent
+        ("flooding_drainage", "trời sắp mưa to mà cống vẫn tắc", "normal"),  # 'sắp' folds like 'sập'
+    ],
+)
 def test_priority_from_category_and_cues(policy, category, text, expected):
     assert policy.priority(category, text) == expected
 

@@ -34,13 +34,16 @@ def test_agency_staff_take_up_and_resolve_their_report(client, report, sync_db):
     assert started.status_code == 200, started.text
     assert started.headers["etag"] != etag and started.json()["status"] == "in_progress"
     proof = upload_attachments(client, report["id"], staff)  # a pothole: resolving needs a photo
-    resolved = move(client, report["id"], "resolved", staff, started.headers["etag"], public_note="Đã vá xong",
-                    attachments=proof)
+    resolved = move(
+        client, report["id"], "resolved", staff, started.headers["etag"], public_note="Đã vá xong", attachments=proof
+    )
     assert resolved.status_code == 200
     history = sync_db.reports.find_one()["status_history"]
     assert [e["status"] for e in history] == ["received", "assigned", "in_progress", "resolved"]
     assert [(a["from"], a["to"]) for a in sync_db.audit_log.find().sort("at", 1)] == [
-        ("assigned", "in_progress"), ("in_progress", "resolved")]
+        ("assigned", "in_progress"),
+        ("in_progress", "resolved"),
+    ]
 
 
 def test_if_match_is_required_and_must_be_current(client, report):
@@ -71,12 +74,15 @@ def test_illegal_transition_and_missing_public_note(client, report):
     assert no_note.status_code == 422 and no_note.json()["code"] == "public_note_required"
 
 
-@pytest.mark.parametrize("headers, status", [
-    (lambda: staff_headers("agency_staff", "urenco"), 404),  # another agency: the report does not exist for them
-    (lambda: staff_headers("leadership"), 403),
-    (lambda: auth_headers(new_uid()), 403),
-    (lambda: {}, 401),
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        (lambda: staff_headers("agency_staff", "urenco"), 404),  # another agency: the report does not exist for them
+        (lambda: staff_headers("leadership"), 403),
+        (lambda: auth_headers(new_uid()), 403),
+        (lambda: {}, 401),
+    ],
+)
 def test_who_may_not_act(client, report, headers, status):
     assert move(client, report["id"], "in_progress", headers(), '"v2"').status_code == status
 
@@ -99,8 +105,11 @@ def test_each_role_sees_what_it_may(client, report):
 
 
 def test_priority_and_due_dates_are_set_when_routed(client, sync_db):
-    body = client.post("/v1/reports", data=report_form(description="Dây điện đứt rơi xuống đường, rất nguy hiểm"),
-                       headers=auth_headers(new_uid())).json()
+    body = client.post(
+        "/v1/reports",
+        data=report_form(description="Dây điện đứt rơi xuống đường, rất nguy hiểm"),
+        headers=auth_headers(new_uid()),
+    ).json()
     stored = sync_db.reports.find_one({"code": body["code"]})
     assert stored["agency"] == "evn_hanoi" and stored["priority"] == "urgent"
     sla = client.app.state.sla

@@ -12,11 +12,14 @@ def wards() -> WardIndex:
     return WardIndex.load(Settings(mongodb_uri="mongodb://unused").wards_file)
 
 
-@pytest.mark.parametrize("lat, lng, name", [
-    (21.0285, 105.8542, "Hoàn Kiếm"),  # the lake
-    (21.0368, 105.8342, "Ba Đình"),
-    (21.1386, 105.5056, "Sơn Tây"),
-])
+@pytest.mark.parametrize(
+    "lat, lng, name",
+    [
+        (21.0285, 105.8542, "Hoàn Kiếm"),  # the lake
+        (21.0368, 105.8342, "Ba Đình"),
+        (21.1386, 105.5056, "Sơn Tây"),
+    ],
+)
 def test_known_places(wards, lat, lng, name):
     assert wards.locate(lat, lng).name == name
 
