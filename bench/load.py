@@ -2,11 +2,12 @@
 
 50 simulated residents for 60 s (file a report with a small photo, list their reports, read
 one of them) and 5 triage officers working the queue (read the queue, open a report, move it
-to in_progress or resolved with If-Match), against the real service: `phananh serve` starting
-its embedded SecantusDB and two uvicorn workers (each loads the classifier). A 10 s warm-up
-runs first so the RSS at start is taken after lazy allocations. Prints throughput, p50/p99
-per endpoint, errors (must be 0) and the service's RSS (the uvicorn processes, summed;
-the database separately) at start and end (growth must stay under 10%).
+to in_progress or resolved with If-Match, uploading an after-photo before resolving), against
+the real service: `phananh serve` starting its embedded SecantusDB and two uvicorn workers
+(each loads the classifier). A 10 s warm-up runs first so the RSS at start is taken after lazy
+allocations. Prints throughput, p50/p99 per endpoint, errors (must be 0) and the service's RSS
+(the uvicorn processes, summed; the database separately) at start and end (growth must stay
+under 10%).
 
 Run: python bench/load.py [--residents 50] [--staff 5] [--seconds 60] [--workers 2]
 """
@@ -125,6 +126,8 @@ async def staff(http: httpx.AsyncClient, stats: Stats, n: int, count: int, deadl
             if report is None or report.status_code != 200:
                 continue
             body = {"status": next_status[item["status"]], "public_note": "Đã tiếp nhận, đang xử lý"}
+            if body["status"] == "resolved":  # proof of resolution: an after-photo first, as staff do
+                body["attachments"] = await proof_photo(http, stats, item["id"], headers)
             await stats.call(
                 "POST /v1/triage/reports/{id}/status",
                 http.post(
@@ -133,6 +136,21 @@ async def staff(http: httpx.AsyncClient, stats: Stats, n: int, count: int, deadl
                     headers={**headers, "If-Match": report.headers["etag"]},
                 ),
             )
+
+
+async def proof_photo(http: httpx.AsyncClient, stats: Stats, report_id: str, headers: dict[str, str]) -> list[str]:
+    """Upload one after-photo for a report; its id (none if the upload failed: the resolve then shows the 422)."""
+    uploaded = await stats.call(
+        "POST /v1/triage/reports/{id}/attachments",
+        http.post(
+            f"/v1/triage/reports/{report_id}/attachments",
+            files=[("files", ("after.jpg", small_photo(int(report_id, 16) % 1000), "image/jpeg"))],
+            headers=headers,
+        ),
+    )
+    if uploaded is None or uploaded.status_code != 201:
+        return []
+    return [a["id"] for a in uploaded.json()["attachments"]]
 
 
 def service_processes(serve: psutil.Process) -> tuple[list[psutil.Process], list[psutil.Process]]:
