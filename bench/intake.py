@@ -10,10 +10,8 @@ Run: python bench/intake.py   (needs the `embedded` and `test` extras; loopback 
 
 import asyncio
 import io
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.auth import make_dev_token  # noqa: E402
 from api.embedded import EmbeddedMongo, free_port  # noqa: E402
 from api.photos.processing import PhotoLimits, process_photo  # noqa: E402
+from bench.service import start_serve  # noqa: E402
 
 CLIENTS = 20
 REPORTS_PER_CLIENT = 40
@@ -83,33 +82,6 @@ def bench_pipeline(photo: bytes) -> bool:
         f"pipeline {pipeline * 1000:.1f} ms -> {ratio:.2f}x (target <= 0.80) {'PASS' if ratio <= 0.8 else 'FAIL'}"
     )
     return ratio <= 0.8
-
-
-def start_service(uri: str, data_dir: str, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PHANANH_MONGODB_URI": uri,
-        "PHANANH_ENV": "dev",
-        "PHANANH_DATA_DIR": data_dir,
-        "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
-        "PHANANH_REPORT_RATE_LIMIT": "1000000",
-        "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
-        "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
-        "PHANANH_DATABASE_NAME": "bench",
-    }
-    env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("service did not start")
 
 
 def form(i: int, hotspot: bool = False) -> dict[str, str]:
@@ -231,7 +203,7 @@ def main() -> int:
         database = EmbeddedMongo(Path(data_dir))
         uri = database.start()
         port = free_port()
-        service = start_service(uri, data_dir, port)
+        service = start_serve(port, data_dir, PROJECT, uri=uri, database="bench")
         try:
             base = f"http://127.0.0.1:{port}"
             results.append(asyncio.run(bench_rss(base, service.pid, photo)))

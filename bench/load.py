@@ -15,7 +15,6 @@ Run: python bench/load.py [--residents 50] [--staff 5] [--seconds 60] [--workers
 import argparse
 import asyncio
 import io
-import os
 import random
 import signal
 import subprocess
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from api.auth import make_dev_token  # noqa: E402
 from api.embedded import free_port  # noqa: E402
+from bench.service import start_serve  # noqa: E402
 
 PROJECT = "phananh-load"
 DESCRIPTIONS = [
@@ -209,45 +209,10 @@ def main() -> int:
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="phananh-load-") as data_dir:
-        env = {
-            **os.environ,
-            "PHANANH_DATA_DIR": data_dir,
-            "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
-            "PHANANH_REPORT_RATE_LIMIT": "1000000",
-            "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
-            "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
-        }
-        for name in ("PHANANH_MONGODB_URI", "PHANANH_ENV", "FIREBASE_AUTH_EMULATOR_HOST"):
-            env.pop(name, None)
-        serve = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        # settle: every worker has finished its start-up (model loaded), not only the first
+        serve = start_serve(port, data_dir, PROJECT, workers=args.workers, settle_s=3)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if serve.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the service did not start")
-                time.sleep(0.5)
-            time.sleep(3)  # every worker has finished its start-up (model loaded), not only the first
             asyncio.run(run_load(base, args.residents, args.staff, args.warmup))
             api, database = service_processes(psutil.Process(serve.pid))
             rss_start, db_start = rss_mb(api), rss_mb(database)

@@ -23,7 +23,6 @@ Run: python bench/storm.py [--residents 40] [--reports 8] [--officers 4] [--open
 import argparse
 import asyncio
 import io
-import os
 import random
 import signal
 import subprocess
@@ -44,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from api.auth import make_dev_token  # noqa: E402
 from api.embedded import EmbeddedMongo, free_port  # noqa: E402
+from bench.service import start_serve  # noqa: E402
 
 PROJECT = "phananh-storm"
 DATABASE = "storm"
@@ -281,49 +281,6 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def start_service(uri: str, data_dir: str, port: int, workers: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PHANANH_MONGODB_URI": uri,
-        "PHANANH_DATABASE_NAME": DATABASE,
-        "PHANANH_ENV": "dev",
-        "PHANANH_DATA_DIR": data_dir,
-        "PHANANH_FIREBASE_PROJECT_ID": PROJECT,
-        "PHANANH_REPORT_RATE_LIMIT": "1000000",
-        "PHANANH_REPORT_IP_RATE_LIMIT": "1000000",
-        "PHANANH_PHOTO_BYTES_RATE_LIMIT": str(10**12),
-    }
-    env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                time.sleep(2 if workers > 1 else 0)
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise RuntimeError("the service did not start")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=40)
@@ -337,7 +294,15 @@ def main() -> int:
         database.start()
         commands = commands_of_one_intake(database.uri, data_dir)
         port = free_port()
-        service = start_service(database.uri, data_dir, port, args.workers)
+        service = start_serve(
+            port,
+            data_dir,
+            PROJECT,
+            workers=args.workers,
+            uri=database.uri,
+            database=DATABASE,
+            settle_s=2 if args.workers > 1 else 0,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             idle = asyncio.run(idle_p50(base))

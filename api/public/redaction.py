@@ -14,10 +14,10 @@ CPU-bound (tens of ms per 1280-px photo): never in a request; the worker runs it
 import functools
 import io
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
-import cv2
 import numpy as np
-from cv2.data import haarcascades as CASCADE_DIR  # the cascades bundled in the wheel
 from PIL import Image, ImageFilter
 
 CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
@@ -34,14 +34,18 @@ class PublicCopy:
 
 
 @functools.cache
-def _detectors() -> tuple[cv2.CascadeClassifier, ...]:
-    """Loaded on first use, once per process (no import-time side effects). One OpenCV thread: the
-    worker shares the cores with the database and the API, as the classifier does."""
+def _opencv() -> tuple[ModuleType, tuple[Any, ...]]:
+    """OpenCV and its detectors, loaded on first use, once per process: an API process that never
+    makes a public copy (``serve --no-worker``, or before the first one) does not carry OpenCV's
+    ~40 MB. One OpenCV thread: the worker shares the cores with the database and the API."""
+    import cv2  # noqa: PLC0415 - lazily, see above
+    from cv2.data import haarcascades as cascade_dir  # noqa: PLC0415 - the cascades bundled in the wheel
+
     cv2.setNumThreads(1)
-    detectors = tuple(cv2.CascadeClassifier(CASCADE_DIR + name) for name in CASCADES)
+    detectors = tuple(cv2.CascadeClassifier(cascade_dir + name) for name in CASCADES)
     if any(d.empty() for d in detectors):
-        raise RuntimeError(f"OpenCV's bundled cascades are missing under {CASCADE_DIR}")
-    return detectors
+        raise RuntimeError(f"OpenCV's bundled cascades are missing under {cascade_dir}")
+    return cv2, detectors
 
 
 def detect_faces(image: Image.Image) -> list[tuple[int, int, int, int]]:
@@ -50,9 +54,10 @@ def detect_faces(image: Image.Image) -> list[tuple[int, int, int, int]]:
     grey = np.asarray(
         image.convert("L").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
     )
+    cv2, detectors = _opencv()
     grey = cv2.equalizeHist(grey)
     boxes: list[tuple[int, int, int, int]] = []
-    for index, detector in enumerate(_detectors()):
+    for index, detector in enumerate(detectors):
         views = (
             [(grey, False), (cv2.flip(grey, 1), True)]
             if CASCADES[index].startswith("haarcascade_profile")
