@@ -4,10 +4,14 @@ Staff accounts are created in the emulator and given their roles with `phananh s
 each test signs in through the console's own form (Identity Toolkit REST, as in production),
 works the queue and a report against the app served over HTTP (photos uploaded through the
 page's own file input, reply templates, rejection reasons), and signs out. Screenshots of the
-queue, the map, a report, the resolve form (proof photo) and the reject form are written to docs/ (the README shows
-them).
+queue, the map, a report, the resolve form (proof photo) and the reject form are written to a
+temporary folder, or to ``CONSOLE_SCREENSHOTS_DIR`` when set: ``CONSOLE_SCREENSHOTS_DIR=docs``
+refreshes the README's images (a test run never changes tracked files by itself).
 """
 
+import functools
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,12 +23,17 @@ from tests.browser import chromium
 from tests.factories import apply_statistics, file_report, image_bytes, new_uid
 from tests.live_server import live_server
 
-DOCS = Path(__file__).resolve().parents[3] / "docs"
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 GARBAGE = "Rác sinh hoạt chất đống ven đường không ai thu gom"
 SUNKEN = "Mặt đường lún sụt thành hố sâu trước cổng chợ, ô tô đi qua rất nguy hiểm"
 PASSWORD = "mat-khau-123"
 pytestmark = pytest.mark.slow  # a headless Chromium, the auth emulator
+
+
+@functools.cache
+def shots() -> Path:
+    """Where the screenshots go (see the module docstring), made on first use."""
+    return Path(os.environ.get("CONSOLE_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="console-screenshots-"))
 
 
 @pytest.fixture
@@ -105,7 +114,7 @@ def pick_template(driver):
 def screenshot(driver, name, form_id):
     """The page with a form of the open report at the top of the report pane."""
     driver.execute_script(f"document.getElementById('{form_id}').scrollIntoView(); window.scrollTo(0, 0)")
-    driver.save_screenshot(str(DOCS / name))
+    driver.save_screenshot(str(shots() / name))
 
 
 def save(driver, form_id):
@@ -130,7 +139,7 @@ def test_agency_staff_resolve_their_report_with_a_photo_and_a_conflict_keeps_wha
     assert garbage["code"] not in browser.page_source
     assert not browser.find_element(By.ID, "agency-filter").is_displayed()  # their agency only
     assert count(browser, "assigned") == "1"
-    browser.save_screenshot(str(DOCS / "console-queue.png"))
+    browser.save_screenshot(str(shots() / "console-queue.png"))
 
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys("j")
@@ -144,7 +153,7 @@ def test_agency_staff_resolve_their_report_with_a_photo_and_a_conflict_keeps_wha
     wait(browser, lambda d: count(d, "in_progress") == "1" and count(d, "assigned") == "0")
     assert "NỘI BỘ" in browser.find_element(By.CSS_SELECTOR, "[data-section=history]").text
     browser.execute_script("document.getElementById('detail').scrollTop = 0")
-    browser.save_screenshot(str(DOCS / "console-report.png"))
+    browser.save_screenshot(str(shots() / "console-report.png"))
 
     second = chromium()  # a colleague moves the same report first
     try:
@@ -204,7 +213,7 @@ def test_a_triage_officer_sees_every_agency_on_the_map(client, console, auth_emu
     shaded = browser.find_elements(By.CSS_SELECTOR, "#map path.ward[data-value]")
     assert [path.get_attribute("data-value") for path in shaded] == ["2"]  # both at Hoàn Kiếm lake
     browser.find_element(By.ID, "zoom-in").click()
-    browser.save_screenshot(str(DOCS / "console-map.png"))
+    browser.save_screenshot(str(shots() / "console-map.png"))
     browser.find_element(By.CSS_SELECTOR, f"#map circle[data-report='{reports[1]['id']}']").click()
     wait(browser, lambda d: d.find_element(By.ID, "detail-title").text == reports[1]["code"])
     assert browser.find_elements(By.ID, "act-reassign")
