@@ -5,6 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PHANANH_ENV=prod
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api ./api
+COPY core ./core
 COPY classifiers ./classifiers
 COPY notifications ./notifications
 COPY mobile_contracts ./mobile_contracts

@@ -15,7 +15,6 @@ import anyio
 from fastapi import Depends, FastAPI
 from pymongo.errors import PyMongoError
 
-from api import db as database
 from api.admin.router import router as admin_router
 from api.appeals.router import router as appeals_router
 from api.audit.repository import AuditRepository
@@ -52,7 +51,6 @@ from api.reports.classification import ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
-from api.settings import Settings, get_settings
 from api.state import AppState, state_of
 from api.stats.dashboard import router as dashboard_router
 from api.stats.repository import StatsRepository
@@ -68,6 +66,8 @@ from classifiers.loader import load_classifier
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from classifiers.threads import limit_threads
+from core import db as database
+from core.settings import Settings, get_settings
 from notifications.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)

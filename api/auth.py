@@ -28,8 +28,8 @@ from api.errors import AppError, Forbidden, ServiceUnavailable, Unauthenticated
 from api.ratelimit.client_ip import client_ip
 from api.ratelimit.repository import RateLimitRepository
 from api.ratelimit.service import RateLimiter
-from api.settings import Settings
 from api.state import state_of
+from core.settings import Settings
 
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 ROLES = tuple(Role)

@@ -10,10 +10,10 @@ import sys
 import tempfile
 from typing import TextIO
 
-from api.observability.logs import logging_config
 from api.observability.metrics import MULTIPROC_ENV
 from api.ratelimit.client_ip import is_loopback
-from api.settings import Settings
+from core.logs import logging_config
+from core.settings import Settings
 
 log = logging.getLogger("phananh")
 
@@ -83,8 +83,8 @@ def _multiprocess_metrics_dir(workers: int) -> "tempfile.TemporaryDirectory[str]
 
 def _database(settings: Settings):
     """PHANANH_MONGODB_URI, or the embedded database of a `phananh serve` running on the same data directory."""
-    from api.db import make_client
     from api.embedded import running_uri
+    from core.db import make_client
 
     uri = settings.mongodb_uri or running_uri(settings.data_dir)
     if uri is None:

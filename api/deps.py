@@ -10,15 +10,15 @@ from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.changes import ReportChanges
 from api.photos.service import PhotoService
 from api.ratelimit.repository import RateLimitRepository
 from api.ratelimit.service import RateLimiter
-from api.settings import Settings
 from api.state import AppState, state_of
 from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.changes import ReportChanges
+from core.settings import Settings
 
 
 async def get_state(request: Request) -> AppState:

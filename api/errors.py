@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import has_message, negotiate_locale, translate
+from core.i18n import has_message, negotiate_locale, translate
 
 log = logging.getLogger(__name__)
 

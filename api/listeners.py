@@ -4,13 +4,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changelog.listener import ChangeLogListener
 from api.changelog.repository import ChangeLogRepository
-from api.changes import ReportChanges
 from api.public.jobs import CONSUMER as PUBLIC_PHOTOS
 from api.public.jobs import public_photos_payload
 from api.stats.applier import CONSUMER as STATS
 from api.stats.applier import stats_payload
 from api.subscriptions.service import CONSUMER as SUBSCRIPTIONS
 from api.subscriptions.service import subscription_payload
+from core.changes import ReportChanges
 from notifications.events import OutboxListener
 from notifications.outbox import OutboxRepository
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from starlette.types import ASGIApp
 
     from api.auth import SuspectAddresses, TokenVerifier
-    from api.changes import ReportChanges
     from api.observability.metrics import Metrics
     from api.open311.catalogue import ServiceCatalogue
     from api.photos.processing import PhotoLimits
@@ -29,13 +28,14 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from api.photos.storage import GridFSPhotoStore
     from api.reports.classification import ReportClassifier
     from api.reports.codes import CodeAllocator
-    from api.settings import Settings
     from api.triage.escalation import Escalation
     from api.triage.sla import SlaPolicy
     from api.triage.tables import TriageTables
     from api.worker import Worker
     from classifiers.routing.taxonomy import Taxonomy
     from classifiers.routing.wards import WardIndex
+    from core.changes import ReportChanges
+    from core.settings import Settings
 
 
 class AppState(State):

@@ -18,15 +18,17 @@ from pymongo.errors import PyMongoError
 
 from api.audit.repository import AuditRepository
 from api.changelog.consumer import ChangeConsumer
+from api.devices.repository import DeviceRepository
+from api.duplicates.repository import FollowerRepository
 from api.listeners import build_report_changes
 from api.photos.processing import PhotoLimits
 from api.photos.service import PhotoService
+from api.photos.signing import optional_signer
 from api.photos.storage import GridFSPhotoStore
 from api.public.jobs import CONSUMER as PUBLIC_PHOTOS
 from api.public.jobs import PublicPhotoCopies
 from api.reports.repository import ReportRepository
 from api.reports.writer import ReportWriter
-from api.settings import Settings
 from api.stats.applier import StatsApplier
 from api.stats.periods import checkpoint_live_days, seal_closed_days
 from api.stats.repository import StatsRepository
@@ -38,10 +40,11 @@ from api.triage.jobs import TriageJobs
 from api.triage.sla import SlaPolicy
 from api.triage.supervision import SupervisionChain
 from classifiers.routing.taxonomy import Taxonomy
-from notifications.dispatcher import OutboxDispatcher
+from core.settings import Settings
+from notifications.dispatcher import OutboxDispatcher, RetryPolicy
 from notifications.outbox import OutboxRepository
 from notifications.senders import PushSender
-from notifications.setup import build_dispatcher, build_sender
+from notifications.setup import build_sender
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[int]]
@@ -122,6 +125,21 @@ def standard_jobs(
         "area_digests": resolved_in_areas.drain,
         "digests_sent": digests.send_due,
     }
+
+
+def build_dispatcher(db: AsyncDatabase, settings: Settings, sender: PushSender) -> OutboxDispatcher:
+    """The push dispatcher, with the service's devices, followers and photo links as its recipients."""
+    return OutboxDispatcher(
+        OutboxRepository(db),
+        DeviceRepository(db),
+        FollowerRepository(db),
+        sender,
+        batch_size=settings.outbox_batch_size,
+        lease=timedelta(seconds=settings.outbox_lease_s),
+        retry=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s, settings.outbox_backoff_cap_s),
+        retention=timedelta(days=settings.outbox_retention_days),
+        signer=optional_signer(settings),
+    )
 
 
 def build_worker(client: AsyncMongoClient, db: AsyncDatabase, settings: Settings) -> "Worker":

@@ -29,7 +29,7 @@ from api.app import create_app  # noqa: E402
 from api.auth import make_dev_token  # noqa: E402
 from api.embedded import EmbeddedMongo  # noqa: E402
 from api.public.service import CARD_FIELDS, nearby_cells  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from tests.factories import mapped_report  # noqa: E402
 
 PROJECT = "phananh-bench"

@@ -1,7 +1,7 @@
 """Push benchmark: 10 000 outbox events to 10 000 devices through two `phananh worker` processes.
 
 Everything is real but Google: SecantusDB, two worker processes claiming with leases,
-firebase-admin sending over HTTP to the local FCM stand-in (notifications/stand_in.py),
+firebase-admin sending over HTTP to the local FCM stand-in (bench/fcm_stand_in.py),
 which records when each message arrives. Two runs:
 
 - steady: events are written at --rate per second (a storm's worth of status changes)
@@ -33,11 +33,11 @@ from pymongo import MongoClient, UpdateOne
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.embedded import EmbeddedMongo  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from bench.fcm_stand_in import FcmStandIn  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from notifications.fcm import FcmSender  # noqa: E402
 from notifications.outbox import OutboxRepository  # noqa: E402
 from notifications.payloads import PushMessage  # noqa: E402
-from notifications.stand_in import FcmStandIn  # noqa: E402
 
 PROJECT = "phananh-bench"
 
@@ -245,9 +245,9 @@ def main() -> None:
 
 
 async def _indexes(uri: str, name: str) -> None:
-    from api.db import make_client
     from api.devices.repository import DeviceRepository
     from api.duplicates.repository import FollowerRepository
+    from core.db import make_client
 
     client = make_client(uri)
     for setup in (OutboxRepository.ensure_indexes, DeviceRepository.ensure_indexes, FollowerRepository.ensure_indexes):

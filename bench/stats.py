@@ -28,13 +28,13 @@ from api.app import create_app  # noqa: E402
 from api.auth import make_dev_token  # noqa: E402
 from api.embedded import EmbeddedMongo  # noqa: E402
 from api.reports.repository import ReportRepository  # noqa: E402
-from api.settings import Settings  # noqa: E402
 from api.stats.metrics import CITY_TZ  # noqa: E402
 from api.stats.periods import checkpoint_live_days  # noqa: E402
 from api.stats.rebuild import rebuild  # noqa: E402
 from api.stats.repository import StatsRepository  # noqa: E402
 from classifiers.routing.taxonomy import Taxonomy  # noqa: E402
 from classifiers.routing.wards import WardIndex  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from tests.factories import stored_report  # noqa: E402
 
 PROJECT = "phananh-bench"

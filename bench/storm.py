@@ -251,7 +251,7 @@ def commands_of_one_intake(uri: str, data_dir: str) -> list[tuple[str, str]]:
 
     from api.app import create_app
     from api.observability.commands import install_command_log
-    from api.settings import Settings
+    from core.settings import Settings
 
     log = install_command_log()
     settings = Settings(

@@ -27,10 +27,10 @@ from api.app import create_app  # noqa: E402
 from api.auth import make_dev_token  # noqa: E402
 from api.embedded import EmbeddedMongo  # noqa: E402
 from api.reports.repository import ReportRepository  # noqa: E402
-from api.settings import Settings  # noqa: E402
 from api.triage.queue import QueueFilters, build_query  # noqa: E402
 from classifiers.routing.taxonomy import Taxonomy  # noqa: E402
 from classifiers.routing.wards import WardIndex  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 PROJECT = "phananh-bench"
 STATUSES = ["received", "assigned", "in_progress", "resolved", "closed", "rejected", "reopened"]

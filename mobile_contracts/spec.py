@@ -49,7 +49,7 @@ def versioned_only(spec: dict[str, Any]) -> dict[str, Any]:
 def generate() -> dict[str, Any]:
     """The current contract, from the app as the code defines it now."""
     from api.app import create_app  # noqa: PLC0415 - the app (and torch) only when generating
-    from api.settings import Settings  # noqa: PLC0415
+    from core.settings import Settings  # noqa: PLC0415
 
     return versioned_only(create_app(Settings(mongodb_uri=None, env="dev")).openapi())
 

@@ -20,13 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.db import utc_now
-from api.devices.repository import DeviceRepository
-from api.duplicates.repository import FollowerRepository
-from api.observability.logs import bind_request_id, reset_request_id
-from api.photos.signing import PhotoUrlSigner
+from core.db import utc_now
+from core.logs import bind_request_id, reset_request_id
 from notifications.outbox import OutboxRepository
 from notifications.payloads import PushMessage, broadcast_messages, digest_message, report_message
+from notifications.ports import DeviceDirectory, FollowerDirectory, ImageLinks
 from notifications.senders import PushSender, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -84,15 +82,15 @@ class OutboxDispatcher:
     def __init__(
         self,
         outbox: OutboxRepository,
-        devices: DeviceRepository,
-        followers: FollowerRepository,
+        devices: DeviceDirectory,
+        followers: FollowerDirectory,
         sender: PushSender,
         *,
         batch_size: int = 500,
         lease: timedelta = timedelta(seconds=60),
         retry: RetryPolicy = RetryPolicy(),
         retention: timedelta = timedelta(days=7),
-        signer: PhotoUrlSigner | None = None,
+        signer: ImageLinks | None = None,
     ) -> None:
         self._signer = signer  # signs a resolution photo's link as it is sent (None: no images)
         self._outbox = outbox

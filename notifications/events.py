@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from api.changes import ReportChange
+from core.changes import ReportChange
 from notifications.outbox import OutboxRepository
 
 STATUS_EVENTS = {"assigned": "routed", "in_progress": "in_progress", "resolved": "resolved", "rejected": "rejected"}

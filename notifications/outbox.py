@@ -19,8 +19,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.db import chunked
-from api.observability.logs import current_request_id
+from core.db import chunked
+from core.logs import current_request_id
 
 OUTBOX = "outbox"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

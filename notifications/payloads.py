@@ -2,7 +2,7 @@
 
 The wire shape (FCM v1 JSON) is fixed by the schemas in ``mobile_contracts/push/``; this
 module builds the neutral ``PushMessage`` each sender turns into its own format. Texts
-come from the service's one message catalogue (``api/messages.json``, keys ``push.*``).
+come from the service's one message catalogue (``core/messages.json``, keys ``push.*``).
 
 Privacy: the author of a report gets the full update, including staff's public note;
 followers ("me too" residents and authors of merged duplicates) get the status only,
@@ -12,7 +12,7 @@ and replies go to the author alone.
 from dataclasses import dataclass
 from typing import Any
 
-from api.i18n import translate
+from core.i18n import translate
 
 REPORT_CHANNEL = "report_updates"
 BROADCAST_CHANNEL = "city_alerts"

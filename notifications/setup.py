@@ -1,15 +1,7 @@
-"""Building the push side of a process from settings: the sender and the dispatcher."""
+"""Choosing the push sender from settings (the dispatcher is wired by the service, ``api/worker.py``,
+which plugs its own repositories into ``notifications.ports``)."""
 
-from datetime import timedelta
-
-from pymongo.asynchronous.database import AsyncDatabase
-
-from api.devices.repository import DeviceRepository
-from api.duplicates.repository import FollowerRepository
-from api.photos.signing import optional_signer
-from api.settings import Settings
-from notifications.dispatcher import OutboxDispatcher, RetryPolicy
-from notifications.outbox import OutboxRepository
+from core.settings import Settings
 from notifications.senders import LogSender, PushSender
 
 
@@ -20,17 +12,3 @@ def build_sender(settings: Settings) -> PushSender:
     from notifications.fcm import FcmSender
 
     return FcmSender(settings.firebase_credentials, settings.fcm_endpoint, settings.fcm_timeout_s)
-
-
-def build_dispatcher(db: AsyncDatabase, settings: Settings, sender: PushSender) -> OutboxDispatcher:
-    return OutboxDispatcher(
-        OutboxRepository(db),
-        DeviceRepository(db),
-        FollowerRepository(db),
-        sender,
-        batch_size=settings.outbox_batch_size,
-        lease=timedelta(seconds=settings.outbox_lease_s),
-        retry=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s, settings.outbox_backoff_cap_s),
-        retention=timedelta(days=settings.outbox_retention_days),
-        signer=optional_signer(settings),
-    )

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from api.cli import main as phananh
 from api.embedded import free_port
-from api.settings import Settings
 from api.web.pages import auth_endpoints
+from core.settings import Settings
 
 FIREBASE = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "firebase"
 START_TIMEOUT_S = 180  # the CLI is slow to boot on a loaded machine

@@ -17,9 +17,9 @@ from pymongo import MongoClient
 from api.app import create_app
 from api.embedded import EmbeddedMongo
 from api.observability.commands import CommandLog, install_command_log
-from api.observability.logs import JsonFormatter, RedactingFilter
-from api.settings import Settings
-from notifications.stand_in import FcmStandIn
+from bench.fcm_stand_in import FcmStandIn
+from core.logs import JsonFormatter, RedactingFilter
+from core.settings import Settings
 from tests.auth_emulator import AuthEmulator, start_emulator, stop_emulator
 from tests.factories import PROJECT_ID
 
@@ -131,7 +131,7 @@ def _no_emulator_leak() -> Iterator[None]:
 
 @pytest.fixture
 def fcm() -> Iterator[FcmStandIn]:
-    """A local FCM v1 + OAuth stand-in on 127.0.0.1 (see notifications/stand_in.py)."""
+    """A local FCM v1 + OAuth stand-in on 127.0.0.1 (see bench/fcm_stand_in.py)."""
     stand_in = FcmStandIn(PROJECT_ID).start()
     yield stand_in
     stand_in.stop()

@@ -13,7 +13,7 @@ import uvicorn
 
 from api.app import create_app
 from api.embedded import free_port
-from api.settings import Settings
+from core.settings import Settings
 
 
 @contextmanager

@@ -6,8 +6,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from api.admin.schemas import OutboxEventOut, OutboxPage, OutboxState
-from api.db import utc_now
 from api.errors import AppError, NotFound
+from core.db import utc_now
 from notifications.outbox import OutboxRepository
 
 

@@ -20,7 +20,6 @@ from typing import Any
 from bson import ObjectId
 
 from api.auth import Principal
-from api.db import utc_now
 from api.domain import TRIAGE_ROLES, Role, Status
 from api.errors import Conflict, Forbidden
 from api.reports.access import load_own, load_visible
@@ -30,6 +29,7 @@ from api.triage.actions import agency_name
 from api.triage.escalation import Escalation, with_supervisor
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.db import utc_now
 
 POOR_RATING = 2  # stars at or below which the author may appeal
 

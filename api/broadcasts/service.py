@@ -9,9 +9,9 @@ from pymongo import AsyncMongoClient
 from api.auth import Principal
 from api.broadcasts.repository import BroadcastRepository
 from api.broadcasts.schemas import BroadcastIn, BroadcastOut, BroadcastPage
-from api.db import run_in_transaction, utc_now
 from api.errors import BadRequest, Unprocessable
 from classifiers.routing.wards import WardIndex
+from core.db import run_in_transaction, utc_now
 from notifications.outbox import OutboxRepository
 
 

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Request
 from api.auth import CurrentPrincipal
 from api.deps import TaxonomyDep
 from api.errors import ERRORS
-from api.i18n import negotiate_locale
 from api.reports.schemas import AgencyOut, CategoryOut
+from core.i18n import negotiate_locale
 
 router = APIRouter(prefix="/v1", tags=["categories"])
 

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changelog.repository import ChangeLogRepository, ChangesTakenElsewhere
-from api.db import run_in_transaction, utc_now
+from core.db import run_in_transaction, utc_now
 
 Records = list[dict[str, Any]]
 

@@ -6,7 +6,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.changelog.repository import ChangeLogRepository
-from api.changes import ReportChange
+from core.changes import ReportChange
 
 Payload = Callable[[ReportChange], dict[str, Any] | None]  # None: nothing for that consumer
 

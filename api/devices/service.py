@@ -9,10 +9,10 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from api.db import run_in_transaction, utc_now
 from api.devices.repository import DeviceRepository
 from api.devices.schemas import DeviceOut, DeviceRegistration
 from api.errors import NotFound
+from core.db import run_in_transaction, utc_now
 from notifications.topics import TopicSubscriptions
 
 MAX_DEVICES_PER_RESIDENT = 10

@@ -21,8 +21,8 @@ from typing import Any
 from api.domain import OPEN_STATUSES
 from api.public.masking import mask
 from api.reports.repository import ReportRepository
-from api.settings import Settings
 from classifiers.text import normalize, strip_diacritics
+from core.settings import Settings
 
 MAX_CANDIDATES = 50  # the newest reports of the category around the spot
 CELL_DEGREES = 0.001

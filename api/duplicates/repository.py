@@ -11,7 +11,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.db import chunked
+from core.db import chunked
 
 FOLLOWERS = "report_followers"
 

@@ -10,7 +10,6 @@ from typing import Any
 from bson import ObjectId
 
 from api.auth import Principal
-from api.db import utc_now
 from api.domain import OPEN_STATUSES
 from api.duplicates.finder import DuplicateFinder
 from api.duplicates.repository import FollowerRepository
@@ -18,6 +17,7 @@ from api.errors import Conflict, Unprocessable
 from api.reports.access import ReportNotFound, can_see, load_handled, load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
+from core.db import utc_now
 
 
 class FollowService:

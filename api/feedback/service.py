@@ -12,13 +12,13 @@ from typing import Any
 from bson import ObjectId
 
 from api.auth import Principal
-from api.db import utc_now
 from api.errors import AppError, Conflict
 from api.reports.access import load_own
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter
 from api.triage.sla import SlaPolicy
 from api.triage.workflow import TransitionRefused, check_transition
+from core.db import utc_now
 
 
 class FeedbackService:

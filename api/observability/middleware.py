@@ -13,8 +13,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.observability.logs import bind_request_id, reset_request_id
 from api.observability.metrics import Metrics
+from core.logs import bind_request_id, reset_request_id
 
 log = logging.getLogger("phananh.access")
 REQUEST_ID_HEADER = b"x-request-id"

@@ -1,7 +1,7 @@
 """The GeoReport v2 service discovery document of this server."""
 
 from api.open311.schemas import DiscoveryOut, EndpointOut
-from api.settings import Settings
+from core.settings import Settings
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00+07:00"  # bump when the services or their behaviour change

@@ -20,7 +20,7 @@ from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import AppError, validation_errors
-from api.i18n import negotiate_locale, translate
+from core.i18n import negotiate_locale, translate
 
 log = logging.getLogger(__name__)
 

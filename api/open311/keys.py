@@ -10,9 +10,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from api.db import utc_now
 from api.open311.formats import Open311Error
 from api.open311.repository import Open311Repository
+from core.db import utc_now
 
 KEY_PREFIX = "o311_"
 

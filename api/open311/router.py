@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.deps import DatabaseDep, PhotoServiceDep, RateLimiterDep, SettingsDep, StateDep
-from api.i18n import negotiate_locale
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.discovery import discovery
 from api.open311.formats import XML_TYPE, Open311Error, Open311Route, render
@@ -30,6 +29,7 @@ from api.open311.service import NewRequest, Open311Service, RequestQuery
 from api.ratelimit.client_ip import client_ip
 from api.reports.dependencies import ReportServiceDep
 from api.reports.repository import ReportRepository
+from core.i18n import negotiate_locale
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 PREFIX = router.prefix

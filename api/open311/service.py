@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from api.auth import Principal
 from api.domain import OPEN_STATUSES, STATUSES
-from api.i18n import translate
 from api.open311.catalogue import ServiceCatalogue
 from api.open311.formats import Open311Error
 from api.open311.mapping import HANOI, PROJECTION, service_code_of, to_service_request
@@ -31,6 +30,7 @@ from api.public.rules import PUBLIC_VARIANTS, is_public, public_photo_ids
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportSubmission
 from api.reports.service import ReportService
+from core.i18n import translate
 
 OPEN311_ROLE = "open311"
 MAX_RESULTS = 1000

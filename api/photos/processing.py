@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    from core.settings import Settings
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 OUTPUT_CONTENT_TYPE = "image/jpeg"

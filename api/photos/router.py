@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import CurrentPrincipal, Principal, current_principal
-from api.db import utc_now
 from api.deps import DatabaseDep, PhotoServiceDep
 from api.errors import ERRORS, AppError, NotFound
 from api.photos.service import PhotoService
@@ -19,6 +18,7 @@ from api.photos.storage import StoredPhoto
 from api.reports.access import load_visible, parse_report_id, public_photo_ids
 from api.reports.repository import ReportRepository
 from api.state import state_of
+from core.db import utc_now
 
 router = APIRouter(prefix="/v1", tags=["photos"])
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.errors import Forbidden, Gone
-from api.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.db import utc_now
+from core.db import utc_now
 
 BUCKET = "photos"
 VARIANTS = ("display", "thumbnail", "public", "public_thumbnail")  # public*: the redacted copies

@@ -11,10 +11,10 @@ from typing import Any
 import anyio
 from pymongo.errors import DuplicateKeyError
 
-from api.changes import ReportChange
 from api.photos.service import PhotoService
 from api.public.redaction import public_copy
 from api.public.rules import PUBLIC_VARIANTS, public_photo_ids
+from core.changes import ReportChange
 
 log = logging.getLogger(__name__)
 CONSUMER = "public_photos"

@@ -18,7 +18,6 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from api.auth import Principal
-from api.db import utc_now
 from api.duplicates.finder import AREA_CELL_DEGREES, cells_within, distance_m
 from api.duplicates.repository import FollowerRepository
 from api.errors import BadRequest, FieldError, NotFound
@@ -31,6 +30,7 @@ from api.public.schemas import NearbyCard, NearbyPage, PublicPosition, PublicVie
 from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
+from core.db import utc_now
 
 MAX_FINE_CELLS = 25  # beyond this many ~100 m cells, read the ~1.1 km area cells instead
 FIRST_WINDOW = timedelta(hours=6)  # the newest 6 hours first, then longer windows until the page fills

@@ -5,7 +5,7 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.db import increment
+from core.db import increment
 
 RATE_LIMITS = "rate_limits"
 

@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.db import increment
+from core.db import increment
 
 REPORTS = "reports"
 COUNTERS = "counters"

@@ -8,13 +8,13 @@ from fastapi.responses import JSONResponse
 from api.auth import CurrentPrincipal
 from api.deps import SettingsDep
 from api.errors import ERRORS, Unprocessable
-from api.i18n import negotiate_locale
 from api.idempotency.service import validate_key
 from api.photos.uploads import read_upload
 from api.ratelimit.client_ip import client_ip
 from api.reports.access import VisibleReport, etag, view
 from api.reports.dependencies import ReportServiceDep
 from api.reports.schemas import ReportOut, ReportPage, ReportSubmission, StaffReportOut
+from core.i18n import negotiate_locale
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 

@@ -18,7 +18,6 @@ from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
 from api.auth import Principal
-from api.db import utc_now
 from api.duplicates.finder import AREA_CELL_DEGREES, DuplicateFinder, geo_cell
 from api.errors import BadRequest, FieldError
 from api.idempotency.repository import IdempotencyRepository
@@ -31,10 +30,11 @@ from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.schemas import PossibleDuplicateOut, ReportPage, ReportSubmission, ReportSummary, WardOut
 from api.reports.writer import AlsoWrite, ReportWriter
-from api.settings import Settings
 from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.db import utc_now
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.audit.repository import AuditRepository
-from api.changes import ChangeKind, ReportChange, ReportChanges
-from api.db import run_in_transaction
 from api.errors import AppError, PreconditionFailed
 from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
+from core.changes import ChangeKind, ReportChange, ReportChanges
+from core.db import run_in_transaction
 
 AlsoWrite = Callable[[dict[str, Any], AsyncClientSession], Awaitable[None]]
 CLAIM_RETRIES = 5

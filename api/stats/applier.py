@@ -18,10 +18,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changelog.consumer import commit_applied
 from api.changelog.repository import ChangeLogRepository
-from api.changes import ReportChange
-from api.db import utc_now
 from api.stats.metrics import by_document, change_record, city_day, new_increments, record_increments, without_zeros
 from api.stats.repository import StatsRepository
+from core.changes import ReportChange
+from core.db import utc_now
 
 log = logging.getLogger(__name__)
 CONSUMER = "stats"

@@ -11,12 +11,12 @@ from api.auth import Principal, require_roles
 from api.deps import DatabaseDep, SettingsDep, StateDep
 from api.domain import CITY_WIDE_ROLES, STAFF_ROLES
 from api.errors import ERRORS, FieldError, Forbidden
-from api.i18n import negotiate_locale
 from api.stats.export import as_csv
 from api.stats.metrics import CITY_TZ
 from api.stats.repository import StatsRepository
 from api.stats.schemas import Breakdown, Dimension, Interval, Overview, PublicStats, Ranking, SortKey, Trend
 from api.stats.service import DateRange, Names, StatsService, scoped_agency
+from core.i18n import negotiate_locale
 
 router = APIRouter(tags=["statistics"])
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)

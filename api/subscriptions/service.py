@@ -17,14 +17,14 @@ from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 
 from api.auth import Principal
-from api.changes import ReportChange
-from api.db import run_in_transaction, utc_now
 from api.duplicates.finder import AREA_CELL_DEGREES, cells_within, distance_m
 from api.errors import Conflict, FieldError, NotFound
 from api.public.rules import is_public
 from api.subscriptions.repository import MAX_PER_RESIDENT, SubscriptionRepository
 from api.subscriptions.schemas import SubscriptionIn, SubscriptionList, SubscriptionOut
 from classifiers.routing.wards import WardIndex
+from core.changes import ReportChange
+from core.db import run_in_transaction, utc_now
 from notifications.outbox import OutboxRepository
 
 CONSUMER = "subscriptions"

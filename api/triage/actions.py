@@ -13,7 +13,6 @@ from bson import ObjectId
 
 from api.auth import Principal
 from api.corrections.repository import CorrectionRepository
-from api.db import utc_now
 from api.domain import OPEN_STATUSES
 from api.errors import Conflict, Unprocessable
 from api.reports.access import load_visible
@@ -24,6 +23,7 @@ from api.triage.sla import SlaPolicy
 from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.db import utc_now
 
 
 def agency_name(agency: str, taxonomy: Taxonomy, wards: WardIndex) -> str:

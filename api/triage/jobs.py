@@ -9,11 +9,11 @@ crash never leaves a flag without its record. Running them again changes nothing
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.changes import ChangeKind
-from api.db import utc_now
 from api.reports.writer import Audited, ReportEdit, ReportWriter
 from api.triage.escalation import OVERDUE_TO_ESCALATE, Escalation
 from api.triage.workflow import SYSTEM
+from core.changes import ChangeKind
+from core.db import utc_now
 
 BATCH = 500  # per run; the next run picks up the rest
 

@@ -11,7 +11,6 @@ from api.corrections.repository import CorrectionRepository
 from api.deps import DatabaseDep, PhotoServiceDep, SettingsDep, StateDep
 from api.domain import STAFF_ROLES, WORKING_ROLES, Status
 from api.errors import ERRORS
-from api.i18n import negotiate_locale
 from api.photos.uploads import read_upload
 from api.reports.access import VisibleReport, etag, load_visible, parse_report_id, photo_urls, view
 from api.reports.dependencies import ReportWriterDep
@@ -33,6 +32,7 @@ from api.triage.schemas import (
     StatusChange,
 )
 from api.triage.service import TriageService, parse_if_match
+from core.i18n import negotiate_locale
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
 

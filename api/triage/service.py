@@ -7,7 +7,6 @@ from typing import Any
 from bson import ObjectId
 
 from api.auth import Principal
-from api.db import utc_now
 from api.domain import CITY_WIDE_ROLES, OPEN_STATUSES
 from api.errors import AppError, Forbidden, PreconditionFailed, PreconditionRequired
 from api.reports.access import load_handled
@@ -17,6 +16,7 @@ from api.triage.outcomes import Outcomes
 from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encode_cursor, supervised_query
 from api.triage.schemas import QueueCounts, QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
+from core.db import utc_now
 
 
 def parse_if_match(header: str | None) -> int:

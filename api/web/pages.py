@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 
 from api.deps import SettingsDep
 from api.errors import NotFound
-from api.settings import Settings
+from core.settings import Settings
 
 GOOGLE_IDENTITY = "https://identitytoolkit.googleapis.com/v1"
 GOOGLE_SECURE_TOKEN = "https://securetoken.googleapis.com/v1"

@@ -8,9 +8,10 @@ import jsonschema
 import pytest
 from pymongo import AsyncMongoClient
 
-from api.db import make_client
-from notifications.setup import build_dispatcher, build_sender
-from notifications.stand_in import Failure
+from api.worker import build_dispatcher
+from bench.fcm_stand_in import Failure
+from core.db import make_client
+from notifications.setup import build_sender
 from tests.factories import (
     appeal,
     auth_headers,
@@ -322,7 +323,7 @@ def test_without_credentials_pushes_go_to_the_log_file(client, settings):
 def test_a_service_account_the_oauth_endpoint_does_not_trust_gets_no_push_through(
     make_client, push_settings, fcm, sync_db, tmp_path
 ):
-    from notifications.stand_in import FcmStandIn
+    from bench.fcm_stand_in import FcmStandIn
 
     stranger = FcmStandIn(fcm.project_id).start()  # only to mint a key fcm never issued
     try:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from bson import ObjectId
 
-from api.changes import ReportChange
+from core.changes import ReportChange
 from notifications.dispatcher import RetryPolicy
 from notifications.events import report_event
 from notifications.payloads import broadcast_messages, report_message

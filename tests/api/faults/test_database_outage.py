@@ -5,7 +5,7 @@ import time
 import pytest
 from pymongo import MongoClient
 
-from api.db import TRANSACTION_TIME_LIMIT_S
+from core.db import TRANSACTION_TIME_LIMIT_S
 from tests.factories import auth_headers, file_report, image_bytes, new_uid, photo_files, report_form
 
 pytestmark = pytest.mark.slow  # starts its own database process (own_mongo)

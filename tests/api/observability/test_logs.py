@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from api.observability.logs import redact
+from core.logs import redact
 from tests.factories import auth_headers, dev_token, new_uid, report_form
 
 PHONE, EMAIL = "0912 345 678", "nguyen.van.a@example.com"

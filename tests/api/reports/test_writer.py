@@ -6,10 +6,10 @@ from bson import ObjectId
 
 from api.audit.repository import AuditRepository
 from api.auth import Principal
-from api.db import utc_now
 from api.errors import AppError
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter
+from core.db import utc_now
 from tests.factories import file_report
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"

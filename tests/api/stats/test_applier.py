@@ -14,8 +14,8 @@ import time
 import pytest
 from pymongo import MongoClient
 
-from api.db import make_client
 from api.stats.applier import StatsApplier
+from core.db import make_client
 from tests.api.stats.recompute import applied_rollups, recomputed_rollups, stored_rollups
 from tests.factories import apply_statistics, file_report, resolve
 
@@ -23,7 +23,7 @@ POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tụ
 
 KILLED_APPLIER = """
 import asyncio, sys
-from api.db import make_client
+from core.db import make_client
 from api.stats.applier import StatsApplier
 
 async def main():

@@ -2,8 +2,8 @@
 
 import asyncio
 
-from api.db import make_client
 from api.stats.repository import StatsRepository, rollup_id
+from core.db import make_client
 
 
 def replace_days(settings, first, last, increments):

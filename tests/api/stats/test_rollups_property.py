@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from api.db import utc_now
+from core.db import utc_now
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
 from tests.factories import (
     appeal,

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.db import make_client
 from api.reports.repository import ReportRepository
 from api.stats.metrics import CITY_TZ
 from api.stats.periods import checkpoint_live_days
 from api.stats.rebuild import rebuild
 from api.stats.repository import StatsRepository
 from classifiers.routing.wards import WardIndex
+from core.db import make_client
 from tests.api.stats.recompute import recomputed_rollups, stored_rollups
 from tests.factories import apply_statistics, file_report, resolve, staff_headers, stored_report
 

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.db import make_client
-from api.settings import ROUTING_DATA
 from api.triage.supervision import SupervisionChain
 from api.worker import standard_jobs
 from classifiers.routing.taxonomy import Taxonomy
+from core.db import make_client
+from core.settings import ROUTING_DATA
 from tests.factories import file_report, move_status, staff_headers
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

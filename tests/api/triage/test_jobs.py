@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from api.db import make_client, utc_now
 from api.worker import Worker, standard_jobs
+from core.db import make_client, utc_now
 from tests.factories import file_report, resolve, staff_headers
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"

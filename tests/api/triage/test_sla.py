@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.settings import ROUTING_DATA
 from api.triage.sla import SlaPolicy
+from core.settings import ROUTING_DATA
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from api.settings import Settings
 from api.stats.metrics import REJECTION_REASONS
 from api.triage.tables import TriageTables
 from classifiers.routing.taxonomy import Taxonomy
+from core.settings import Settings
 from tests.factories import file_report, staff_headers
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"

@@ -2,11 +2,11 @@
 
 import pytest
 
-from api.settings import Settings
 from classifiers.base import Prediction
 from classifiers.routing.rules import route
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import Ward
+from core.settings import Settings
 
 HOAN_KIEM = Ward(code="00070", name="Hoàn Kiếm", kind="Phường")
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from api.settings import Settings
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.settings import Settings
 
 
 @pytest.fixture(scope="module")
