@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from api.domain import OPEN_STATUSES
@@ -29,6 +30,7 @@ CELL_DEGREES = 0.001
 AREA_CELL_DEGREES = 0.01  # ~1.1 km: the nearby map's wide circles read a few of these instead of 1 500 small cells
 EARTH_RADIUS_M = 6_371_000
 MAX_SHOWN = 5
+TRIGRAM_CACHE = 512  # descriptions whose trigrams are kept (~10 kB each): a few hotspots' candidates
 EXCERPT_CHARS = 140
 
 
@@ -67,15 +69,21 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def trigrams(text: str) -> set[str]:
+@lru_cache(maxsize=TRIGRAM_CACHE)
+def trigrams(text: str) -> frozenset[str]:
+    """The folded text's character trigrams. Cached: in a storm every new report at a hotspot is
+    compared with the same newest candidates, whose trigrams were already computed for the last one."""
     folded = strip_diacritics(normalize(text))
-    return {f" {word} "[i : i + 3] for word in folded.split() for i in range(len(word))}
+    return frozenset(f" {word} "[i : i + 3] for word in folded.split() for i in range(len(word)))
+
+
+def jaccard(first: frozenset[str], second: frozenset[str]) -> float:
+    return len(first & second) / len(first | second) if first and second else 0.0
 
 
 def similarity(a: str, b: str) -> float:
     """Jaccard overlap of character trigrams: 1.0 for the same words, 0.0 for nothing shared."""
-    first, second = trigrams(a), trigrams(b)
-    return len(first & second) / len(first | second) if first and second else 0.0
+    return jaccard(trigrams(a), trigrams(b))
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,8 @@ class DuplicateFinder:
             and (keep(c) if keep is not None else c.get("visibility") != "private")
             and distance_m(lat, lng, *reversed(c["location"]["coordinates"])) <= self._rules.radius_m
         ]
-        scored = [(similarity(text, c["description"]), c) for c in candidates]
+        mine = trigrams(text)
+        scored = [(jaccard(mine, trigrams(c["description"])), c) for c in candidates]
         kept = sorted((pair for pair in scored if pair[0] >= self._rules.min_similarity), key=lambda p: -p[0])
         return [
             {
