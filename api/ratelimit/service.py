@@ -6,10 +6,12 @@ charged on failure (bad tokens): a blocked client is refused before any work is 
 """
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from api.errors import AppError, TooManyRequests
-from api.ratelimit.repository import RateLimitRepository
+from api.ratelimit.repository import Charge, RateLimitRepository
 
 
 def _window(scope: str, subject: str, window_s: int, now: datetime) -> tuple[str, datetime]:
@@ -20,6 +22,17 @@ def _window(scope: str, subject: str, window_s: int, now: datetime) -> tuple[str
 def _refuse(window_end: datetime, now: datetime) -> AppError:
     retry_after = max(1, math.ceil((window_end - now).total_seconds()))
     return TooManyRequests("too_many_requests", headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``amount`` of an action by ``subject`` against ``limit`` per ``window_s`` seconds of ``scope``."""
+
+    scope: str
+    subject: str
+    limit: int
+    window_s: int
+    amount: int = 1
 
 
 class RateLimiter:
@@ -35,6 +48,21 @@ class RateLimiter:
         count = await self._repo.add(bucket, amount, window_end + timedelta(seconds=60))
         if count > limit:
             raise _refuse(window_end, now)
+
+    async def hit_all(self, limits: Sequence[Limit], now: datetime | None = None) -> None:
+        """Count several limits in one database command (intake charges two or three); 429 if any
+        is used up, with the latest of their windows' ends as Retry-After. Unlike ``hit``, a
+        refused action is not counted against the limits it passed the end of."""
+        now = now or datetime.now(UTC)
+        windows = [_window(limit.scope, limit.subject, limit.window_s, now) for limit in limits]
+        charges = [
+            Charge(bucket, limit.amount, limit.limit, window_end + timedelta(seconds=60))
+            for limit, (bucket, window_end) in zip(limits, windows, strict=True)
+        ]
+        allowed = await self._repo.charge_within(charges)
+        refused = [window_end for (_, window_end), ok in zip(windows, allowed, strict=True) if not ok]
+        if refused:
+            raise _refuse(max(refused), now)
 
     async def check(self, scope: str, subject: str, limit: int, window_s: int, now: datetime | None = None) -> None:
         """429 if the subject has already used up its window; counts nothing."""

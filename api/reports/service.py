@@ -23,7 +23,7 @@ from api.errors import BadRequest, FieldError
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import find_replay, fingerprint
 from api.photos.service import PhotoService, RawUpload
-from api.ratelimit.service import RateLimiter
+from api.ratelimit.service import Limit, RateLimiter
 from api.reports.access import photo_urls, view
 from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
@@ -209,11 +209,12 @@ class ReportService:
     async def _charge_limits(self, uid: str, client_ip: str | None, photo_bytes: int, rate_limit: int | None) -> None:
         """Per resident and per address, so neither many accounts nor many addresses get around them."""
         settings, window_s = self._settings, self._settings.report_rate_window_s
-        await self._rate_limiter.hit("report_create", uid, rate_limit or settings.report_rate_limit, window_s)
+        limits = [Limit("report_create", uid, rate_limit or settings.report_rate_limit, window_s)]
         if client_ip is not None:
-            await self._rate_limiter.hit("report_create_ip", client_ip, settings.report_ip_rate_limit, window_s)
+            limits.append(Limit("report_create_ip", client_ip, settings.report_ip_rate_limit, window_s))
         if photo_bytes:
-            await self._rate_limiter.hit("photo_bytes", uid, settings.photo_bytes_rate_limit, window_s, photo_bytes)
+            limits.append(Limit("photo_bytes", uid, settings.photo_bytes_rate_limit, window_s, photo_bytes))
+        await self._rate_limiter.hit_all(limits)
 
     def _deadlines(self, now: datetime, assessment: Assessment, text: str) -> dict[str, Any]:
         """Priority and due dates, fixed when the report is routed (recomputed on reassignment)."""

@@ -1,9 +1,14 @@
 """Abuse limits: per resident, per client address, photo bytes, failed tokens; shared through MongoDB."""
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
 from api.ratelimit.client_ip import resolve_client_ip
+from api.ratelimit.repository import Charge, RateLimitRepository
+from core.db import make_client as mongo_client
 from tests.factories import auth_headers, image_bytes, new_uid, photo_files, report_form
 from tests.live_server import live_server
 
@@ -107,3 +112,40 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(settings):
         )
     ) as url:
         assert third_report_status(url) == 201  # behind a trusted proxy: three residents' addresses
+
+
+def _charge_concurrently(settings, batches: list[list[Charge]]) -> list[list[bool]]:
+    """Each batch through its own ``charge_within`` call, all at once, on one client."""
+
+    async def run() -> list[list[bool]]:
+        client = mongo_client(settings.mongodb_uri)
+        try:
+            repo = RateLimitRepository(client[settings.database_name])
+            return list(await asyncio.gather(*(repo.charge_within(batch) for batch in batches)))
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
+
+
+def test_several_limits_are_charged_in_one_command_and_only_within_their_room(settings, sync_db, command_log):
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    report, photos = Charge("report:u1", 1, 2, expires), Charge("photo:u1", 600, 1000, expires)
+    with command_log.recording() as commands:
+        assert _charge_concurrently(settings, [[report, photos]]) == [[True, True]]
+    assert [name for name, target in commands if target == "rate_limits"] == ["update"]
+    # the photo bucket has 400 left: the second photo is refused and not counted, the report is counted
+    assert _charge_concurrently(settings, [[report, photos]]) == [[True, False]]
+    assert _charge_concurrently(settings, [[report]]) == [[False]]
+    counts = {doc["_id"]: doc["count"] for doc in sync_db["rate_limits"].find()}
+    assert counts == {"report:u1": 2, "photo:u1": 600}
+    # more than a whole window's limit at once is refused without creating the bucket
+    assert _charge_concurrently(settings, [[Charge("photo:u2", 5000, 1000, expires)]]) == [[False]]
+    assert sync_db["rate_limits"].count_documents({"_id": "photo:u2"}) == 0
+
+
+def test_racing_first_charges_of_a_new_bucket_allow_exactly_the_limit(settings, sync_db):
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    results = _charge_concurrently(settings, [[Charge("report:new", 1, 5, expires)] for _ in range(12)])
+    assert sorted(flag for [flag] in results) == [False] * 7 + [True] * 5
+    assert sync_db["rate_limits"].find_one({"_id": "report:new"})["count"] == 5

@@ -7,8 +7,7 @@ from tests.factories import auth_headers, new_uid, report_form
 
 ONE_INTAKE = [
     ("find", "idempotency_keys"),  # a retried request is answered from its first answer
-    ("findAndModify", "rate_limits"),  # per resident
-    ("findAndModify", "rate_limits"),  # per client address
+    ("update", "rate_limits"),  # per resident and per client address, one conditional upsert each
     ("find", "reports"),  # possible duplicates nearby (grid-cell index)
     # the transaction: documents of this report only, nothing another report also writes
     ("insert", "reports"),
