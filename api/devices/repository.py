@@ -31,8 +31,14 @@ class DeviceRepository:
         now: datetime,
         session: AsyncClientSession | None = None,
     ) -> dict[str, Any] | None:
-        """Register or move a token to this resident; returns the previous document, if any."""
-        return await self._devices.find_one_and_replace(
+        """Register or move a token to this resident; returns the previous document, if any.
+
+        A read and a replace (the caller's transaction makes them one) rather than
+        ``findAndReplace``, which SecantusDB serves by scanning the collection (see
+        ``ReportRepository.claim_one_before``).
+        """
+        before = await self._devices.find_one({"_id": token}, session=session)
+        await self._devices.replace_one(
             {"_id": token},
             {
                 "_id": token,
@@ -45,6 +51,7 @@ class DeviceRepository:
             upsert=True,
             session=session,
         )
+        return before
 
     async def beyond(self, uid: str, keep: int, session: AsyncClientSession | None = None) -> list[dict[str, Any]]:
         """The resident's devices older than their ``keep`` most recent ones."""

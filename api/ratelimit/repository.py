@@ -8,8 +8,6 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from core.db import increment
-
 RATE_LIMITS = "rate_limits"
 DUPLICATE_KEY = 11000
 
@@ -31,9 +29,6 @@ class RateLimitRepository:
     @staticmethod
     async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[RATE_LIMITS].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
-
-    async def add(self, bucket: str, amount: int, expires_at: datetime) -> int:
-        return await increment(self._counters, bucket, "count", amount, on_insert={"expires_at": expires_at})
 
     async def charge_within(self, charges: Sequence[Charge]) -> list[bool]:
         """Add each charge whose bucket stays within its limit, all in one database command; one

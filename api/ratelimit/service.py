@@ -42,12 +42,8 @@ class RateLimiter:
     async def hit(
         self, scope: str, subject: str, limit: int, window_s: int, amount: int = 1, now: datetime | None = None
     ) -> None:
-        """Count ``amount`` against the subject's window; 429 once the window's total exceeds ``limit``."""
-        now = now or datetime.now(UTC)
-        bucket, window_end = _window(scope, subject, window_s, now)
-        count = await self._repo.add(bucket, amount, window_end + timedelta(seconds=60))
-        if count > limit:
-            raise _refuse(window_end, now)
+        """Count ``amount`` against the subject's window; 429 once it would take the window past ``limit``."""
+        await self.hit_all([Limit(scope, subject, limit, window_s, amount)], now)
 
     async def hit_all(self, limits: Sequence[Limit], now: datetime | None = None) -> None:
         """Count several limits in one database command (intake charges two or three); 429 if any

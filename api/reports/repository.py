@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
@@ -117,14 +117,22 @@ class ReportRepository:
         push: dict[str, Any] | None,
         session: AsyncClientSession | None,
     ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Like ``claim_one``, returning the report before and after the change (for change listeners)."""
+        """Like ``claim_one``, returning the report before and after the change (for change listeners).
+
+        A read, then an update conditioned on the version read, rather than one ``findAndModify``:
+        SecantusDB serves ``findAndModify``'s write by scanning the whole collection (its write filter
+        wraps the query in ``$and``, which no index serves: 235 ms a call at 10 000 reports, against
+        about 1 ms for each of these two index-served commands). Every change bumps the version, so
+        an update that matches changed exactly the report that was read; one that does not lost a race.
+        """
         update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
         if push:
             update["$push"] = push
-        before = await self._reports.find_one_and_update(
-            query, update, session=session, return_document=ReturnDocument.BEFORE
-        )
+        before = await self._reports.find_one(query, session=session)
         if before is None:
+            return None
+        unchanged = {"_id": before["_id"], "version": before["version"] if "version" in before else {"$exists": False}}
+        if (await self._reports.update_one(unchanged, update, session=session)).matched_count == 0:
             return None
         after = {**before, **fields, "version": before.get("version", 1) + 1}
         for key, value in (push or {}).items():

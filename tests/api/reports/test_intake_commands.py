@@ -37,5 +37,5 @@ def test_a_bad_token_is_looked_up_only_after_this_address_failed(command_log, ma
         assert client.get("/v1/reports/mine", headers=bad).status_code == 401
     with command_log.recording() as second:
         assert client.get("/v1/reports/mine", headers=bad).status_code == 401
-    assert first == [("findAndModify", "rate_limits")]  # counted, not checked before
-    assert second == [("find", "rate_limits"), ("findAndModify", "rate_limits")]  # now checked first
+    assert first == [("update", "rate_limits")]  # counted, not checked before
+    assert second == [("find", "rate_limits"), ("update", "rate_limits")]  # now checked first

@@ -117,3 +117,16 @@ def test_priority_and_due_dates_are_set_when_routed(client, sync_db):
     assert stored["due_resolve_at"] == sla.due(stored["created_at"], "power_grid", "urgent", "resolve")
     staff_view = client.get(f"/v1/reports/{body['id']}", headers=staff_headers("agency_staff", "evn_hanoi")).json()
     assert staff_view["priority"] == "urgent" and staff_view["overdue"] is False
+
+
+def test_a_status_change_writes_the_report_without_find_and_modify(client, report, command_log):
+    """The versioned write is a read and an update conditioned on the version read: SecantusDB
+    serves ``findAndModify``'s write by scanning the whole collection, so each staff action would
+    cost in proportion to every report ever filed."""
+    staff = staff_headers("agency_staff", "construction_dept")
+    etag = current_etag(client, report["id"], staff)
+    with command_log.recording() as commands:
+        assert move(client, report["id"], "in_progress", staff, etag).status_code == 200
+    on_reports = [name for name, target in commands if target == "reports"]
+    assert "findAndModify" not in {name for name, _ in commands}
+    assert on_reports.count("update") == 1
