@@ -28,14 +28,15 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
     elif change.kind == "reroute":
         event = "routed"
     elif change.kind == "appeal":  # filing one is the author's own act: only the decision is news
-        outcome = (after.get("appeal") or {}).get("outcome")
-        event = f"appeal_{outcome}" if outcome else None
+        appeal = after.get("appeal")
+        event = f"appeal_{appeal['outcome']}" if appeal and appeal["outcome"] else None
     else:
         event = {"merge": "merged", "reply": "reply"}.get(change.kind)
     if event is None:
         return None
     routing = after.get("routing") or {}
     note = (change.public_note or "").strip()[:NOTE_LIMIT] or None
+    merged_into = after.get("merged_into")
     return {
         **_outcome(event, after),
         "kind": "report",
@@ -48,7 +49,7 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
         "resident_uid": after["resident_uid"],
         "agency_name": routing.get("agency_name") if after.get("agency") else None,
         "note": note,
-        "merged_into": (after.get("merged_into") or {}).get("code"),
+        "merged_into": merged_into["code"] if merged_into else None,
     }
 
 

@@ -33,7 +33,11 @@ CONSUMER = "subscriptions"
 def subscription_payload(change: ReportChange) -> dict[str, Any] | None:
     """What the subscriptions consumer needs of a change: only a public report becoming resolved."""
     after, before = change.after, change.before
-    if change.kind != "status" or after["status"] != "resolved" or (before or {}).get("status") == "resolved":
+    if (
+        change.kind != "status"
+        or after["status"] != "resolved"
+        or (before is not None and before["status"] == "resolved")
+    ):
         return None
     if not is_public(after):
         return None

@@ -28,6 +28,7 @@ from api.triage.schemas import (
 from api.triage.tables import RejectionRefused, TriageTables
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.documents import Report
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,14 @@ class Outcomes:
         self._photos = photos
         self._max_files = max_files
 
-    async def upload(self, report: dict[str, Any], uploads: list[RawUpload]) -> list[str]:
+    async def upload(self, report: Report, uploads: list[RawUpload]) -> list[str]:
         """1 to ``max_files`` photos through the intake pipeline, stored as unattached; their ids."""
         if not 1 <= len(uploads) <= self._max_files:
             raise Unprocessable("attachment_count", limit=self._max_files)
         processed = await self._photos.process(uploads)
         return [ref["id"] for ref in await self._photos.save(str(report["_id"]), processed, attachment=True)]
 
-    async def _claim(self, report: dict[str, Any], ids: list[str]) -> Outcome:
+    async def _claim(self, report: Report, ids: list[str]) -> Outcome:
         ids = list(dict.fromkeys(ids))  # the same id twice in one request is one photo
         used = set(report.get("attachment_ids", []))
         for photo_id in ids:
@@ -73,10 +74,10 @@ class Outcomes:
             return Outcome()
         return Outcome({"attachment_ids": [*report.get("attachment_ids", []), *ids]}, {"attachments": ids}, ids)
 
-    async def of_note(self, report: dict[str, Any], ids: list[str]) -> Outcome:
+    async def of_note(self, report: Report, ids: list[str]) -> Outcome:
         return await self._claim(report, ids)
 
-    async def of_status_change(self, report: dict[str, Any], change: StatusChange, now: datetime) -> Outcome:
+    async def of_status_change(self, report: Report, change: StatusChange, now: datetime) -> Outcome:
         claimed = await self._claim(report, change.attachments)
         fields, entry = dict(claimed.fields), dict(claimed.entry)
         if change.status == "resolved":
@@ -97,9 +98,7 @@ class Outcomes:
     async def committed(self, outcome: Outcome) -> None:
         await self._photos.attach(outcome.attachments)
 
-    def templates(
-        self, category: str | None, status: str | None, report: dict[str, Any] | None, locale: str
-    ) -> ReplyTemplates:
+    def templates(self, category: str | None, status: str | None, report: Report | None, locale: str) -> ReplyTemplates:
         """Templates to start a reply from; for a report, also filled in (staff still edit and send)."""
         if report is not None:
             category = category or report.get("category")

@@ -17,6 +17,7 @@ from api.stats.metrics import CITY_TZ, REJECTION_REASONS, aware
 from classifiers.routing.rules import WARD_AGENCY_PREFIX
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.documents import Report
 
 ANY_CATEGORY = "*"
 REDIRECT_RULES = ("required", "optional", "none")
@@ -103,7 +104,7 @@ class TriageTables:
             return wanted
         return [t for t in wanted if t.category == category] + [t for t in wanted if t.category == ANY_CATEGORY]
 
-    def placeholder_values(self, report: dict[str, Any]) -> dict[str, str]:
+    def placeholder_values(self, report: Report) -> dict[str, str]:
         """What the placeholders stand for in one report (the deadline in Hanoi time)."""
         due = report.get("due_at")
         return {
