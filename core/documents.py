@@ -132,15 +132,15 @@ class Redirect(TypedDict):
     name: Labels
 
 
-class RejectionReason(TypedDict):
-    """A reason from ``rejection_reasons.json``, as the rejection keeps it."""
+class RejectionCause(TypedDict):
+    """A reason from ``rejection_reasons.json`` (and where to go instead), as the rejection keeps it."""
 
     reason_code: str
     reason: Labels
     redirect: Redirect | None
 
 
-class Rejection(RejectionReason):
+class Rejection(RejectionCause):
     note: str | None
     at: datetime
 

@@ -30,7 +30,7 @@ from api.triage.escalation import Escalation, with_supervisor
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from core.db import utc_now
-from core.documents import Report
+from core.documents import Appeal, Report, StatusEntry
 
 POOR_RATING = 2  # stars at or below which the author may appeal
 
@@ -72,7 +72,7 @@ class AppealService:
         if now - since > self.window:
             raise Conflict("appeal_window_closed", days=self.window.days)
         to = self._escalation.supervisor(report)
-        appeal = {
+        appeal: Appeal = {
             "reason": reason.strip(),
             "at": now,
             "by_uid": principal.uid,
@@ -121,17 +121,15 @@ class AppealService:
         if not appeal or appeal["outcome"] is not None:
             raise Conflict("appeal_not_pending")
         now = utc_now()
-        fields: dict[str, Any] = {
-            "appeal": {
-                **appeal,
-                "outcome": outcome,
-                "note": note.strip(),
-                "decided_at": now,
-                "decided_by_uid": principal.uid,
-                "decided_by_role": principal.role,
-            },
-            "updated_at": now,
+        decided: Appeal = {
+            **appeal,
+            "outcome": outcome,
+            "note": note.strip(),
+            "decided_at": now,
+            "decided_by_uid": principal.uid,
+            "decided_by_role": principal.role,
         }
+        fields: dict[str, Any] = {"appeal": decided, "updated_at": now}
         push = None
         if outcome == "overturned":
             entry = self._handed_again(
@@ -160,7 +158,7 @@ class AppealService:
         note: str,
         now: datetime,
         fields: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> StatusEntry:
         """Overturned: assigned again with fresh deadlines (added to ``fields``); returns the history entry."""
         name = agency_name(agency, self._taxonomy, self._wards)
         acknowledge_by = self._escalation.due(report, now, "acknowledge")

@@ -18,7 +18,7 @@ from api.reports.access import ReportNotFound, can_see, load_handled, load_visib
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from core.db import utc_now
-from core.documents import Report
+from core.documents import Report, ReportPointer, StatusEntry
 
 
 class FollowService:
@@ -70,8 +70,8 @@ class FollowService:
         if source["status"] not in OPEN_STATUSES or target["status"] not in OPEN_STATUSES:
             raise Conflict("report_not_open")
         now = utc_now()
-        pointer = {"id": str(target_id), "code": target["code"]}
-        entry = {
+        pointer: ReportPointer = {"id": str(target_id), "code": target["code"]}
+        entry: StatusEntry = {
             "status": "closed",
             "from": source["status"],
             "at": now,

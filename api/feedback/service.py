@@ -18,7 +18,7 @@ from api.reports.writer import Audited, ReportEdit, ReportWriter
 from api.triage.sla import SlaPolicy
 from api.triage.workflow import TransitionRefused, check_transition
 from core.db import utc_now
-from core.documents import Report
+from core.documents import Rating, Report, StatusEntry
 
 
 class FeedbackService:
@@ -33,7 +33,7 @@ class FeedbackService:
         if report.get("resolved_at") is None or report["status"] not in ("resolved", "closed"):
             raise Conflict("not_resolved_yet")
         now = utc_now()
-        rating = {"stars": stars, "comment": comment, "at": now}
+        rating: Rating = {"stars": stars, "comment": comment, "at": now}
         return await self._writer.update(
             report,
             ReportEdit("rating", {"rating": rating, "updated_at": now}),
@@ -56,7 +56,7 @@ class FeedbackService:
         if now - resolved_at > self.reopen_window:
             raise Conflict("reopen_window_closed", days=self.reopen_window.days)
         acknowledge_by = self._sla.due(now, report.get("category"), report.get("priority", "normal"), "acknowledge")
-        entry = {
+        entry: StatusEntry = {
             "status": "reopened",
             "from": "resolved",
             "at": now,

@@ -24,7 +24,7 @@ from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from core.db import utc_now
-from core.documents import Report
+from core.documents import Note, Report, StatusEntry
 
 
 def agency_name(agency: str, taxonomy: Taxonomy, wards: WardIndex) -> str:
@@ -122,7 +122,7 @@ class TriageActions:
             "overdue": False,
             "updated_at": now,
         }
-        entry = {
+        entry: StatusEntry = {
             "status": "assigned",
             "from": report["status"],
             "at": now,
@@ -203,14 +203,15 @@ class TriageActions:
         if not text.strip():
             raise Unprocessable("note_empty")
         outcome = await self._outcomes.of_note(report, attachments or [])
-        note: dict[str, Any] = {
+        note: Note = {
             "at": utc_now(),
             "by_uid": principal.uid,
             "by_role": principal.role,
             "text": text.strip(),
             "visibility": "public" if public else "internal",
-            **outcome.entry,
         }
+        if outcome.attachments:  # a note's outcome is only its attachments
+            note["attachments"] = outcome.attachments
         fields = {"updated_at": note["at"], **outcome.fields}
         # the author hears about replies, not internal notes: those publish no change
         edit = (

@@ -20,7 +20,7 @@ from api.domain import Status
 from api.reports.writer import Audited, ReportEdit
 from api.triage.sla import SlaPolicy
 from api.triage.supervision import SupervisionChain
-from core.documents import Report
+from core.documents import EscalationEntry, Report
 
 OVERDUE_TO_ESCALATE = {"overdue": True}  # with ``escalate_at`` bounds: index ``escalation_due``
 
@@ -51,7 +51,7 @@ class Escalation:
         if to is None:  # already with the city's leadership: nobody further up, stop the clock
             return ReportEdit(None, {"escalate_at": None})
         level = report.get("escalation_level", 0) + 1
-        entry = {
+        entry: EscalationEntry = {
             "level": level,
             "to": to,
             "from": source,

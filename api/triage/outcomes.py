@@ -14,7 +14,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from api.errors import Conflict, Unprocessable
 from api.photos.service import PhotoService, RawUpload
@@ -28,13 +28,21 @@ from api.triage.schemas import (
 from api.triage.tables import RejectionRefused, TriageTables
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
-from core.documents import Report
+from core.documents import Rejection, Report, Resolution
+
+
+class EntryExtras(TypedDict, total=False):
+    """What a change's outcome adds to its history entry (or note: attachments only)."""
+
+    attachments: list[str]
+    reason_code: str
+    redirect: str | None
 
 
 @dataclass(frozen=True)
 class Outcome:
     fields: dict[str, Any] = field(default_factory=dict)  # set on the report
-    entry: dict[str, Any] = field(default_factory=dict)  # added to the history entry or note
+    entry: EntryExtras = field(default_factory=EntryExtras)  # added to the history entry or note
     attachments: list[str] = field(default_factory=list)  # to mark attached once the change committed
 
 
@@ -79,18 +87,21 @@ class Outcomes:
 
     async def of_status_change(self, report: Report, change: StatusChange, now: datetime) -> Outcome:
         claimed = await self._claim(report, change.attachments)
-        fields, entry = dict(claimed.fields), dict(claimed.entry)
+        fields, entry = dict(claimed.fields), EntryExtras(**claimed.entry)
         if change.status == "resolved":
             if self._tables.proof_required(report.get("category")) and not claimed.attachments:
                 raise Unprocessable("proof_required")
-            fields["resolution"] = {"note": change.public_note, "photos": claimed.attachments, "at": now}
+            resolution: Resolution = {"note": change.public_note, "photos": claimed.attachments, "at": now}
+            fields["resolution"] = resolution
         if change.status == "rejected":
             try:
                 rejection = self._tables.rejection(change.reason_code, change.redirect, self._taxonomy, self._wards)
             except RejectionRefused as refused:
                 raise Unprocessable(refused.key) from refused
-            fields["rejection"] = {**rejection, "note": change.public_note, "at": now}
-            entry.update(reason_code=rejection["reason_code"], redirect=change.redirect)
+            stored: Rejection = {**rejection, "note": change.public_note, "at": now}
+            fields["rejection"] = stored
+            entry["reason_code"] = rejection["reason_code"]
+            entry["redirect"] = change.redirect
         elif change.reason_code or change.redirect:
             raise Unprocessable("rejection_reason_only_when_rejecting")
         return Outcome(fields, entry, claimed.attachments)

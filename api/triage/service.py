@@ -17,7 +17,7 @@ from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encod
 from api.triage.schemas import QueueCounts, QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
 from core.db import utc_now
-from core.documents import Report
+from core.documents import Report, StatusEntry
 
 
 def parse_if_match(header: str | None) -> int:
@@ -131,7 +131,7 @@ class TriageService:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
         outcome = await self._outcomes.of_status_change(report, change, now)  # proof, reason, attachments
-        entry = {
+        entry: StatusEntry = {
             "status": change.status,
             "from": report["status"],
             "at": now,
