@@ -25,6 +25,7 @@ from api.subscriptions.schemas import SubscriptionIn, SubscriptionList, Subscrip
 from classifiers.routing.wards import WardIndex
 from core.changes import ReportChange
 from core.db import run_in_transaction, utc_now
+from notifications.documents import DigestItem
 from notifications.outbox import OutboxRepository
 
 CONSUMER = "subscriptions"
@@ -147,6 +148,6 @@ class DigestJobs:
         digest = await self._repo.take_due(now, now + self._digest, session)
         if digest is None:
             return False
-        reports = [{"report_id": item["report_id"], "code": item["code"]} for item in digest["items"]]
+        reports: list[DigestItem] = [{"report_id": item["report_id"], "code": item["code"]} for item in digest["items"]]
         await self._outbox.enqueue({"kind": "digest", "resident_uid": digest["_id"], "reports": reports}, now, session)
         return True
