@@ -10,13 +10,14 @@ their devices, so a device gets at most one digest per ``PHANANH_SUBSCRIPTION_DI
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 
 from api.auth import Principal
+from api.changelog.documents import ChangeRecord, ResolvedInArea
 from api.duplicates.finder import AREA_CELL_DEGREES, cells_within, distance_m
 from api.errors import Conflict, FieldError, NotFound
 from api.public.rules import is_public
@@ -28,10 +29,10 @@ from core.db import run_in_transaction, utc_now
 from notifications.documents import DigestItem
 from notifications.outbox import OutboxRepository
 
-CONSUMER = "subscriptions"
+CONSUMER: Final = "subscriptions"
 
 
-def subscription_payload(change: ReportChange) -> dict[str, Any] | None:
+def subscription_payload(change: ReportChange) -> ResolvedInArea | None:
     """What the subscriptions consumer needs of a change: only a public report becoming resolved."""
     after, before = change.after, change.before
     if (
@@ -115,23 +116,24 @@ class DigestJobs:
         self._outbox = outbox
         self._digest = timedelta(seconds=digest_s)
 
-    async def subscribers(self, record: Mapping[str, Any]) -> set[str]:
+    async def subscribers(self, change: ResolvedInArea) -> set[str]:
         """Residents whose ward or circle holds the report (its author hears of it anyway)."""
-        uids = (
-            {doc["resident_uid"] for doc in await self._repo.in_ward(record["ward"])} if record.get("ward") else set()
-        )
-        if record.get("area_cell") is not None:
+        ward, area_cell = change["ward"], change["area_cell"]
+        uids = {doc["resident_uid"] for doc in await self._repo.in_ward(ward)} if ward else set()
+        if area_cell is not None:
             uids |= {
                 doc["resident_uid"]
-                for doc in await self._repo.circles_over(record["area_cell"])
-                if distance_m(doc["lat"], doc["lng"], record["lat"], record["lng"]) <= doc["radius_m"]
+                for doc in await self._repo.circles_over(area_cell)
+                if distance_m(doc["lat"], doc["lng"], change["lat"], change["lng"]) <= doc["radius_m"]
             }
-        return uids - {record["author"]}
+        return uids - {change["author"]}
 
-    async def add(self, records: list[dict[str, Any]], session: Any) -> None:
+    async def add(self, records: list[ChangeRecord], session: Any) -> None:
         """Inside the applier's transaction (with the marks that these records are applied)."""
         for record in records:
             change = record[CONSUMER]
+            if change is None:  # the log makes a record pending for us only with our part: never
+                continue
             item = {"report_id": record["report_id"], "code": change["code"], "at": record["at"]}
             for uid in sorted(await self.subscribers(change)):
                 await self._repo.add_to_digest(uid, item, record["at"], session)
