@@ -208,12 +208,15 @@ class PublicViewEditor:
         else:
             current[change.part] = change.hidden
         now = utc_now()
-        details = {
-            "part": change.part,
-            "photo_id": change.photo_id,
-            "hidden": change.hidden,
-            "reason": change.reason,
-            "public": is_public(report),
-        }
-        edit = ReportEdit(None, {"public_hidden": current, "updated_at": now}, audit=Audited("public_view", details))
+        audit = Audited(
+            "public_view",
+            {
+                "part": change.part,
+                "photo_id": change.photo_id,
+                "hidden": change.hidden,
+                "reason": change.reason,
+                "public": is_public(report),
+            },
+        )
+        edit = ReportEdit(None, {"public_hidden": current, "updated_at": now}, audit=audit)
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)

@@ -8,7 +8,7 @@ listen to it). Written out in every feature, one of those steps was bound to be 
 in the next; here each feature says *what* changes and the writer does the rest the same way.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from api.audit.repository import AuditRepository
+from api.audit.repository import AuditDetails, AuditRepository
 from api.errors import AppError, PreconditionFailed
 from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
@@ -26,7 +26,7 @@ from core.documents import Report
 
 AlsoWrite = Callable[[Report, AsyncClientSession], Awaitable[None]]
 CLAIM_RETRIES = 5
-AuditDetails = Mapping[str, Any] | Callable[[Report], Mapping[str, Any]]
+DetailsOf = AuditDetails | Callable[[Report], AuditDetails]
 
 
 class Actor(Protocol):
@@ -53,7 +53,7 @@ class Audited:
     the change, for jobs that only see the report once they have claimed it."""
 
     action: str
-    details: AuditDetails
+    details: DetailsOf
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,6 @@ class ReportWriter:
             await edit.also(after, session)
         if edit.audit is not None:
             details = edit.audit.details(before) if callable(edit.audit.details) else edit.audit.details
-            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, dict(details), session)
+            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, details, session)
         if edit.kind is not None:
             await self._changes.publish(ReportChange(edit.kind, before, after, at, edit.public_note), session)

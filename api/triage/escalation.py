@@ -67,5 +67,14 @@ class Escalation:
             "escalate_at": next_at,
             "supervisors": with_supervisor(report, to),
         }
-        audit = Audited("escalate", {key: entry[key] for key in ("level", "to", "from", "stage", "due_at")})
+        audit = Audited(
+            "escalate",
+            {
+                "level": entry["level"],
+                "to": entry["to"],
+                "from": entry["from"],
+                "stage": entry["stage"],
+                "due_at": entry["due_at"],
+            },
+        )
         return ReportEdit("escalation", fields, {"escalations": entry}, audit=audit)
