@@ -12,7 +12,7 @@ from typing import Any
 from bson import ObjectId
 
 from api.auth import Principal
-from api.corrections.repository import CorrectionRepository
+from api.corrections.repository import Correction, CorrectionRepository
 from api.domain import OPEN_STATUSES
 from api.errors import Conflict, Unprocessable
 from api.reports.access import load_visible
@@ -137,7 +137,7 @@ class TriageActions:
             "from_category": report.get("category"),
         }
         classification = report.get("classification") or {}
-        correction = {
+        correction: Correction = {
             "report_id": report["_id"],
             "report_code": report["code"],
             "kind": kind,
