@@ -242,6 +242,15 @@ class Report(Deadlines):
     public_hidden: NotRequired[PublicHidden]
 
 
+class ReportPush(TypedDict, total=False):
+    """What a change appends to a report's lists (``$push``): one item each."""
+
+    status_history: StatusEntry
+    notes: Note
+    escalations: EscalationEntry
+    overdue_marks: datetime
+
+
 class Device(TypedDict):
     """A document of the ``devices`` collection: one registered phone (``_id``: its FCM token)."""
 

@@ -30,7 +30,7 @@ from api.triage.escalation import Escalation, with_supervisor
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from core.db import utc_now
-from core.documents import Appeal, Report, StatusEntry
+from core.documents import Appeal, Report, ReportPush, StatusEntry
 
 POOR_RATING = 2  # stars at or below which the author may appeal
 
@@ -130,7 +130,7 @@ class AppealService:
             "decided_by_role": principal.role,
         }
         fields: dict[str, Any] = {"appeal": decided, "updated_at": now}
-        push = None
+        push: ReportPush | None = None
         if outcome == "overturned":
             entry = self._handed_again(
                 report,

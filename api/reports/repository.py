@@ -12,7 +12,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.db import increment
-from core.documents import Report
+from core.documents import Report, ReportPush
 
 REPORTS = "reports"
 COUNTERS = "counters"
@@ -81,7 +81,7 @@ class ReportRepository:
         report_id: ObjectId,
         expected_version: int | None,
         fields: dict[str, Any],
-        push: dict[str, Any] | None = None,
+        push: ReportPush | None = None,
         session: AsyncClientSession | None = None,
         condition: dict[str, Any] | None = None,
     ) -> Report | None:
@@ -100,7 +100,7 @@ class ReportRepository:
         self,
         query: dict[str, Any],
         fields: dict[str, Any],
-        push: dict[str, Any] | None = None,
+        push: ReportPush | None = None,
         session: AsyncClientSession | None = None,
     ) -> Report | None:
         """Atomically change one report still matching ``query`` (jobs: two workers never both win)."""
@@ -115,7 +115,7 @@ class ReportRepository:
         self,
         query: dict[str, Any],
         fields: dict[str, Any],
-        push: dict[str, Any] | None,
+        push: ReportPush | None,
         session: AsyncClientSession | None,
     ) -> tuple[Report, Report] | None:
         """Like ``claim_one``, returning the report before and after the change (for change listeners)."""

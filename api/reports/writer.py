@@ -22,7 +22,7 @@ from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
 from core.changes import ChangeKind, ReportChange, ReportChanges
 from core.db import run_in_transaction
-from core.documents import Report
+from core.documents import Report, ReportPush
 
 AlsoWrite = Callable[[Report, AsyncClientSession], Awaitable[None]]
 CLAIM_RETRIES = 5
@@ -66,7 +66,7 @@ class ReportEdit:
 
     kind: ChangeKind | None
     fields: dict[str, Any]
-    push: dict[str, Any] | None = None
+    push: ReportPush | None = None
     audit: Audited | None = None
     public_note: str | None = None
     also: AlsoWrite | None = None

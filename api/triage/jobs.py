@@ -14,7 +14,7 @@ from api.triage.escalation import OVERDUE_TO_ESCALATE, Escalation
 from api.triage.workflow import SYSTEM
 from core.changes import ChangeKind
 from core.db import utc_now
-from core.documents import StatusEntry
+from core.documents import ReportPush, StatusEntry
 
 BATCH = 500  # per run; the next run picks up the rest
 
@@ -29,7 +29,7 @@ class TriageJobs:
         self,
         query: dict[str, Any],
         fields: dict[str, Any],
-        push: dict[str, Any] | None,
+        push: ReportPush | None,
         action: str,
         kind: ChangeKind,
         now: datetime,
