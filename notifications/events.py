@@ -28,7 +28,8 @@ def report_event(change: ReportChange) -> EventFields | None:
         event = "routed"
     elif change.kind == "appeal":  # filing one is the author's own act: only the decision is news
         appeal = after.get("appeal")
-        event = f"appeal_{appeal['outcome']}" if appeal and appeal["outcome"] else None
+        outcome = appeal.get("outcome") if appeal else None
+        event = f"appeal_{outcome}" if outcome else None
     else:
         event = {"merge": "merged", "reply": "reply"}.get(change.kind)
     if event is None:
@@ -48,7 +49,7 @@ def report_event(change: ReportChange) -> EventFields | None:
         "resident_uid": after["resident_uid"],
         "agency_name": routing.get("agency_name") if after.get("agency") else None,
         "note": note,
-        "merged_into": merged_into["code"] if merged_into else None,
+        "merged_into": merged_into.get("code") if merged_into else None,
     }
 
 
@@ -56,10 +57,10 @@ def _outcome(event: str, after: Report) -> ReportOutcome:
     """A resolution's first photo (signed into a link when sent: links expire, events wait) and a
     rejection's reason and redirect, in both languages (the device's is picked when sent)."""
     resolution, rejection = after.get("resolution"), after.get("rejection")
-    if event == "resolved" and resolution and resolution["photos"]:
+    if event == "resolved" and resolution and resolution.get("photos"):
         return {"image_photo_id": resolution["photos"][0]}
     if event == "rejected" and rejection:
-        redirect = rejection["redirect"]
+        redirect = rejection.get("redirect")
         return {"reason": rejection["reason"], "redirect": redirect["name"] if redirect else None}
     return {}
 

@@ -118,7 +118,7 @@ class DigestJobs:
 
     async def subscribers(self, change: ResolvedInArea) -> set[str]:
         """Residents whose ward or circle holds the report (its author hears of it anyway)."""
-        ward, area_cell = change["ward"], change["area_cell"]
+        ward, area_cell = change.get("ward"), change.get("area_cell")
         uids = {doc["resident_uid"] for doc in await self._repo.in_ward(ward)} if ward else set()
         if area_cell is not None:
             uids |= {

@@ -85,7 +85,7 @@ def _first_id_of(day: date) -> ObjectId:
 def awaits_supervisor(report: Report) -> bool:
     """Still on a supervising body's list: open, or an appeal not yet decided."""
     appeal = report.get("appeal")
-    return report["status"] in OPEN_STATUSES or (appeal is not None and appeal["outcome"] is None)
+    return report["status"] in OPEN_STATUSES or (appeal is not None and appeal.get("outcome", "") is None)
 
 
 def supervised_query(agency: str, cursor: str | None) -> dict[str, Any]:

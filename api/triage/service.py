@@ -58,7 +58,7 @@ def _queue_item(report: Report) -> QueueItem:
         suggestions=routing.get("suggestions", []),
         escalation_level=report.get("escalation_level", 0),
         escalated_to=report.get("escalated_to"),
-        appeal_due_at=appeal["due_at"] if appeal and appeal["outcome"] is None else None,
+        appeal_due_at=appeal.get("due_at") if appeal and appeal.get("outcome") is None else None,
     )
 
 
