@@ -7,7 +7,7 @@ from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 
 from api.auth import Principal
-from api.broadcasts.repository import BroadcastRepository
+from api.broadcasts.repository import Broadcast, BroadcastRepository
 from api.broadcasts.schemas import BroadcastIn, BroadcastOut, BroadcastPage
 from api.errors import BadRequest, Unprocessable
 from classifiers.routing.wards import WardIndex
@@ -16,7 +16,7 @@ from notifications.documents import BroadcastText
 from notifications.outbox import OutboxRepository
 
 
-def _view(doc: dict[str, Any]) -> BroadcastOut:
+def _view(doc: Broadcast) -> BroadcastOut:
     return BroadcastOut(
         id=str(doc["_id"]),
         wards=doc["wards"],
@@ -47,7 +47,7 @@ class BroadcastService:
         title = BroadcastText(vi=request.title.vi, en=request.title.en)
         body = BroadcastText(vi=request.body.vi, en=request.body.en)
         broadcast_id = ObjectId()
-        doc = {
+        doc: Broadcast = {
             "_id": broadcast_id,
             "wards": wards,
             "title": title,

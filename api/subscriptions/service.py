@@ -8,7 +8,6 @@ transaction (exactly once). The digest job then empties each due digest and queu
 their devices, so a device gets at most one digest per ``PHANANH_SUBSCRIPTION_DIGEST_S``.
 """
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Final
 
@@ -21,7 +20,7 @@ from api.changelog.documents import ChangeRecord, ResolvedInArea
 from api.duplicates.finder import AREA_CELL_DEGREES, cells_within, distance_m
 from api.errors import Conflict, FieldError, NotFound
 from api.public.rules import is_public
-from api.subscriptions.repository import MAX_PER_RESIDENT, SubscriptionRepository
+from api.subscriptions.repository import MAX_PER_RESIDENT, Area, DigestEntry, Subscription, SubscriptionRepository
 from api.subscriptions.schemas import SubscriptionIn, SubscriptionList, SubscriptionOut
 from classifiers.routing.wards import WardIndex
 from core.changes import ReportChange
@@ -54,7 +53,7 @@ def subscription_payload(change: ReportChange) -> ResolvedInArea | None:
     }
 
 
-def _out(doc: Mapping[str, Any], wards: WardIndex) -> SubscriptionOut:
+def _out(doc: Subscription, wards: WardIndex) -> SubscriptionOut:
     ward = wards.by_code(doc["ward"]) if doc.get("ward") else None
     return SubscriptionOut(
         id=str(doc["_id"]),
@@ -73,7 +72,7 @@ class SubscriptionService:
         self._wards = wards
 
     async def subscribe(self, principal: Principal, area: SubscriptionIn) -> SubscriptionOut:
-        doc: dict[str, Any] = {"resident_uid": principal.uid, "created_at": utc_now()}
+        doc: Area = {"resident_uid": principal.uid, "created_at": utc_now()}
         if area.ward is not None:
             if self._wards.by_code(area.ward) is None:
                 raise FieldError("ward", "field.unknown_ward")
@@ -134,7 +133,7 @@ class DigestJobs:
             change = record[CONSUMER]
             if change is None:  # the log makes a record pending for us only with our part: never
                 continue
-            item = {"report_id": record["report_id"], "code": change["code"], "at": record["at"]}
+            item: DigestEntry = {"report_id": record["report_id"], "code": change["code"], "at": record["at"]}
             for uid in sorted(await self.subscribers(change)):
                 await self._repo.add_to_digest(uid, item, record["at"], session)
 
