@@ -7,12 +7,14 @@ report write publishes one ``ReportChange`` in its transaction, and those featur
 A listener's writes use the same session, so they commit or abort with the report.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+
+from core.documents import Report
 
 ChangeKind = Literal[
     "received",  # intake (auto-routed reports arrive already ``assigned``)
@@ -33,8 +35,8 @@ class ReportChange:
     """One committed-together change: the report before (None at intake) and after it."""
 
     kind: ChangeKind
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any]
+    before: Report | None
+    after: Report
     at: datetime
     public_note: str | None = None
 

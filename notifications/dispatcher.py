@@ -21,7 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.db import utc_now
+from core.documents import Device
 from core.logs import bind_request_id, reset_request_id
+from notifications.documents import OutboxEvent
 from notifications.outbox import OutboxRepository
 from notifications.payloads import PushMessage, broadcast_messages, digest_message, report_message
 from notifications.ports import DeviceDirectory, FollowerDirectory, ImageLinks
@@ -48,7 +50,7 @@ class RetryPolicy:
 class _Delivery:
     """One event's sends in this round: a target (token or topic) and an outcome for each."""
 
-    event: dict[str, Any]
+    event: OutboxEvent
     messages: list[PushMessage]
     targets: list[str] = field(default_factory=list)
     outcomes: list[SendOutcome] = field(default_factory=list)
@@ -132,7 +134,7 @@ class OutboxDispatcher:
             if not handled:
                 await asyncio.sleep(poll_s)
 
-    async def _prepare(self, events: list[dict[str, Any]]) -> list[_Delivery]:
+    async def _prepare(self, events: list[OutboxEvent]) -> list[_Delivery]:
         """Expand report events to one message per device of the author and followers."""
         report_events = [e for e in events if e["kind"] == "report"]
         followers = await self._followers.for_reports([e["report_id"] for e in report_events if e["event"] != "reply"])
@@ -145,7 +147,7 @@ class OutboxDispatcher:
         }
         recipients |= {e["_id"]: {e["resident_uid"]} for e in events if e["kind"] == "digest"}
         devices = await self._devices.for_residents(sorted({uid for uids in recipients.values() for uid in uids}))
-        by_uid: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_uid: dict[str, list[Device]] = defaultdict(list)
         for device in devices:
             by_uid[device["resident_uid"]].append(device)
         deliveries = []
@@ -172,7 +174,7 @@ class OutboxDispatcher:
             deliveries.append(_Delivery(event, messages))
         return deliveries
 
-    def _image_url(self, event: dict[str, Any]) -> str | None:
+    def _image_url(self, event: OutboxEvent) -> str | None:
         photo_id = event.get("image_photo_id")
         return None if photo_id is None or self._signer is None else self._signer.url(photo_id, utc_now())
 

@@ -5,19 +5,18 @@ resolved, rejected or merged, of public replies, and of the decision on their ap
 flags, notes, ratings, the system closing a resolved report) make no push.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from core.changes import ReportChange
+from core.documents import Report
+from notifications.documents import EventFields, ReportOutcome
 from notifications.outbox import OutboxRepository
 
 STATUS_EVENTS = {"assigned": "routed", "in_progress": "in_progress", "resolved": "resolved", "rejected": "rejected"}
 NOTE_LIMIT = 300  # a push is a glance; the app shows the whole note
 
 
-def report_event(change: ReportChange) -> dict[str, Any] | None:
+def report_event(change: ReportChange) -> EventFields | None:
     """The outbox event for a change, or None when the resident need not hear about it."""
     after = change.after
     event: str | None
@@ -28,7 +27,8 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
     elif change.kind == "reroute":
         event = "routed"
     elif change.kind == "appeal":  # filing one is the author's own act: only the decision is news
-        outcome = (after.get("appeal") or {}).get("outcome")
+        appeal = after.get("appeal")
+        outcome = appeal.get("outcome") if appeal else None
         event = f"appeal_{outcome}" if outcome else None
     else:
         event = {"merge": "merged", "reply": "reply"}.get(change.kind)
@@ -36,6 +36,7 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
         return None
     routing = after.get("routing") or {}
     note = (change.public_note or "").strip()[:NOTE_LIMIT] or None
+    merged_into = after.get("merged_into")
     return {
         **_outcome(event, after),
         "kind": "report",
@@ -48,18 +49,19 @@ def report_event(change: ReportChange) -> dict[str, Any] | None:
         "resident_uid": after["resident_uid"],
         "agency_name": routing.get("agency_name") if after.get("agency") else None,
         "note": note,
-        "merged_into": (after.get("merged_into") or {}).get("code"),
+        "merged_into": merged_into.get("code") if merged_into else None,
     }
 
 
-def _outcome(event: str, after: Mapping[str, Any]) -> dict[str, Any]:
+def _outcome(event: str, after: Report) -> ReportOutcome:
     """A resolution's first photo (signed into a link when sent: links expire, events wait) and a
     rejection's reason and redirect, in both languages (the device's is picked when sent)."""
-    if event == "resolved" and (after.get("resolution") or {}).get("photos"):
-        return {"image_photo_id": after["resolution"]["photos"][0]}
-    if event == "rejected" and after.get("rejection"):
-        redirect = after["rejection"].get("redirect")
-        return {"reason": after["rejection"]["reason"], "redirect": redirect["name"] if redirect else None}
+    resolution, rejection = after.get("resolution"), after.get("rejection")
+    if event == "resolved" and resolution and resolution.get("photos"):
+        return {"image_photo_id": resolution["photos"][0]}
+    if event == "rejected" and rejection:
+        redirect = rejection.get("redirect")
+        return {"reason": rejection["reason"], "redirect": redirect["name"] if redirect else None}
     return {}
 
 

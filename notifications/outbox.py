@@ -12,7 +12,7 @@ is sent or dead.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
@@ -21,10 +21,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from core.db import chunked
 from core.logs import current_request_id
+from notifications.documents import EventFields, EventState, OutboxEvent
 
 OUTBOX = "outbox"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-EventState = Literal["pending", "leased", "sent", "dead"]
 
 
 class OutboxRepository:
@@ -39,9 +39,9 @@ class OutboxRepository:
         await outbox.create_index([("state", ASCENDING), ("_id", DESCENDING)], name="admin")
         await outbox.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
 
-    async def enqueue(self, event: dict[str, Any], now: datetime, session: AsyncClientSession | None) -> ObjectId:
+    async def enqueue(self, event: EventFields, now: datetime, session: AsyncClientSession | None) -> ObjectId:
         """Add an event; call it with the session of the change that causes it."""
-        doc = {
+        doc: OutboxEvent = {
             "_id": ObjectId(),
             "state": "pending",
             "claimable_at": now,
@@ -55,7 +55,7 @@ class OutboxRepository:
         await self._outbox.insert_one(doc, session=session)
         return doc["_id"]
 
-    async def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
+    async def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxEvent]:
         """Lease up to ``limit`` claimable events to ``owner``, keeping each key's order.
 
         Each event is taken by a conditional update (it must still be claimable), which is
@@ -73,7 +73,7 @@ class OutboxRepository:
                 if doc.get("claimable_at") is not None:
                     heads[doc["order_key"]] = min(doc["seq"], heads.get(doc["order_key"], doc["seq"]))
         eligible = [c["_id"] for c in candidates if not c.get("order_key") or heads.get(c["order_key"]) == c["seq"]]
-        claimed: list[dict[str, Any]] = []
+        claimed: list[OutboxEvent] = []
         for some in chunked(eligible):
             await self._outbox.update_many(
                 {"_id": {"$in": some}, "claimable_at": {"$lte": now}},
@@ -103,13 +103,13 @@ class OutboxRepository:
         due = await self._outbox.find({"claimable_at": {"$lte": now}}, {"claimable_at": 1}).limit(1).to_list()
         return max(0.0, (now - due[0]["claimable_at"]).total_seconds()) if due else 0.0
 
-    async def list_by_state(self, state: EventState, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+    async def list_by_state(self, state: EventState, before: ObjectId | None, limit: int) -> list[OutboxEvent]:
         query: dict[str, Any] = {"state": state}
         if before is not None:
             query["_id"] = {"$lt": before}
         return await self._outbox.find(query).sort("_id", DESCENDING).limit(limit).to_list()
 
-    async def redrive(self, event_id: ObjectId, now: datetime) -> dict[str, Any] | None:
+    async def redrive(self, event_id: ObjectId, now: datetime) -> OutboxEvent | None:
         """A dead event goes back to the queue with a fresh attempt budget."""
         return await self._outbox.find_one_and_update(
             {"_id": event_id, "state": "dead"},

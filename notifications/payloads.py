@@ -10,9 +10,10 @@ and replies go to the author alone.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
+from core.documents import Labels
 from core.i18n import translate
+from notifications.documents import BroadcastText, OutboxEvent
 
 REPORT_CHANNEL = "report_updates"
 BROADCAST_CHANNEL = "city_alerts"
@@ -49,12 +50,15 @@ def device_topics(ward: str | None, locale: str) -> list[str]:
     return topics
 
 
-def _localised(texts: dict[str, str] | None, locale: str) -> str:
-    return "" if not texts else texts.get(locale) or texts["vi"]
+def _localised(texts: Labels | BroadcastText | None, locale: str) -> str:
+    """The device's language if the text has it, else the Vietnamese (always there)."""
+    if not texts:
+        return ""
+    return (texts.get("en") if locale == "en" else None) or texts["vi"]
 
 
 def report_message(
-    event: dict[str, Any], token: str, locale: str, to_author: bool, image_url: str | None = None
+    event: OutboxEvent, token: str, locale: str, to_author: bool, image_url: str | None = None
 ) -> PushMessage:
     """``image_url``: the signed link of the resolution's photo, for the author only."""
     kind = event["event"]
@@ -99,7 +103,7 @@ def report_message(
     )
 
 
-def digest_message(event: dict[str, Any], token: str, locale: str) -> PushMessage:
+def digest_message(event: OutboxEvent, token: str, locale: str) -> PushMessage:
     """Resolved public reports in the areas a resident subscribed to, at most one per digest period."""
     codes = [item["code"] for item in event["reports"]]
     return PushMessage(
@@ -120,7 +124,7 @@ def digest_message(event: dict[str, Any], token: str, locale: str) -> PushMessag
     )
 
 
-def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:
+def broadcast_messages(event: OutboxEvent) -> list[PushMessage]:
     """One message per ward topic and language; emergencies go out at high priority."""
     wards: list[str | None] = [None] if event["wards"] == "all" else list(event["wards"])
     messages = []
@@ -130,8 +134,8 @@ def broadcast_messages(event: dict[str, Any]) -> list[PushMessage]:
                 PushMessage(
                     event_id=str(event["_id"]),
                     topic=ward_topic(ward, locale),
-                    title=event["title"].get(locale) or event["title"]["vi"],
-                    body=event["body"].get(locale) or event["body"]["vi"],
+                    title=_localised(event["title"], locale),
+                    body=_localised(event["body"], locale),
                     data={
                         "type": "broadcast",
                         "broadcast_id": str(event["broadcast_id"]),

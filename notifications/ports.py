@@ -8,15 +8,17 @@ builds a worker (``api/worker.py``). Any object with these methods will do; the 
 """
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bson import ObjectId
+
+from core.documents import Device
 
 
 class DeviceDirectory(Protocol):
     """The residents' registered phones."""
 
-    async def for_residents(self, uids: list[str]) -> list[dict[str, Any]]:
+    async def for_residents(self, uids: list[str]) -> list[Device]:
         """Every device (``_id`` = FCM token, ``resident_uid``, ``locale``) of these residents."""
         ...
 

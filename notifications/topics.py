@@ -7,19 +7,19 @@ in order per device, with the same retries as pushes.
 
 import time
 from datetime import datetime
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from core.documents import Device
 from notifications.outbox import OutboxRepository
 from notifications.payloads import device_topics
 
 
-def _topics(device: dict[str, Any] | None) -> list[str]:
+def _topics(device: Device | None) -> list[str]:
     return device_topics(device.get("ward"), device.get("locale", "vi")) if device else []
 
 
-def topic_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, bool]]:
+def topic_changes(before: Device | None, after: Device | None) -> list[tuple[str, bool]]:
     """(topic, subscribe) pairs that take a token from ``before``'s topics to ``after``'s."""
     old, new = _topics(before), _topics(after)
     return [(t, False) for t in old if t not in new] + [(t, True) for t in new if t not in old]
@@ -32,8 +32,8 @@ class TopicSubscriptions:
     async def device_changed(
         self,
         token: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
+        before: Device | None,
+        after: Device | None,
         now: datetime,
         session: AsyncClientSession | None,
     ) -> None:

@@ -1,17 +1,16 @@
 """Inspecting and re-driving outbox events. Views leave out tokens and resident ids."""
 
-from typing import Any
-
 from bson import ObjectId
 from bson.errors import InvalidId
 
 from api.admin.schemas import OutboxEventOut, OutboxPage, OutboxState
 from api.errors import AppError, NotFound
 from core.db import utc_now
+from notifications.documents import OutboxEvent
 from notifications.outbox import OutboxRepository
 
 
-def _view(doc: dict[str, Any]) -> OutboxEventOut:
+def _view(doc: OutboxEvent) -> OutboxEventOut:
     return OutboxEventOut(
         id=str(doc["_id"]),
         kind=doc["kind"],

@@ -30,16 +30,17 @@ from api.triage.escalation import Escalation, with_supervisor
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from core.db import utc_now
+from core.documents import Appeal, Report, ReportPush, StatusEntry
 
 POOR_RATING = 2  # stars at or below which the author may appeal
 
 
-def grounds(report: dict[str, Any]) -> tuple[str, datetime]:
+def grounds(report: Report) -> tuple[str, datetime]:
     """What the appeal contests and since when (the window runs from then); 409 when nothing may be."""
     if report["status"] == Status.REJECTED:
         rejected_at = next(e["at"] for e in reversed(report["status_history"]) if e["status"] == Status.REJECTED)
         return "rejected", rejected_at
-    rating = report.get("rating") or {}
+    rating = report.get("rating")
     if rating and rating["stars"] <= POOR_RATING:
         return "rating", rating["at"]
     raise Conflict("appeal_not_allowed", stars=POOR_RATING)
@@ -62,7 +63,7 @@ class AppealService:
         self._wards = wards
         self.window = timedelta(days=window_days)
 
-    async def appeal(self, principal: Principal, report_id: ObjectId, reason: str) -> dict[str, Any]:
+    async def appeal(self, principal: Principal, report_id: ObjectId, reason: str) -> Report:
         report = await load_own(self._repo, principal, report_id)
         if report.get("appeal"):
             raise Conflict("appeal_already_made")
@@ -71,7 +72,7 @@ class AppealService:
         if now - since > self.window:
             raise Conflict("appeal_window_closed", days=self.window.days)
         to = self._escalation.supervisor(report)
-        appeal = {
+        appeal: Appeal = {
             "reason": reason.strip(),
             "at": now,
             "by_uid": principal.uid,
@@ -107,7 +108,7 @@ class AppealService:
         note: str,
         agency: str | None,
         expected_version: int,
-    ) -> dict[str, Any]:
+    ) -> Report:
         """The supervising body's staff (or the triage desk) decide a pending appeal."""
         report = await load_visible(self._repo, principal, report_id)
         appeal = report.get("appeal")
@@ -120,18 +121,16 @@ class AppealService:
         if not appeal or appeal["outcome"] is not None:
             raise Conflict("appeal_not_pending")
         now = utc_now()
-        fields: dict[str, Any] = {
-            "appeal": {
-                **appeal,
-                "outcome": outcome,
-                "note": note.strip(),
-                "decided_at": now,
-                "decided_by_uid": principal.uid,
-                "decided_by_role": principal.role,
-            },
-            "updated_at": now,
+        decided: Appeal = {
+            **appeal,
+            "outcome": outcome,
+            "note": note.strip(),
+            "decided_at": now,
+            "decided_by_uid": principal.uid,
+            "decided_by_role": principal.role,
         }
-        push = None
+        fields: dict[str, Any] = {"appeal": decided, "updated_at": now}
+        push: ReportPush | None = None
         if outcome == "overturned":
             entry = self._handed_again(
                 report,
@@ -153,13 +152,13 @@ class AppealService:
 
     def _handed_again(
         self,
-        report: dict[str, Any],
+        report: Report,
         agency: str,
         principal: Principal,
         note: str,
         now: datetime,
         fields: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> StatusEntry:
         """Overturned: assigned again with fresh deadlines (added to ``fields``); returns the history entry."""
         name = agency_name(agency, self._taxonomy, self._wards)
         acknowledge_by = self._escalation.due(report, now, "acknowledge")

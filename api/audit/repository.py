@@ -1,7 +1,7 @@
 """audit_log: inserted in the same transaction as the change it records; never updated."""
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from bson import ObjectId
 from pymongo import ASCENDING
@@ -9,6 +9,38 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 AUDIT_LOG = "audit_log"
+
+AuditDetails = TypedDict(
+    "AuditDetails",
+    {
+        "from": str | None,  # a status, agency, priority or body, as the action says
+        "to": str | None,
+        "category": str | None,
+        "reason": str,
+        "grounds": str,  # an appeal's
+        "outcome": str,  # an appeal decision's
+        "into": ObjectId,  # a merge's surviving report
+        "due_at": datetime | None,  # the deadline missed (overdue, escalation)
+        "level": int,  # an escalation's
+        "stage": str,
+        "part": str,  # a public view change's
+        "photo_id": str | None,
+        "hidden": bool,
+        "public": bool,
+    },
+    total=False,
+)
+"""What an action records besides who did it and when (each action has some of these)."""
+
+
+class AuditRecord(AuditDetails):
+    """A document of ``audit_log``: the details sit beside the fixed fields."""
+
+    report_id: ObjectId
+    action: str
+    actor_uid: str
+    actor_role: str
+    at: datetime
 
 
 class AuditRepository:
@@ -26,17 +58,15 @@ class AuditRepository:
         actor_uid: str,
         actor_role: str,
         at: datetime,
-        details: dict[str, Any],
+        details: AuditDetails,
         session: AsyncClientSession,
     ) -> None:
-        await self._log.insert_one(
-            {
-                "report_id": report_id,
-                "action": action,
-                "actor_uid": actor_uid,
-                "actor_role": actor_role,
-                "at": at,
-                **details,
-            },
-            session=session,
-        )
+        record: AuditRecord = {
+            "report_id": report_id,
+            "action": action,
+            "actor_uid": actor_uid,
+            "actor_role": actor_role,
+            "at": at,
+            **details,
+        }
+        await self._log.insert_one(record, session=session)

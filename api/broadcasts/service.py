@@ -1,21 +1,22 @@
 """Broadcast rules: known wards only; stored and queued for push in one transaction."""
 
-from typing import Any
+from typing import Any, Literal
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 
 from api.auth import Principal
-from api.broadcasts.repository import BroadcastRepository
+from api.broadcasts.repository import Broadcast, BroadcastRepository
 from api.broadcasts.schemas import BroadcastIn, BroadcastOut, BroadcastPage
 from api.errors import BadRequest, Unprocessable
 from classifiers.routing.wards import WardIndex
 from core.db import run_in_transaction, utc_now
+from notifications.documents import BroadcastText
 from notifications.outbox import OutboxRepository
 
 
-def _view(doc: dict[str, Any]) -> BroadcastOut:
+def _view(doc: Broadcast) -> BroadcastOut:
     return BroadcastOut(
         id=str(doc["_id"]),
         wards=doc["wards"],
@@ -36,18 +37,21 @@ class BroadcastService:
         self._wards = wards
 
     async def send(self, principal: Principal, request: BroadcastIn) -> BroadcastOut:
-        wards: list[str] | str = request.wards
+        wards: list[str] | Literal["all"] = request.wards
         if wards != "all":
             wards = list(dict.fromkeys(request.wards))  # once each, in the order given
             unknown = next((code for code in wards if self._wards.by_code(code) is None), None)
             if unknown is not None:
                 raise Unprocessable("broadcast_ward_unknown", ward=unknown[:20])
         now = utc_now()
-        doc = {
-            "_id": ObjectId(),
+        title = BroadcastText(vi=request.title.vi, en=request.title.en)
+        body = BroadcastText(vi=request.body.vi, en=request.body.en)
+        broadcast_id = ObjectId()
+        doc: Broadcast = {
+            "_id": broadcast_id,
             "wards": wards,
-            "title": request.title.model_dump(),
-            "body": request.body.model_dump(),
+            "title": title,
+            "body": body,
             "severity": request.severity,
             "created_at": now,
             "created_by_uid": principal.uid,
@@ -59,10 +63,10 @@ class BroadcastService:
             await self._outbox.enqueue(
                 {
                     "kind": "broadcast",
-                    "broadcast_id": doc["_id"],
+                    "broadcast_id": broadcast_id,
                     "wards": wards,
-                    "title": doc["title"],
-                    "body": doc["body"],
+                    "title": title,
+                    "body": body,
                     "severity": request.severity,
                 },
                 now,

@@ -11,10 +11,11 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.changelog.documents import ChangeRecord
 from api.changelog.repository import ChangeLogRepository, ChangesTakenElsewhere
 from core.db import run_in_transaction, utc_now
 
-Records = list[dict[str, Any]]
+Records = list[ChangeRecord]
 
 
 async def commit_applied(

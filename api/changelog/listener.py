@@ -1,14 +1,13 @@
 """Writes one change-log record per report change, inside the change's own transaction."""
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.changelog.repository import ChangeLogRepository
 from core.changes import ReportChange
 
-Payload = Callable[[ReportChange], dict[str, Any] | None]  # None: nothing for that consumer
+Payload = Callable[[ReportChange], Mapping[str, object] | None]  # None: nothing for that consumer (documents.py)
 
 
 class ChangeLogListener:

@@ -20,6 +20,8 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.changelog.documents import ChangeRecord
+
 REPORT_CHANGES = "report_changes"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONSUMERS = ("stats", "public_photos", "subscriptions")
@@ -55,7 +57,7 @@ class ChangeLogRepository:
         due = {due_field(c): at for c in CONSUMERS if record.get(c) is not None}
         await self._changes.insert_one({"_id": ObjectId(), **record, **due}, session=session)
 
-    async def pending(self, consumer: str, limit: int) -> list[dict[str, Any]]:
+    async def pending(self, consumer: str, limit: int) -> list[ChangeRecord]:
         """The oldest records ``consumer`` has not applied yet (index ``<consumer>_pending``)."""
         field = due_field(consumer)
         return await self._changes.find({field: {"$gte": EPOCH}}).sort(field, ASCENDING).limit(limit).to_list()

@@ -8,11 +8,11 @@ import json
 from datetime import datetime
 from typing import TextIO
 
-from api.corrections.repository import CorrectionRepository
+from api.corrections.repository import Correction, CorrectionRepository
 
 
 async def export_corrections(repo: CorrectionRepository, out: TextIO, since: datetime | None = None) -> int:
-    latest: dict[str, dict] = {}
+    latest: dict[str, Correction] = {}
     async for correction in repo.since(since):
         if correction.get("new_category"):
             latest[str(correction["report_id"])] = correction

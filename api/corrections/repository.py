@@ -2,13 +2,33 @@
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
+from bson import ObjectId
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 CORRECTIONS = "corrections"
+
+
+class Correction(TypedDict):
+    """A document of ``corrections``: what staff changed of the model's routing, and what it had said."""
+
+    report_id: ObjectId
+    report_code: str
+    kind: str  # reassign | recategorise
+    reason: str
+    text: str  # the report's, as filed
+    model_category: str | None
+    model_confidence: float | None
+    old_category: str | None
+    new_category: str | None
+    old_agency: str | None
+    new_agency: str
+    by_uid: str
+    by_role: str
+    at: datetime
 
 
 class CorrectionRepository:
@@ -19,10 +39,10 @@ class CorrectionRepository:
     async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[CORRECTIONS].create_index([("at", ASCENDING)])
 
-    async def record(self, correction: dict[str, Any], session: AsyncClientSession) -> None:
+    async def record(self, correction: Correction, session: AsyncClientSession) -> None:
         await self._corrections.insert_one(correction, session=session)
 
-    async def since(self, start: datetime | None) -> AsyncIterator[dict[str, Any]]:
+    async def since(self, start: datetime | None) -> AsyncIterator[Correction]:
         """Oldest first (index ``at``), so a later correction of the same report wins on export."""
         query = {"at": {"$gte": start}} if start else {"at": {"$exists": True}}
         async for doc in self._corrections.find(query).sort("at", ASCENDING):

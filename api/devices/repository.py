@@ -8,6 +8,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.db import chunked
+from core.documents import Device
 
 DEVICES = "devices"
 
@@ -30,7 +31,7 @@ class DeviceRepository:
         ward: str | None,
         now: datetime,
         session: AsyncClientSession | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> Device | None:
         """Register or move a token to this resident; returns the previous document, if any.
 
         A read and a replace (the caller's transaction makes them one) rather than
@@ -53,12 +54,12 @@ class DeviceRepository:
         )
         return before
 
-    async def beyond(self, uid: str, keep: int, session: AsyncClientSession | None = None) -> list[dict[str, Any]]:
+    async def beyond(self, uid: str, keep: int, session: AsyncClientSession | None = None) -> list[Device]:
         """The resident's devices older than their ``keep`` most recent ones."""
         cursor = self._devices.find({"resident_uid": uid}, session=session).sort("registered_at", DESCENDING).skip(keep)
         return [doc async for doc in cursor]
 
-    async def get(self, token: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+    async def get(self, token: str, session: AsyncClientSession | None = None) -> Device | None:
         return await self._devices.find_one({"_id": token}, session=session)
 
     async def delete(self, tokens: list[str], uid: str | None = None, session: AsyncClientSession | None = None) -> int:
@@ -67,9 +68,9 @@ class DeviceRepository:
             query["resident_uid"] = uid
         return (await self._devices.delete_many(query, session=session)).deleted_count
 
-    async def for_residents(self, uids: list[str]) -> list[dict[str, Any]]:
+    async def for_residents(self, uids: list[str]) -> list[Device]:
         """Every device of these residents, in one query (the push dispatcher's batch)."""
-        devices: list[dict[str, Any]] = []
+        devices: list[Device] = []
         for some in chunked(uids):
             devices += await self._devices.find({"resident_uid": {"$in": some}}).to_list()
         return devices

@@ -13,6 +13,7 @@ from api.devices.repository import DeviceRepository
 from api.devices.schemas import DeviceOut, DeviceRegistration
 from api.errors import NotFound
 from core.db import run_in_transaction, utc_now
+from core.documents import Device
 from notifications.topics import TopicSubscriptions
 
 MAX_DEVICES_PER_RESIDENT = 10
@@ -34,7 +35,7 @@ class DeviceService:
     async def register(self, uid: str, registration: DeviceRegistration) -> DeviceOut:
         """A phone that changes hands (or accounts) follows the newest sign-in; oldest extras drop off."""
         now = utc_now()
-        device = {
+        device: Device = {
             "_id": registration.token,
             "resident_uid": uid,
             "platform": registration.platform,

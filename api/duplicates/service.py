@@ -18,6 +18,7 @@ from api.reports.access import ReportNotFound, can_see, load_handled, load_visib
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from core.db import utc_now
+from core.documents import Report, ReportPointer, StatusEntry
 
 
 class FollowService:
@@ -44,7 +45,7 @@ class FollowService:
         await self._followers.remove(report_id, principal.uid)
         return await self._state(report, following=False)
 
-    async def _state(self, report: dict[str, Any], following: bool) -> dict[str, Any]:
+    async def _state(self, report: Report, following: bool) -> dict[str, Any]:
         return {
             "report_id": str(report["_id"]),
             "code": report["code"],
@@ -60,7 +61,7 @@ class FollowService:
         target_id: ObjectId,
         expected_version: int,
         public_note: str | None,
-    ) -> dict[str, Any]:
+    ) -> Report:
         if source_id == target_id:
             raise Unprocessable("merge_into_self")
         source = await load_handled(self._repo, principal, source_id)
@@ -69,8 +70,8 @@ class FollowService:
         if source["status"] not in OPEN_STATUSES or target["status"] not in OPEN_STATUSES:
             raise Conflict("report_not_open")
         now = utc_now()
-        pointer = {"id": str(target_id), "code": target["code"]}
-        entry = {
+        pointer: ReportPointer = {"id": str(target_id), "code": target["code"]}
+        entry: StatusEntry = {
             "status": "closed",
             "from": source["status"],
             "at": now,
@@ -82,7 +83,7 @@ class FollowService:
         }
         fields = {"status": "closed", "merged_into": pointer, "due_at": None, "overdue": False, "updated_at": now}
 
-        async def move_followers(_: dict[str, Any], session: Any) -> None:
+        async def move_followers(_: Report, session: Any) -> None:
             moving = [source["resident_uid"], *await self._followers.uids(source_id, session)]
             await self._followers.add(
                 target_id, [uid for uid in moving if uid != target["resident_uid"]], "merge", now, session
@@ -99,7 +100,7 @@ class FollowService:
         return await self._writer.update(source, edit, actor=principal, at=now, expected_version=expected_version)
 
 
-async def duplicates_of(finder: DuplicateFinder, principal: Principal, report: dict[str, Any]) -> list[dict[str, Any]]:
+async def duplicates_of(finder: DuplicateFinder, principal: Principal, report: Report) -> list[dict[str, Any]]:
     """Open reports a filed one may repeat (what the triage screen offers to merge into): the
     intake rules, without the report itself and without what this caller may not see."""
     lng, lat = report["location"]["coordinates"]

@@ -7,7 +7,6 @@ acknowledgement deadline, since the agency must look at it again.
 """
 
 from datetime import timedelta
-from typing import Any
 
 from bson import ObjectId
 
@@ -19,6 +18,7 @@ from api.reports.writer import Audited, ReportEdit, ReportWriter
 from api.triage.sla import SlaPolicy
 from api.triage.workflow import TransitionRefused, check_transition
 from core.db import utc_now
+from core.documents import Rating, Report, StatusEntry
 
 
 class FeedbackService:
@@ -28,12 +28,12 @@ class FeedbackService:
         self._sla = sla
         self.reopen_window = timedelta(days=reopen_window_days)
 
-    async def rate(self, principal: Principal, report_id: ObjectId, stars: int, comment: str | None) -> dict[str, Any]:
+    async def rate(self, principal: Principal, report_id: ObjectId, stars: int, comment: str | None) -> Report:
         report = await load_own(self._repo, principal, report_id)
         if report.get("resolved_at") is None or report["status"] not in ("resolved", "closed"):
             raise Conflict("not_resolved_yet")
         now = utc_now()
-        rating = {"stars": stars, "comment": comment, "at": now}
+        rating: Rating = {"stars": stars, "comment": comment, "at": now}
         return await self._writer.update(
             report,
             ReportEdit("rating", {"rating": rating, "updated_at": now}),
@@ -44,17 +44,19 @@ class FeedbackService:
             lost=lambda: Conflict("already_rated"),
         )
 
-    async def reopen(self, principal: Principal, report_id: ObjectId, reason: str) -> dict[str, Any]:
+    async def reopen(self, principal: Principal, report_id: ObjectId, reason: str) -> Report:
         report = await load_own(self._repo, principal, report_id)
         try:
             check_transition(report["status"], "reopened", principal.role, is_author=True, public_note=reason)
         except TransitionRefused as refused:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
-        if now - report["resolved_at"] > self.reopen_window:
+        resolved_at = report.get("resolved_at")
+        assert resolved_at is not None, "check_transition lets only a resolved report be reopened"
+        if now - resolved_at > self.reopen_window:
             raise Conflict("reopen_window_closed", days=self.reopen_window.days)
         acknowledge_by = self._sla.due(now, report.get("category"), report.get("priority", "normal"), "acknowledge")
-        entry = {
+        entry: StatusEntry = {
             "status": "reopened",
             "from": "resolved",
             "at": now,

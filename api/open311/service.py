@@ -30,6 +30,7 @@ from api.public.rules import PUBLIC_VARIANTS, is_public, public_photo_ids
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportSubmission
 from api.reports.service import ReportService
+from core.documents import Report
 from core.i18n import translate
 
 OPEN311_ROLE = "open311"
@@ -151,7 +152,7 @@ class Open311Service:
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
 
-        async def write_request_record(report: dict[str, Any], session: Any) -> None:
+        async def write_request_record(report: Report, session: Any) -> None:
             await self._repo.insert_request(
                 {
                     "_id": report["_id"],

@@ -11,6 +11,7 @@ from bson import ObjectId
 from api.errors import AppError
 from api.photos.processing import OUTPUT_CONTENT_TYPE, PhotoLimits, PhotoRejected, ProcessedPhoto, process_photo
 from api.photos.storage import PendingAttachment, PhotoStore, StoredPhoto
+from core.documents import PhotoRef
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ class PhotoService:
                 raise AppError(exc.status, exc.key, **exc.params) from exc
         return processed
 
-    async def save(self, report_id: str, photos: list[ProcessedPhoto], *, attachment: bool = False) -> list[dict]:
+    async def save(self, report_id: str, photos: list[ProcessedPhoto], *, attachment: bool = False) -> list[PhotoRef]:
         """Store both variants of each photo as pending (``attachment``: as a staff attachment not yet
         used); returns the refs kept on the report."""
-        refs = []
+        refs: list[PhotoRef] = []
         for photo in photos:
             photo_id = str(ObjectId())
             for variant, data in (("display", photo.display), ("thumbnail", photo.thumbnail)):

@@ -6,21 +6,22 @@ reports whose author shared photos), never in the request.
 """
 
 import logging
-from typing import Any
+from typing import Final
 
 import anyio
 from pymongo.errors import DuplicateKeyError
 
+from api.changelog.documents import ChangeRecord, PhotosToCopy
 from api.photos.service import PhotoService
 from api.public.redaction import public_copy
 from api.public.rules import PUBLIC_VARIANTS, public_photo_ids
 from core.changes import ReportChange
 
 log = logging.getLogger(__name__)
-CONSUMER = "public_photos"
+CONSUMER: Final = "public_photos"
 
 
-def public_photos_payload(change: ReportChange) -> dict[str, Any] | None:
+def public_photos_payload(change: ReportChange) -> PhotosToCopy | None:
     """Photos to redact: those of a new public report whose author shared them."""
     if change.kind != "received":
         return None
@@ -32,10 +33,13 @@ class PublicPhotoCopies:
     def __init__(self, photos: PhotoService) -> None:
         self._photos = photos
 
-    async def make(self, records: list[dict[str, Any]]) -> None:
+    async def make(self, records: list[ChangeRecord]) -> None:
         """Idempotent: a copy already made is skipped (a crash between copy and mark repeats the batch)."""
         for record in records:
-            photo_ids = record[CONSUMER]["photos"]
+            part = record[CONSUMER]
+            if part is None:  # the log makes a record pending for us only with our part: never
+                continue
+            photo_ids = part["photos"]
             done = await self._photos.available(photo_ids, PUBLIC_VARIANTS["thumbnail"])
             for photo_id in photo_ids:
                 stored = None if photo_id in done else await self._photos.get(photo_id, "display")

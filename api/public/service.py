@@ -31,6 +31,7 @@ from api.reports.access import load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from core.db import utc_now
+from core.documents import Report
 
 MAX_FINE_CELLS = 25  # beyond this many ~100 m cells, read the ~1.1 km area cells instead
 FIRST_WINDOW = timedelta(hours=6)  # the newest 6 hours first, then longer windows until the page fills
@@ -195,7 +196,7 @@ class PublicViewEditor:
 
     async def change(
         self, principal: Principal, report_id: ObjectId, change: PublicViewChange, expected_version: int
-    ) -> dict[str, Any]:
+    ) -> Report:
         report = await load_visible(self._reports, principal, report_id)
         require_version(report, expected_version)
         current = dict(hidden(report))
@@ -207,12 +208,15 @@ class PublicViewEditor:
         else:
             current[change.part] = change.hidden
         now = utc_now()
-        details = {
-            "part": change.part,
-            "photo_id": change.photo_id,
-            "hidden": change.hidden,
-            "reason": change.reason,
-            "public": is_public(report),
-        }
-        edit = ReportEdit(None, {"public_hidden": current, "updated_at": now}, audit=Audited("public_view", details))
+        audit = Audited(
+            "public_view",
+            {
+                "part": change.part,
+                "photo_id": change.photo_id,
+                "hidden": change.hidden,
+                "reason": change.reason,
+                "public": is_public(report),
+            },
+        )
+        edit = ReportEdit(None, {"public_hidden": current, "updated_at": now}, audit=audit)
         return await self._writer.update(report, edit, actor=principal, at=now, expected_version=expected_version)

@@ -35,6 +35,7 @@ from api.reports.schemas import (
     StatusEntryOut,
     WardOut,
 )
+from core.documents import PhotoRef, Report
 
 
 class ReportNotFound(NotFound, key="report_not_found"):
@@ -62,13 +63,13 @@ def supervises(principal: Principal, report: Mapping[str, Any]) -> bool:
 
 def can_see(principal: Principal, report: Mapping[str, Any]) -> bool:
     """City-wide roles see everything; agency staff their agency's reports and those escalated or
-    appealed to them; residents their own."""
+    appealed to them; residents their own. Also asked of projected reports (duplicate candidates)."""
     if principal.role in STAFF_ROLES:
         return can_handle(principal, report) or supervises(principal, report)
     return report["resident_uid"] == principal.uid
 
 
-async def load_visible(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+async def load_visible(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> Report:
     """The report if this caller may see it; otherwise 404."""
     report = await repo.get(report_id)
     if report is None or not can_see(principal, report):
@@ -76,7 +77,7 @@ async def load_visible(repo: ReportRepository, principal: Principal, report_id: 
     return report
 
 
-async def load_handled(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+async def load_handled(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> Report:
     """The report if this caller handles it. A supervising body may reassign, reprioritise and
     write notes (``load_visible``) but not move the handling agency's workflow: 403."""
     report = await load_visible(repo, principal, report_id)
@@ -85,7 +86,7 @@ async def load_handled(repo: ReportRepository, principal: Principal, report_id: 
     return report
 
 
-async def load_own(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> dict[str, Any]:
+async def load_own(repo: ReportRepository, principal: Principal, report_id: ObjectId) -> Report:
     """The report if this caller filed it (rating, reopening: the author's acts, whatever their role)."""
     report = await repo.get(report_id)
     if report is None or report["resident_uid"] != principal.uid:
@@ -93,15 +94,15 @@ async def load_own(repo: ReportRepository, principal: Principal, report_id: Obje
     return report
 
 
-async def visible_report(report_id: str, principal: CurrentPrincipal, db: DatabaseDep) -> dict[str, Any]:
+async def visible_report(report_id: str, principal: CurrentPrincipal, db: DatabaseDep) -> Report:
     return await load_visible(ReportRepository(db), principal, parse_report_id(report_id))
 
 
-VisibleReport = Annotated[dict[str, Any], Depends(visible_report)]
+VisibleReport = Annotated[Report, Depends(visible_report)]
 """The ``{report_id}`` of the path, loaded, if the caller may see it; 404 otherwise."""
 
 
-def etag(report: Mapping[str, Any]) -> str:
+def etag(report: Report) -> str:
     return f'"v{report.get("version", 1)}"'
 
 
@@ -109,7 +110,7 @@ def photo_urls(photo_id: str) -> tuple[str, str]:
     return f"/v1/photos/{photo_id}", f"/v1/photos/{photo_id}/thumbnail"
 
 
-def public_photo_ids(report: Mapping[str, Any]) -> set[str]:
+def public_photo_ids(report: Report) -> set[str]:
     """The photos the author may see: their own, and those staff attached to a status change or a
     public reply (attachments of internal notes stay with the staff)."""
     ids = {p["id"] for p in report.get("photos", [])}
@@ -122,14 +123,14 @@ def _links(photo_ids: list[str] | None) -> list[PhotoLinkOut]:
     return [PhotoLinkOut(id=i, url=photo_urls(i)[0], thumbnail_url=photo_urls(i)[1]) for i in photo_ids or []]
 
 
-def _resolution(report: Mapping[str, Any]) -> ResolutionOut | None:
+def _resolution(report: Report) -> ResolutionOut | None:
     resolution = report.get("resolution")
     if not resolution:
         return None
     return ResolutionOut(note=resolution.get("note"), photos=_links(resolution.get("photos")), at=resolution["at"])
 
 
-def _rejection(report: Mapping[str, Any], locale: str) -> RejectionOut | None:
+def _rejection(report: Report, locale: str) -> RejectionOut | None:
     """Labels were stored in both languages when it happened: the reader's is picked."""
     rejection = report.get("rejection")
     if not rejection:
@@ -148,13 +149,13 @@ def _rejection(report: Mapping[str, Any], locale: str) -> RejectionOut | None:
     )
 
 
-def view(report: Mapping[str, Any], principal: Principal, locale: str = "vi") -> ReportOut:
+def view(report: Report, principal: Principal, locale: str = "vi") -> ReportOut:
     """The report as this caller may see it: staff get the working view, residents the public one."""
     public = public_view(report, locale)
     return staff_view(public, report, principal) if principal.is_staff else public
 
 
-def public_view(report: Mapping[str, Any], locale: str = "vi") -> ReportOut:
+def public_view(report: Report, locale: str = "vi") -> ReportOut:
     """The author's view: their exact location, the public history, no staff identities."""
     lng, lat = report["location"]["coordinates"]
     return ReportOut(
@@ -192,7 +193,7 @@ def public_view(report: Mapping[str, Any], locale: str = "vi") -> ReportOut:
     )
 
 
-def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principal) -> StaffReportOut:
+def staff_view(public: ReportOut, report: Report, principal: Principal) -> StaffReportOut:
     """Like Huế's Hue-S: the handling agency never learns who reported; triage officers do."""
     sees_resident = principal.role in TRIAGE_ROLES
     history = [
@@ -235,6 +236,6 @@ def staff_view(public: ReportOut, report: Mapping[str, Any], principal: Principa
     )
 
 
-def _photo_out(ref: Mapping[str, Any]) -> PhotoOut:
+def _photo_out(ref: PhotoRef) -> PhotoOut:
     url, thumbnail_url = photo_urls(ref["id"])
     return PhotoOut(id=ref["id"], url=url, thumbnail_url=thumbnail_url, width=ref["width"], height=ref["height"])

@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
 
@@ -19,15 +18,16 @@ from classifiers.base import Classifier, Prediction
 from classifiers.routing.rules import RoutingDecision, route
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import Ward
+from core.documents import Classification, Routing
 
 
 @dataclass(frozen=True)
 class Assessment:
-    classification: dict[str, Any]
+    classification: Classification
     routing: RoutingDecision
     ward: Ward
 
-    def routing_document(self) -> dict[str, Any]:
+    def routing_document(self) -> Routing:
         suggestions = [] if self.routing.auto_routed else self.classification["top_k"]
         return {
             "agency": self.routing.agency,
@@ -108,7 +108,7 @@ class ReportClassifier:
         prediction = await self.batcher.predict(text)
         if self._observe is not None:
             self._observe(time.perf_counter() - started, prediction.confidence)
-        classification = {
+        classification: Classification = {
             "category": prediction.category,
             "confidence": round(prediction.confidence, 4),
             "top_k": [{"category": code, "confidence": round(p, 4)} for code, p in prediction.top_k],

@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
@@ -12,6 +12,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.db import increment
+from core.documents import Report, ReportPush
 
 REPORTS = "reports"
 COUNTERS = "counters"
@@ -72,7 +73,7 @@ class ReportRepository:
         """
         return await increment(self._counters, name, "value", count)
 
-    async def insert(self, report: dict[str, Any], session: AsyncClientSession | None = None) -> None:
+    async def insert(self, report: Report, session: AsyncClientSession | None = None) -> None:
         await self._reports.insert_one(report, session=session)
 
     async def update_versioned(
@@ -80,10 +81,10 @@ class ReportRepository:
         report_id: ObjectId,
         expected_version: int | None,
         fields: dict[str, Any],
-        push: dict[str, Any] | None = None,
+        push: ReportPush | None = None,
         session: AsyncClientSession | None = None,
         condition: dict[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> Report | None:
         """Compare-and-set: None when the version (or ``condition``) no longer holds.
 
         Every change bumps the version, so an ETag a client holds goes stale the moment
@@ -99,14 +100,14 @@ class ReportRepository:
         self,
         query: dict[str, Any],
         fields: dict[str, Any],
-        push: dict[str, Any] | None = None,
+        push: ReportPush | None = None,
         session: AsyncClientSession | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> Report | None:
         """Atomically change one report still matching ``query`` (jobs: two workers never both win)."""
         changed = await self.claim_one_before(query, fields, push, session)
         return None if changed is None else changed[1]
 
-    async def first_matching(self, query: dict[str, Any], session: AsyncClientSession) -> dict[str, Any] | None:
+    async def first_matching(self, query: dict[str, Any], session: AsyncClientSession) -> Report | None:
         """One report matching an index-served job query (jobs that compute the change from the report)."""
         return await self._reports.find_one(query, session=session)
 
@@ -114,9 +115,9 @@ class ReportRepository:
         self,
         query: dict[str, Any],
         fields: dict[str, Any],
-        push: dict[str, Any] | None,
+        push: ReportPush | None,
         session: AsyncClientSession | None,
-    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    ) -> tuple[Report, Report] | None:
         """Like ``claim_one``, returning the report before and after the change (for change listeners).
 
         A read, then an update conditioned on the version read, rather than one ``findAndModify``:
@@ -137,7 +138,8 @@ class ReportRepository:
         after = {**before, **fields, "version": before.get("version", 1) + 1}
         for key, value in (push or {}).items():
             after[key] = [*before.get(key, []), value]
-        return before, after
+        # the update applied in memory names its fields at run time: a cast, not a check
+        return cast(Report, before), cast(Report, after)
 
     async def in_cells(self, category: str, cells: list[int], limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` reports of a category in these grid cells (index ``duplicates``).
@@ -183,10 +185,10 @@ class ReportRepository:
         return [doc for docs in await asyncio.gather(*(one(cell) for cell in cells)) for doc in docs]
 
     async def queue(
-        self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[dict[str, Any]], bool], limit: int
-    ) -> list[dict[str, Any]]:
+        self, query: dict[str, Any], sort: list[tuple[str, int]], keep: Callable[[Report], bool], limit: int
+    ) -> list[Report]:
         """Up to ``limit`` reports of an index-served queue query that ``keep`` accepts, in order."""
-        page: list[dict[str, Any]] = []
+        page: list[Report] = []
         async for doc in self._reports.find(query).sort(sort).batch_size(max(limit, 100)):
             if keep(doc):
                 page.append(doc)
@@ -238,7 +240,7 @@ class ReportRepository:
             1000
         )
 
-    async def get(self, report_id: ObjectId) -> dict[str, Any] | None:
+    async def get(self, report_id: ObjectId) -> Report | None:
         return await self._reports.find_one({"_id": report_id})
 
     async def exists(self, report_id: ObjectId) -> bool:

@@ -34,6 +34,7 @@ from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from core.db import utc_now
+from core.documents import Deadlines, Report, StatusEntry
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,9 @@ class IntakeResult:
     replayed: bool
 
 
-def _intake_history(now: datetime, principal: Principal, assessment: Assessment) -> list[dict[str, Any]]:
+def _intake_history(now: datetime, principal: Principal, assessment: Assessment) -> list[StatusEntry]:
     """Received from the resident; assigned by the system at once when the model is sure."""
-    history = [
+    history: list[StatusEntry] = [
         {
             "status": "received",
             "at": now,
@@ -145,7 +146,7 @@ class ReportService:
         )
         try:
             photo_refs = await self._photos.save(str(report_id), processed)
-            report = {
+            report: Report = {
                 "_id": report_id,
                 "code": code,
                 "resident_uid": principal.uid,
@@ -176,7 +177,7 @@ class ReportService:
             )
             body = shown.model_dump(mode="json")
 
-            async def write_with_report(written: dict[str, Any], session: Any) -> None:
+            async def write_with_report(written: Report, session: Any) -> None:
                 if also_write is not None:
                     await also_write(written, session)
                 if idempotency_key is not None:
@@ -216,7 +217,7 @@ class ReportService:
             limits.append(Limit("photo_bytes", uid, settings.photo_bytes_rate_limit, window_s, photo_bytes))
         await self._rate_limiter.hit_all(limits)
 
-    def _deadlines(self, now: datetime, assessment: Assessment, text: str) -> dict[str, Any]:
+    def _deadlines(self, now: datetime, assessment: Assessment, text: str) -> Deadlines:
         """Priority and due dates, fixed when the report is routed (recomputed on reassignment)."""
         category = assessment.routing.category or assessment.classification["category"]
         priority = self._sla.priority(category, text)

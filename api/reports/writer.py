@@ -8,7 +8,7 @@ listen to it). Written out in every feature, one of those steps was bound to be 
 in the next; here each feature says *what* changes and the writer does the rest the same way.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -16,16 +16,17 @@ from typing import Any, Protocol
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from api.audit.repository import AuditRepository
+from api.audit.repository import AuditDetails, AuditRepository
 from api.errors import AppError, PreconditionFailed
 from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
 from core.changes import ChangeKind, ReportChange, ReportChanges
 from core.db import run_in_transaction
+from core.documents import Report, ReportPush
 
-AlsoWrite = Callable[[dict[str, Any], AsyncClientSession], Awaitable[None]]
+AlsoWrite = Callable[[Report, AsyncClientSession], Awaitable[None]]
 CLAIM_RETRIES = 5
-AuditDetails = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]
+DetailsOf = AuditDetails | Callable[[Report], AuditDetails]
 
 
 class Actor(Protocol):
@@ -52,7 +53,7 @@ class Audited:
     the change, for jobs that only see the report once they have claimed it."""
 
     action: str
-    details: AuditDetails
+    details: DetailsOf
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,13 @@ class ReportEdit:
 
     kind: ChangeKind | None
     fields: dict[str, Any]
-    push: dict[str, Any] | None = None
+    push: ReportPush | None = None
     audit: Audited | None = None
     public_note: str | None = None
     also: AlsoWrite | None = None
 
 
-EditOf = Callable[[dict[str, Any]], ReportEdit]
+EditOf = Callable[[Report], ReportEdit]
 """A job's change that depends on the report it claims (the next escalation level and body)."""
 
 
@@ -79,7 +80,7 @@ class _ClaimLost(Exception):
     """Another worker changed the report between our read and our write: claim another one."""
 
 
-def require_version(report: Mapping[str, Any], expected_version: int) -> None:
+def require_version(report: Report, expected_version: int) -> None:
     """Preconditions first (RFC 9110): a stale view is 412 before any rule is checked (409, 403)."""
     if report["version"] != expected_version:
         raise PreconditionFailed()
@@ -94,7 +95,7 @@ class ReportWriter:
         self._audit = audit
         self._changes = changes
 
-    async def create(self, report: dict[str, Any], at: datetime, also: AlsoWrite | None = None) -> None:
+    async def create(self, report: Report, at: datetime, also: AlsoWrite | None = None) -> None:
         """Intake: the new report, its ``received`` change and the caller's records, all or nothing.
 
         ``DuplicateKeyError`` (a replayed idempotency key, a code taken) reaches the caller.
@@ -110,7 +111,7 @@ class ReportWriter:
 
     async def update(
         self,
-        report: dict[str, Any],
+        report: Report,
         edit: ReportEdit,
         *,
         actor: Actor,
@@ -118,13 +119,13 @@ class ReportWriter:
         expected_version: int | None,
         condition: dict[str, Any] | None = None,
         lost: Callable[[], AppError] = PreconditionFailed,
-    ) -> dict[str, Any]:
+    ) -> Report:
         """Apply ``edit`` to ``report`` (as the caller read it) if its version is still
         ``expected_version`` (None: additive changes that cannot lose anyone's update) and
         ``condition`` holds; otherwise raise ``lost()``: by default 412, someone else changed it
         between our read and our write. Returns the report after the change."""
 
-        async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+        async def write(session: AsyncClientSession) -> Report | None:
             updated = await self._repo.update_versioned(
                 report["_id"], expected_version, edit.fields, edit.push, session, condition
             )
@@ -137,11 +138,11 @@ class ReportWriter:
             raise lost()
         return updated
 
-    async def claim(self, query: dict[str, Any], edit: ReportEdit, at: datetime) -> dict[str, Any] | None:
+    async def claim(self, query: dict[str, Any], edit: ReportEdit, at: datetime) -> Report | None:
         """Jobs: apply ``edit`` to one report still matching ``query``, as the system; None when
         none does. The claim is atomic, so any number of workers never change a report twice."""
 
-        async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+        async def write(session: AsyncClientSession) -> Report | None:
             changed = await self._repo.claim_one_before(query, edit.fields, edit.push, session)
             if changed is None:
                 return None
@@ -151,12 +152,12 @@ class ReportWriter:
 
         return await run_in_transaction(self._client, write)
 
-    async def claim_computed(self, query: dict[str, Any], edit_of: EditOf, at: datetime) -> dict[str, Any] | None:
+    async def claim_computed(self, query: dict[str, Any], edit_of: EditOf, at: datetime) -> Report | None:
         """Like ``claim``, for a change computed from the claimed report: read one report
         matching ``query``, compute its edit, and write it only if the report is unchanged
         (its version) and still matches; a worker that lost the race claims again."""
 
-        async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+        async def write(session: AsyncClientSession) -> Report | None:
             before = await self._repo.first_matching(query, session)
             if before is None:
                 return None
@@ -178,8 +179,8 @@ class ReportWriter:
 
     async def _follow_up(
         self,
-        before: dict[str, Any],
-        after: dict[str, Any],
+        before: Report,
+        after: Report,
         edit: ReportEdit,
         actor: Actor,
         at: datetime,
@@ -189,6 +190,6 @@ class ReportWriter:
             await edit.also(after, session)
         if edit.audit is not None:
             details = edit.audit.details(before) if callable(edit.audit.details) else edit.audit.details
-            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, dict(details), session)
+            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, details, session)
         if edit.kind is not None:
             await self._changes.publish(ReportChange(edit.kind, before, after, at, edit.public_note), session)

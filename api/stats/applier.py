@@ -12,11 +12,13 @@ change twice or drops one. Counts may lag by the polling interval, never lose.
 import asyncio
 import logging
 from datetime import datetime
+from typing import Final
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changelog.consumer import commit_applied
+from api.changelog.documents import StatsChange
 from api.changelog.repository import ChangeLogRepository
 from api.stats.metrics import by_document, change_record, city_day, new_increments, record_increments, without_zeros
 from api.stats.repository import StatsRepository
@@ -24,10 +26,10 @@ from core.changes import ReportChange
 from core.db import utc_now
 
 log = logging.getLogger(__name__)
-CONSUMER = "stats"
+CONSUMER: Final = "stats"
 
 
-def stats_payload(change: ReportChange) -> dict:
+def stats_payload(change: ReportChange) -> StatsChange:
     """The ``stats`` part of a change's log record (see ``metrics.change_record``)."""
     return change_record(change.kind, change.before, change.after)
 

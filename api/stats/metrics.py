@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from api.changelog.documents import StatisticsState, StatsChange
 from api.domain import OPEN_STATUSES
 
 CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -170,7 +171,7 @@ def appeal_stage(appeal: dict[str, Any] | None) -> str | None:
     return None if not appeal else appeal.get("outcome") or "filed"
 
 
-def _state_document(state: State) -> dict[str, Any]:
+def _state_document(state: State) -> StatisticsState:
     cell = state.cell
     return {
         "status": state.status,
@@ -188,7 +189,7 @@ def _state_document(state: State) -> dict[str, Any]:
     }
 
 
-def _state_from_document(doc: dict[str, Any]) -> State:
+def _state_from_document(doc: StatisticsState) -> State:
     return State(
         status=doc["status"],
         cell=Cell(doc["agency"], doc["category"], doc["ward"]),
@@ -203,7 +204,7 @@ def _state_from_document(doc: dict[str, Any]) -> State:
     )
 
 
-def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
+def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> StatsChange:
     """What the counters need to know of one change, kept in its change-log record.
 
     The states are taken from the reports as the transaction saw them, so applying the record
@@ -217,7 +218,7 @@ def change_record(kind: str, before: Mapping[str, Any] | None, after: Mapping[st
     }
 
 
-def record_increments(kind: str, at: datetime, record: dict[str, Any]) -> list[tuple[Cell, str, int]]:
+def record_increments(kind: str, at: datetime, record: StatsChange) -> list[tuple[Cell, str, int]]:
     """The increments of a change-log record (see ``change_record``)."""
     before = None if record["before"] is None else _state_from_document(record["before"])
     return change_increments(kind, before, _state_from_document(record["after"]), at, record["stars"])

@@ -10,7 +10,7 @@ next digest may go (``next_at``); ``pending`` marks those with something to send
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
@@ -22,6 +22,40 @@ SUBSCRIPTIONS = "area_subscriptions"
 DIGESTS = "subscription_digests"
 MAX_PER_RESIDENT = 5
 DIGEST_ITEMS = 20  # the newest this many reports are named in one digest
+
+
+class Area(TypedDict):
+    """What a resident subscribes to: a ward, or a circle (with the area cells it touches)."""
+
+    resident_uid: str
+    created_at: datetime
+    ward: NotRequired[str]
+    lat: NotRequired[float]
+    lng: NotRequired[float]
+    radius_m: NotRequired[float]
+    cells: NotRequired[list[int]]
+
+
+class Subscription(Area):
+    """A document of ``area_subscriptions``."""
+
+    _id: ObjectId
+    slot: int
+
+
+class DigestEntry(TypedDict):
+    report_id: ObjectId
+    code: str
+    at: datetime
+
+
+class Digest(TypedDict):
+    """A document of ``subscription_digests`` (``_id``: the resident's uid)."""
+
+    _id: str
+    pending: bool
+    next_at: datetime
+    items: list[DigestEntry]
 
 
 class SubscriptionRepository:
@@ -37,18 +71,18 @@ class SubscriptionRepository:
         await subscriptions.create_index([("cells", ASCENDING)], sparse=True)
         await db[DIGESTS].create_index([("pending", ASCENDING), ("next_at", ASCENDING)], name="due")
 
-    async def insert(self, subscription: dict[str, Any]) -> dict[str, Any] | None:
+    async def insert(self, area: Area) -> Subscription | None:
         """Into the resident's first free slot; None when all are taken."""
         for slot in range(MAX_PER_RESIDENT):
             try:
-                doc = {"_id": ObjectId(), **subscription, "slot": slot}
+                doc: Subscription = {"_id": ObjectId(), **area, "slot": slot}
                 await self._subscriptions.insert_one(doc)
                 return doc
             except DuplicateKeyError:
                 continue
         return None
 
-    async def of_resident(self, uid: str) -> list[dict[str, Any]]:
+    async def of_resident(self, uid: str) -> list[Subscription]:
         return await self._subscriptions.find({"resident_uid": uid}).sort("slot", ASCENDING).to_list()
 
     async def delete(self, uid: str, subscription_id: ObjectId) -> bool:
@@ -63,7 +97,7 @@ class SubscriptionRepository:
             {"cells": area_cell}, {"resident_uid": 1, "lat": 1, "lng": 1, "radius_m": 1}
         ).to_list()
 
-    async def add_to_digest(self, uid: str, item: dict[str, Any], at: datetime, session: AsyncClientSession) -> None:
+    async def add_to_digest(self, uid: str, item: DigestEntry, at: datetime, session: AsyncClientSession) -> None:
         """A resident's first digest may go at once; later ones wait for ``next_at`` (set when one is sent)."""
         await self._digests.update_one(
             {"_id": uid},
@@ -76,7 +110,7 @@ class SubscriptionRepository:
             session=session,
         )
 
-    async def take_due(self, now: datetime, next_at: datetime, session: AsyncClientSession) -> dict[str, Any] | None:
+    async def take_due(self, now: datetime, next_at: datetime, session: AsyncClientSession) -> Digest | None:
         """Empty one digest that may be sent now and hold the next one back until ``next_at``."""
         return await self._digests.find_one_and_update(
             {"pending": True, "next_at": {"$lte": now}},

@@ -8,32 +8,37 @@ transaction (exactly once). The digest job then empties each due digest and queu
 their devices, so a device gets at most one digest per ``PHANANH_SUBSCRIPTION_DIGEST_S``.
 """
 
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 
 from api.auth import Principal
+from api.changelog.documents import ChangeRecord, ResolvedInArea
 from api.duplicates.finder import AREA_CELL_DEGREES, cells_within, distance_m
 from api.errors import Conflict, FieldError, NotFound
 from api.public.rules import is_public
-from api.subscriptions.repository import MAX_PER_RESIDENT, SubscriptionRepository
+from api.subscriptions.repository import MAX_PER_RESIDENT, Area, DigestEntry, Subscription, SubscriptionRepository
 from api.subscriptions.schemas import SubscriptionIn, SubscriptionList, SubscriptionOut
 from classifiers.routing.wards import WardIndex
 from core.changes import ReportChange
 from core.db import run_in_transaction, utc_now
+from notifications.documents import DigestItem
 from notifications.outbox import OutboxRepository
 
-CONSUMER = "subscriptions"
+CONSUMER: Final = "subscriptions"
 
 
-def subscription_payload(change: ReportChange) -> dict[str, Any] | None:
+def subscription_payload(change: ReportChange) -> ResolvedInArea | None:
     """What the subscriptions consumer needs of a change: only a public report becoming resolved."""
     after, before = change.after, change.before
-    if change.kind != "status" or after["status"] != "resolved" or (before or {}).get("status") == "resolved":
+    if (
+        change.kind != "status"
+        or after["status"] != "resolved"
+        or (before is not None and before["status"] == "resolved")
+    ):
         return None
     if not is_public(after):
         return None
@@ -48,7 +53,7 @@ def subscription_payload(change: ReportChange) -> dict[str, Any] | None:
     }
 
 
-def _out(doc: Mapping[str, Any], wards: WardIndex) -> SubscriptionOut:
+def _out(doc: Subscription, wards: WardIndex) -> SubscriptionOut:
     ward = wards.by_code(doc["ward"]) if doc.get("ward") else None
     return SubscriptionOut(
         id=str(doc["_id"]),
@@ -67,7 +72,7 @@ class SubscriptionService:
         self._wards = wards
 
     async def subscribe(self, principal: Principal, area: SubscriptionIn) -> SubscriptionOut:
-        doc: dict[str, Any] = {"resident_uid": principal.uid, "created_at": utc_now()}
+        doc: Area = {"resident_uid": principal.uid, "created_at": utc_now()}
         if area.ward is not None:
             if self._wards.by_code(area.ward) is None:
                 raise FieldError("ward", "field.unknown_ward")
@@ -110,24 +115,25 @@ class DigestJobs:
         self._outbox = outbox
         self._digest = timedelta(seconds=digest_s)
 
-    async def subscribers(self, record: Mapping[str, Any]) -> set[str]:
+    async def subscribers(self, change: ResolvedInArea) -> set[str]:
         """Residents whose ward or circle holds the report (its author hears of it anyway)."""
-        uids = (
-            {doc["resident_uid"] for doc in await self._repo.in_ward(record["ward"])} if record.get("ward") else set()
-        )
-        if record.get("area_cell") is not None:
+        ward, area_cell = change.get("ward"), change.get("area_cell")
+        uids = {doc["resident_uid"] for doc in await self._repo.in_ward(ward)} if ward else set()
+        if area_cell is not None:
             uids |= {
                 doc["resident_uid"]
-                for doc in await self._repo.circles_over(record["area_cell"])
-                if distance_m(doc["lat"], doc["lng"], record["lat"], record["lng"]) <= doc["radius_m"]
+                for doc in await self._repo.circles_over(area_cell)
+                if distance_m(doc["lat"], doc["lng"], change["lat"], change["lng"]) <= doc["radius_m"]
             }
-        return uids - {record["author"]}
+        return uids - {change["author"]}
 
-    async def add(self, records: list[dict[str, Any]], session: Any) -> None:
+    async def add(self, records: list[ChangeRecord], session: Any) -> None:
         """Inside the applier's transaction (with the marks that these records are applied)."""
         for record in records:
             change = record[CONSUMER]
-            item = {"report_id": record["report_id"], "code": change["code"], "at": record["at"]}
+            if change is None:  # the log makes a record pending for us only with our part: never
+                continue
+            item: DigestEntry = {"report_id": record["report_id"], "code": change["code"], "at": record["at"]}
             for uid in sorted(await self.subscribers(change)):
                 await self._repo.add_to_digest(uid, item, record["at"], session)
 
@@ -143,6 +149,6 @@ class DigestJobs:
         digest = await self._repo.take_due(now, now + self._digest, session)
         if digest is None:
             return False
-        reports = [{"report_id": item["report_id"], "code": item["code"]} for item in digest["items"]]
+        reports: list[DigestItem] = [{"report_id": item["report_id"], "code": item["code"]} for item in digest["items"]]
         await self._outbox.enqueue({"kind": "digest", "resident_uid": digest["_id"], "reports": reports}, now, session)
         return True

@@ -12,7 +12,7 @@ from typing import Any
 from bson import ObjectId
 
 from api.auth import Principal
-from api.corrections.repository import CorrectionRepository
+from api.corrections.repository import Correction, CorrectionRepository
 from api.domain import OPEN_STATUSES
 from api.errors import Conflict, Unprocessable
 from api.reports.access import load_visible
@@ -24,6 +24,7 @@ from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
 from core.db import utc_now
+from core.documents import Note, Report, StatusEntry
 
 
 def agency_name(agency: str, taxonomy: Taxonomy, wards: WardIndex) -> str:
@@ -56,7 +57,7 @@ class TriageActions:
         self._wards = wards
         self._sla = sla
 
-    async def _open_report(self, principal: Principal, report_id: ObjectId, expected_version: int) -> dict[str, Any]:
+    async def _open_report(self, principal: Principal, report_id: ObjectId, expected_version: int) -> Report:
         report = await load_visible(self._repo, principal, report_id)
         require_version(report, expected_version)
         if report["status"] not in OPEN_STATUSES:
@@ -65,7 +66,7 @@ class TriageActions:
 
     async def reassign(
         self, principal: Principal, report_id: ObjectId, agency: str, reason: str, expected_version: int
-    ) -> dict[str, Any]:
+    ) -> Report:
         report = await self._open_report(principal, report_id, expected_version)
         name = agency_name(agency, self._taxonomy, self._wards)
         if agency == report.get("agency"):
@@ -75,7 +76,7 @@ class TriageActions:
 
     async def recategorise(
         self, principal: Principal, report_id: ObjectId, category: str, reason: str, expected_version: int
-    ) -> dict[str, Any]:
+    ) -> Report:
         """Sets the category and routes the report by it: one action for a low-confidence report."""
         report = await self._open_report(principal, report_id, expected_version)
         if category not in self._taxonomy.categories:
@@ -87,13 +88,13 @@ class TriageActions:
     async def _reroute(
         self,
         principal: Principal,
-        report: dict[str, Any],
+        report: Report,
         category: str | None,
         agency: str,
         agency_name: str,
         reason: str,
         kind: str,
-    ) -> dict[str, Any]:
+    ) -> Report:
         now = utc_now()
         priority = (
             self._sla.priority(category, report["description"])
@@ -121,7 +122,7 @@ class TriageActions:
             "overdue": False,
             "updated_at": now,
         }
-        entry = {
+        entry: StatusEntry = {
             "status": "assigned",
             "from": report["status"],
             "at": now,
@@ -136,7 +137,7 @@ class TriageActions:
             "from_category": report.get("category"),
         }
         classification = report.get("classification") or {}
-        correction = {
+        correction: Correction = {
             "report_id": report["_id"],
             "report_code": report["code"],
             "kind": kind,
@@ -153,7 +154,7 @@ class TriageActions:
             "at": now,
         }
 
-        async def record_correction(_: dict[str, Any], session: Any) -> None:
+        async def record_correction(_: Report, session: Any) -> None:
             await self._corrections.record(correction, session)
 
         edit = ReportEdit(
@@ -167,7 +168,7 @@ class TriageActions:
 
     async def set_priority(
         self, principal: Principal, report_id: ObjectId, priority: str, reason: str, expected_version: int
-    ) -> dict[str, Any]:
+    ) -> Report:
         """Staff know better than the text cues: due dates follow the new priority from routing time."""
         report = await self._open_report(principal, report_id, expected_version)
         routed_at = next(
@@ -195,21 +196,22 @@ class TriageActions:
 
     async def add_note(
         self, principal: Principal, report_id: ObjectId, text: str, public: bool, attachments: list[str] | None = None
-    ) -> dict[str, Any]:
+    ) -> Report:
         """Notes only add, so they need no If-Match; they still bump the version (ETags go stale).
         With attachments they are checked against the version read: two requests never use one photo."""
         report = await load_visible(self._repo, principal, report_id)
         if not text.strip():
             raise Unprocessable("note_empty")
         outcome = await self._outcomes.of_note(report, attachments or [])
-        note: dict[str, Any] = {
+        note: Note = {
             "at": utc_now(),
             "by_uid": principal.uid,
             "by_role": principal.role,
             "text": text.strip(),
             "visibility": "public" if public else "internal",
-            **outcome.entry,
         }
+        if outcome.attachments:  # a note's outcome is only its attachments
+            note["attachments"] = outcome.attachments
         fields = {"updated_at": note["at"], **outcome.fields}
         # the author hears about replies, not internal notes: those publish no change
         edit = (

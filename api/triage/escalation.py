@@ -15,17 +15,17 @@ to: their staff may see it (never the resident's identity) and work on it.
 """
 
 from datetime import datetime
-from typing import Any
 
 from api.domain import Status
 from api.reports.writer import Audited, ReportEdit
 from api.triage.sla import SlaPolicy
 from api.triage.supervision import SupervisionChain
+from core.documents import EscalationEntry, Report
 
 OVERDUE_TO_ESCALATE = {"overdue": True}  # with ``escalate_at`` bounds: index ``escalation_due``
 
 
-def with_supervisor(report: dict[str, Any], body: str) -> list[str]:
+def with_supervisor(report: Report, body: str) -> list[str]:
     """The report's ``supervisors`` with ``body`` added (kept sorted: one spelling per set)."""
     return sorted({*report.get("supervisors", []), body})
 
@@ -36,22 +36,22 @@ class Escalation:
         self._chain = chain
         self._triage_agency = triage_agency
 
-    def supervisor(self, report: dict[str, Any]) -> str:
+    def supervisor(self, report: Report) -> str:
         """The body over the report's agency (appeals go there); the top for the top itself."""
         agency = report.get("agency") or self._triage_agency
         return self._chain.supervisor_of(agency) or self._chain.top
 
-    def due(self, report: dict[str, Any], start: datetime, stage: str) -> datetime:
+    def due(self, report: Report, start: datetime, stage: str) -> datetime:
         return self._sla.due(start, report.get("category"), report.get("priority") or "normal", stage)
 
-    def edit(self, report: dict[str, Any], now: datetime) -> ReportEdit:
+    def edit(self, report: Report, now: datetime) -> ReportEdit:
         """The next escalation of an overdue report whose escalation clock ran out."""
         source = report.get("escalated_to") or report.get("agency") or self._triage_agency
         to = self._chain.supervisor_of(source)
         if to is None:  # already with the city's leadership: nobody further up, stop the clock
             return ReportEdit(None, {"escalate_at": None})
         level = report.get("escalation_level", 0) + 1
-        entry = {
+        entry: EscalationEntry = {
             "level": level,
             "to": to,
             "from": source,
@@ -67,5 +67,14 @@ class Escalation:
             "escalate_at": next_at,
             "supervisors": with_supervisor(report, to),
         }
-        audit = Audited("escalate", {key: entry[key] for key in ("level", "to", "from", "stage", "due_at")})
+        audit = Audited(
+            "escalate",
+            {
+                "level": entry["level"],
+                "to": entry["to"],
+                "from": entry["from"],
+                "stage": entry["stage"],
+                "due_at": entry["due_at"],
+            },
+        )
         return ReportEdit("escalation", fields, {"escalations": entry}, audit=audit)

@@ -14,6 +14,7 @@ from api.triage.escalation import OVERDUE_TO_ESCALATE, Escalation
 from api.triage.workflow import SYSTEM
 from core.changes import ChangeKind
 from core.db import utc_now
+from core.documents import ReportPush, StatusEntry
 
 BATCH = 500  # per run; the next run picks up the rest
 
@@ -28,7 +29,7 @@ class TriageJobs:
         self,
         query: dict[str, Any],
         fields: dict[str, Any],
-        push: dict[str, Any] | None,
+        push: ReportPush | None,
         action: str,
         kind: ChangeKind,
         now: datetime,
@@ -71,7 +72,7 @@ class TriageJobs:
     async def close_resolved(self, now: datetime | None = None) -> int:
         """Resolved longer ago than the reopen window (index ``auto_close`` on a field only resolved reports have)."""
         now = now or utc_now()
-        entry = {
+        entry: StatusEntry = {
             "status": "closed",
             "from": "resolved",
             "at": now,

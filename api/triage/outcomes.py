@@ -14,7 +14,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from api.errors import Conflict, Unprocessable
 from api.photos.service import PhotoService, RawUpload
@@ -28,12 +28,21 @@ from api.triage.schemas import (
 from api.triage.tables import RejectionRefused, TriageTables
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.documents import Rejection, Report, Resolution
+
+
+class EntryExtras(TypedDict, total=False):
+    """What a change's outcome adds to its history entry (or note: attachments only)."""
+
+    attachments: list[str]
+    reason_code: str
+    redirect: str | None
 
 
 @dataclass(frozen=True)
 class Outcome:
     fields: dict[str, Any] = field(default_factory=dict)  # set on the report
-    entry: dict[str, Any] = field(default_factory=dict)  # added to the history entry or note
+    entry: EntryExtras = field(default_factory=EntryExtras)  # added to the history entry or note
     attachments: list[str] = field(default_factory=list)  # to mark attached once the change committed
 
 
@@ -51,14 +60,14 @@ class Outcomes:
         self._photos = photos
         self._max_files = max_files
 
-    async def upload(self, report: dict[str, Any], uploads: list[RawUpload]) -> list[str]:
+    async def upload(self, report: Report, uploads: list[RawUpload]) -> list[str]:
         """1 to ``max_files`` photos through the intake pipeline, stored as unattached; their ids."""
         if not 1 <= len(uploads) <= self._max_files:
             raise Unprocessable("attachment_count", limit=self._max_files)
         processed = await self._photos.process(uploads)
         return [ref["id"] for ref in await self._photos.save(str(report["_id"]), processed, attachment=True)]
 
-    async def _claim(self, report: dict[str, Any], ids: list[str]) -> Outcome:
+    async def _claim(self, report: Report, ids: list[str]) -> Outcome:
         ids = list(dict.fromkeys(ids))  # the same id twice in one request is one photo
         used = set(report.get("attachment_ids", []))
         for photo_id in ids:
@@ -73,23 +82,26 @@ class Outcomes:
             return Outcome()
         return Outcome({"attachment_ids": [*report.get("attachment_ids", []), *ids]}, {"attachments": ids}, ids)
 
-    async def of_note(self, report: dict[str, Any], ids: list[str]) -> Outcome:
+    async def of_note(self, report: Report, ids: list[str]) -> Outcome:
         return await self._claim(report, ids)
 
-    async def of_status_change(self, report: dict[str, Any], change: StatusChange, now: datetime) -> Outcome:
+    async def of_status_change(self, report: Report, change: StatusChange, now: datetime) -> Outcome:
         claimed = await self._claim(report, change.attachments)
-        fields, entry = dict(claimed.fields), dict(claimed.entry)
+        fields, entry = dict(claimed.fields), EntryExtras(**claimed.entry)
         if change.status == "resolved":
             if self._tables.proof_required(report.get("category")) and not claimed.attachments:
                 raise Unprocessable("proof_required")
-            fields["resolution"] = {"note": change.public_note, "photos": claimed.attachments, "at": now}
+            resolution: Resolution = {"note": change.public_note, "photos": claimed.attachments, "at": now}
+            fields["resolution"] = resolution
         if change.status == "rejected":
             try:
                 rejection = self._tables.rejection(change.reason_code, change.redirect, self._taxonomy, self._wards)
             except RejectionRefused as refused:
                 raise Unprocessable(refused.key) from refused
-            fields["rejection"] = {**rejection, "note": change.public_note, "at": now}
-            entry.update(reason_code=rejection["reason_code"], redirect=change.redirect)
+            stored: Rejection = {**rejection, "note": change.public_note, "at": now}
+            fields["rejection"] = stored
+            entry["reason_code"] = rejection["reason_code"]
+            entry["redirect"] = change.redirect
         elif change.reason_code or change.redirect:
             raise Unprocessable("rejection_reason_only_when_rejecting")
         return Outcome(fields, entry, claimed.attachments)
@@ -97,9 +109,7 @@ class Outcomes:
     async def committed(self, outcome: Outcome) -> None:
         await self._photos.attach(outcome.attachments)
 
-    def templates(
-        self, category: str | None, status: str | None, report: dict[str, Any] | None, locale: str
-    ) -> ReplyTemplates:
+    def templates(self, category: str | None, status: str | None, report: Report | None, locale: str) -> ReplyTemplates:
         """Templates to start a reply from; for a report, also filled in (staff still edit and send)."""
         if report is not None:
             category = category or report.get("category")

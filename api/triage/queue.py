@@ -20,6 +20,7 @@ from bson.errors import InvalidId
 
 from api.domain import OPEN_STATUSES
 from api.errors import BadRequest
+from core.documents import Report
 
 CODE_PATTERN = re.compile(r"^HN-\d{4}-\d{6}$")
 
@@ -37,7 +38,7 @@ class QueueFilters:
     sort: Literal["due", "age"] = "due"
 
 
-def encode_cursor(report: dict[str, Any], sort: str) -> str:
+def encode_cursor(report: Report, sort: str) -> str:
     due = report.get("due_at")
     raw = {"id": str(report["_id"]), "due": due.isoformat() if (sort == "due" and due) else None}
     return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
@@ -58,7 +59,7 @@ class QueuePlan:
     refine: dict[str, Any]  # field -> wanted value, or a compiled pattern for free text
     after: tuple[datetime, ObjectId] | None  # deadline order: skip what the previous page showed
 
-    def keep(self, report: dict[str, Any]) -> bool:
+    def keep(self, report: Report) -> bool:
         if self.after is not None and (report["due_at"], report["_id"]) <= self.after:
             return False
         for field, wanted in self.refine.items():
@@ -81,9 +82,10 @@ def _first_id_of(day: date) -> ObjectId:
     return ObjectId.from_datetime(min(max(datetime.combine(day, time(0), UTC), low), high))
 
 
-def awaits_supervisor(report: dict[str, Any]) -> bool:
+def awaits_supervisor(report: Report) -> bool:
     """Still on a supervising body's list: open, or an appeal not yet decided."""
-    return report["status"] in OPEN_STATUSES or (report.get("appeal") or {}).get("outcome", "") is None
+    appeal = report.get("appeal")
+    return report["status"] in OPEN_STATUSES or (appeal is not None and appeal.get("outcome", "") is None)
 
 
 def supervised_query(agency: str, cursor: str | None) -> dict[str, Any]:

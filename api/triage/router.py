@@ -32,6 +32,7 @@ from api.triage.schemas import (
     StatusChange,
 )
 from api.triage.service import TriageService, parse_if_match
+from core.documents import Report
 from core.i18n import negotiate_locale
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
@@ -68,7 +69,7 @@ ActionsDep = Annotated[TriageActions, Depends(get_triage_actions)]
 WorkingStaff = Annotated[Principal, Depends(require_roles(*WORKING_ROLES))]
 
 
-def versioned_response(updated: dict, principal: Principal, request: Request | None = None) -> JSONResponse:
+def versioned_response(updated: Report, principal: Principal, request: Request | None = None) -> JSONResponse:
     """The changed report as this caller sees it, with its new ETag for the next If-Match."""
     locale = negotiate_locale(request.headers.get("accept-language") if request else None)
     return JSONResponse(view(updated, principal, locale).model_dump(mode="json"), headers={"ETag": etag(updated)})

@@ -17,6 +17,7 @@ from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encod
 from api.triage.schemas import QueueCounts, QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
 from core.db import utc_now
+from core.documents import Report, StatusEntry
 
 
 def parse_if_match(header: str | None) -> int:
@@ -29,15 +30,16 @@ def parse_if_match(header: str | None) -> int:
     return int(value[1:])
 
 
-def overdue_by_s(report: dict[str, Any]) -> int | None:
-    if not report.get("overdue") or report.get("due_at") is None:
+def overdue_by_s(report: Report) -> int | None:
+    due_at = report.get("due_at")
+    if not report.get("overdue") or due_at is None:
         return None
-    return max(0, int((utc_now() - report["due_at"]).total_seconds()))
+    return max(0, int((utc_now() - due_at).total_seconds()))
 
 
-def _queue_item(report: dict[str, Any]) -> QueueItem:
+def _queue_item(report: Report) -> QueueItem:
     routing = report.get("routing") or {}
-    appeal = report.get("appeal") or {}
+    appeal = report.get("appeal")
     lng, lat = report["location"]["coordinates"]
     return QueueItem(
         id=str(report["_id"]),
@@ -94,7 +96,7 @@ class TriageService:
         self,
         query: dict[str, Any],
         sort: list[tuple[str, int]],
-        keep: Callable[[dict[str, Any]], bool],
+        keep: Callable[[Report], bool],
         order: str,
         limit: int,
     ) -> QueuePage:
@@ -114,7 +116,7 @@ class TriageService:
 
     async def change_status(
         self, principal: Principal, report_id: ObjectId, change: StatusChange, expected_version: int
-    ) -> dict[str, Any]:
+    ) -> Report:
         report = await load_handled(self._repo, principal, report_id)
         require_version(report, expected_version)
         try:
@@ -129,7 +131,7 @@ class TriageService:
             raise AppError(refused.status, refused.key) from refused
         now = utc_now()
         outcome = await self._outcomes.of_status_change(report, change, now)  # proof, reason, attachments
-        entry = {
+        entry: StatusEntry = {
             "status": change.status,
             "from": report["status"],
             "at": now,

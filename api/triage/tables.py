@@ -17,6 +17,7 @@ from api.stats.metrics import CITY_TZ, REJECTION_REASONS, aware
 from classifiers.routing.rules import WARD_AGENCY_PREFIX
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
+from core.documents import Labels, Redirect, RejectionCause, Report
 
 ANY_CATEGORY = "*"
 REDIRECT_RULES = ("required", "optional", "none")
@@ -59,7 +60,7 @@ def _read(path: Path) -> dict[str, Any]:
 class TriageTables:
     proof: dict[str, bool]
     reasons: dict[str, RejectionReason]
-    channels: dict[str, dict[str, str]]
+    channels: dict[str, Labels]
     templates: tuple[ReplyTemplate, ...]
     placeholders: dict[str, dict[str, str]]  # name -> what it stands for, in vi and en
 
@@ -103,7 +104,7 @@ class TriageTables:
             return wanted
         return [t for t in wanted if t.category == category] + [t for t in wanted if t.category == ANY_CATEGORY]
 
-    def placeholder_values(self, report: dict[str, Any]) -> dict[str, str]:
+    def placeholder_values(self, report: Report) -> dict[str, str]:
         """What the placeholders stand for in one report (the deadline in Hanoi time)."""
         due = report.get("due_at")
         return {
@@ -115,7 +116,7 @@ class TriageTables:
 
     def rejection(
         self, reason_code: str | None, redirect: str | None, taxonomy: Taxonomy, wards: WardIndex
-    ) -> dict[str, Any]:
+    ) -> RejectionCause:
         """The ``rejection`` kept on the report (labels in both languages, so the author's view and
         push read it in theirs even if the table changes later), or RejectionRefused."""
         if not reason_code:
@@ -133,9 +134,9 @@ class TriageTables:
             "redirect": self._redirect(redirect, taxonomy, wards) if redirect else None,
         }
 
-    def _redirect(self, code: str, taxonomy: Taxonomy, wards: WardIndex) -> dict[str, Any]:
+    def _redirect(self, code: str, taxonomy: Taxonomy, wards: WardIndex) -> Redirect:
         if code in self.channels:
-            return {"code": code, "kind": "channel", "name": dict(self.channels[code])}
+            return {"code": code, "kind": "channel", "name": {**self.channels[code]}}
         if code in taxonomy.agencies:
             agency = taxonomy.agencies[code]
             return {"code": code, "kind": "agency", "name": {"vi": agency.name_vi, "en": agency.name_en}}

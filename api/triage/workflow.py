@@ -9,6 +9,7 @@ is adding a row, and the tests walk the whole table (legal and illegal pairs, ev
 """
 
 from dataclasses import dataclass
+from typing import Literal
 
 from api.domain import STATUSES, TRIAGE_ROLES, WORKING_ROLES, Role, Status
 
@@ -61,7 +62,7 @@ def check_transition(
     return rule
 
 
-def next_deadline_field(status: str) -> str | None:
+def next_deadline_field(status: str) -> Literal["due_acknowledge_at", "due_resolve_at"] | None:
     """Which due date the queue sorts by in a status: acknowledging, then resolving, then none."""
     if status in (Status.RECEIVED, Status.ASSIGNED, Status.REOPENED):
         return "due_acknowledge_at"
