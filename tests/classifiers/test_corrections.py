@@ -3,9 +3,13 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from classifiers.corrections import main
 from classifiers.dataset import read_jsonl
 from classifiers.loader import DEFAULT_MODEL_DIR
+
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
 
 DATA = Path(__file__).resolve().parents[2] / "classifiers" / "data"
 

@@ -26,6 +26,8 @@ from tests.factories import (
     staff_headers,
 )
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 AGENCY = "construction_dept"
 SCHEMAS = Path(__file__).resolve().parents[2] / "mobile_contracts" / "push"

@@ -19,6 +19,8 @@ from tests.factories import (
     upload_attachments,
 )
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 AGENCY = "construction_dept"
 BASE_URL = "https://phananh.example.vn"

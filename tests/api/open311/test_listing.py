@@ -20,6 +20,8 @@ from tests.factories import (
     staff_headers,
 )
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 BASE = "/open311/v2"
 GARBAGE = "Rác thải sinh hoạt đổ đống bốc mùi trước chợ, lâu ngày không được thu gom."
 POTHOLE = "Ổ gà lớn giữa đường, xe máy bị ngã liên tục, đề nghị vá đường gấp."

@@ -9,6 +9,8 @@ from defusedxml.ElementTree import fromstring
 from api.auth import principal_from_claims
 from tests.factories import HOAN_KIEM_LAKE, issue_api_key, open311_form
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 BASE = "/open311/v2"
 EN = {"Accept-Language": "en"}
 POTHOLE = "Ổ gà lớn giữa đường Hàng Bài, nhiều xe máy bị ngã."

@@ -3,6 +3,8 @@
 import pytest
 from defusedxml.ElementTree import fromstring
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 BASE = "/open311/v2"
 
 

@@ -7,6 +7,8 @@ from PIL import Image
 
 from tests.factories import HO_CHI_MINH_CITY, auth_headers, dev_token, image_bytes, new_uid, photo_files, report_form
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 
 def post(client, form, files=(), headers=None):
     return client.post("/v1/reports", data=form, files=list(files), headers=headers or auth_headers(new_uid()))

@@ -42,6 +42,8 @@ from tests.factories import (
     staff_headers,
 )
 
+pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+
 EXACT = (21.028517, 105.854203)  # the author's GPS fix: off the public grid, so rounding shows
 NEARBY = (21.02855, 105.85418)  # ~4 m away: where everyone else's reports in the matrix are filed
 ADDRESS = "Nhà số 7, ngõ 12 phố Hàng Bài"  # the author's own words for where they live
