@@ -158,6 +158,7 @@ class ReportRepository:
             "created_at": 1,
             "agency": 1,
             "visibility": 1,
+            "supervisors": 1,  # ``can_see`` for staff of a body the candidate was escalated or appealed to
         }
         cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
         return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()

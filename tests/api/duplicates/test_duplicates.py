@@ -166,3 +166,14 @@ def test_the_duplicate_query_is_index_served(client, sync_db) -> None:
     plan = sync_db.reports.find({"category": "road_damage", "geo_cell": {"$in": cells_within(LAT, LNG, 50)}}).explain()
     winning = str(plan["queryPlanner"]["winningPlan"])
     assert "'indexName': 'duplicates'" in winning and "COLLSCAN" not in winning
+
+
+def test_staff_of_a_supervising_body_see_escalated_candidates(client, sync_db):
+    """The candidates are read with a projection: it must carry what ``can_see`` asks (supervisors)."""
+    first = file_report(client, "Rác thải chất đống ở đầu ngõ 12 Kim Mã mấy ngày không ai thu, bốc mùi hôi thối")
+    second = file_report(client, "Rac thai chat dong o dau ngo 12 Kim Ma may ngay khong ai thu, boc mui hoi")
+    assert {first["routing"]["agency"], second["routing"]["agency"]} == {"urenco"}
+    sync_db["reports"].update_many({}, {"$set": {"supervisors": ["construction_dept"]}})  # both escalated to it
+    supervisor = staff_headers("agency_staff", "construction_dept")
+    found = client.get(f"/v1/triage/reports/{first['id']}/duplicates", headers=supervisor)
+    assert found.status_code == 200 and [d["code"] for d in found.json()] == [second["code"]]
