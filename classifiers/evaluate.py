@@ -8,9 +8,11 @@ output also has macro_f1_by_variant. The threshold defaults to the model's own
 calibration value, so auto_route_rate/accuracy say what production would do.
 
 ``--splits`` prints one summary per split in ``SPLITS``: the old dev (same authors as
-train), the style-shifted dev (other voices; it chose the model, temperature and threshold,
-so it is optimistic), the held-out test (20 personas, never tuned on) and the
-out-of-domain file (non-reports: share sent to ``other``, share auto-routed to an agency).
+train), the style-shifted dev (other voices, D1+D2+S1+S2; it chose the model, temperature and
+threshold, so it is optimistic), its S1+S2 part alone (the voices written last, furthest from
+training: the old default's figures there came closest to the hidden real set's), the
+held-out test (20 personas, never tuned on) and the out-of-domain files (non-reports: share
+sent to ``other``, share auto-routed to an agency).
 """
 
 import argparse
@@ -25,10 +27,11 @@ from classifiers.metrics import out_of_domain_report, report
 DATA = Path(__file__).resolve().parent / "data"
 SPLITS = {
     "dev_old": [DATA / "dev.jsonl"],
-    "dev_shifted": [DATA / "shifted" / "dev_d1.jsonl", DATA / "shifted" / "dev_d2.jsonl"],
+    "dev_shifted": [DATA / "shifted" / f"dev_{name}.jsonl" for name in ("d1", "d2", "s1", "s2")],
+    "dev_strangers": [DATA / "shifted" / "dev_s1.jsonl", DATA / "shifted" / "dev_s2.jsonl"],
     "test_heldout": [DATA / "heldout" / "test_h.jsonl"],
 }
-OOD = [DATA / "shifted" / "ood_d1.jsonl"]
+OOD = [DATA / "shifted" / "ood_d1.jsonl", DATA / "shifted" / "ood_s1.jsonl"]
 SUMMARY_KEYS = ("n", "macro_f1", "accuracy", "auto_route_rate", "auto_route_accuracy", "ece", "macro_f1_by_variant")
 
 

@@ -189,7 +189,7 @@ def fit(
     return history, int(max(history, key=lambda h: h["dev_macro_f1"])["epoch"])
 
 
-def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool) -> dict:
+def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool, fitted_on: str = "dev") -> dict:
     """Fit temperature and threshold on dev through the serving path, write calibration.json."""
     served = TransformerClassifier(out, quantize=int8)
     logits = served.logits([r["text"] for r in dev_rows])
@@ -202,7 +202,7 @@ def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool) ->
         "temperature": temperature,
         "threshold": threshold,
         "target_precision": 0.95,
-        "fitted_on": "dev",
+        "fitted_on": fitted_on,
         "int8": int8,
     }
     (out / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
@@ -247,15 +247,16 @@ def main(argv: list[str] | None = None) -> None:
         "history": history,
         "args": {k: v for k, v in vars(args).items() if k not in ("out",)},
     }
-    finalize(out, dev_rows, labels, card, args.int8)
+    fitted_on = " + ".join(Path(path).name for path in args.dev)
+    finalize(out, dev_rows, labels, card, args.int8, fitted_on)
     if args.ngram_head:
-        update_card(out, attach_ngram_head(out, train_rows, dev_rows, args.seed))
+        update_card(out, attach_ngram_head(out, train_rows, dev_rows, args.seed, fitted_on))
 
 
-def finalize(out: Path, dev_rows: list[dict], labels: list[str], card: dict, int8: bool) -> None:
+def finalize(out: Path, dev_rows: list[dict], labels: list[str], card: dict, int8: bool, fitted_on: str) -> None:
     """Calibrate the saved model as it will be served and complete its metrics.json card."""
     (out / "metrics.json").write_text(json.dumps(card, indent=2) + "\n")  # TransformerClassifier reads the version
-    card["dev"] = calibrate(out, dev_rows, labels, int8)
+    card["dev"] = calibrate(out, dev_rows, labels, int8, fitted_on)
     card["size_bytes"] = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     (out / "metrics.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(

