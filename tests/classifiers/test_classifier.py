@@ -20,6 +20,8 @@ from classifiers.calibration import expected_calibration_error
 from classifiers.dataset import read_jsonl
 from classifiers.loader import DEFAULT_MODEL_DIR, load_classifier
 
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
+
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "classifiers" / "data" / "dev.jsonl"
 

@@ -9,7 +9,7 @@ from classifiers.corrections import main
 from classifiers.dataset import read_jsonl
 from classifiers.loader import DEFAULT_MODEL_DIR
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 DATA = Path(__file__).resolve().parents[2] / "classifiers" / "data"
 

@@ -19,7 +19,7 @@ from tests.factories import (
     upload_attachments,
 )
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 AGENCY = "construction_dept"

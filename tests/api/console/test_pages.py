@@ -1,7 +1,11 @@
 """The console page, the shared page files and data: served offline under a strict policy."""
 
+import pytest
+
 from api.web.pages import auth_endpoints
 from tests.factories import file_report, prod_overrides, staff_headers
+
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 

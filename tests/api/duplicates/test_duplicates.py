@@ -8,7 +8,7 @@ import pytest
 from api.duplicates.finder import cells_within, distance_m, geo_cell, similarity
 from tests.factories import HOAN_KIEM_LAKE, auth_headers, file_report, new_uid, resolve, staff_headers
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 SAME_POTHOLE = "o ga rat to o duong Hang Bai, xe may nga lien tuc"  # typed without diacritics

@@ -1,11 +1,14 @@
 """GET /metrics: Prometheus text, per-route latency, classifier histograms, database gauges, access rules."""
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from tests.factories import auth_headers, file_report, new_uid, staff_headers
 from tests.live_server import live_server
+
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 TOKEN = "metrics-secret-token-123"
 

@@ -20,7 +20,7 @@ from tests.factories import (
     staff_headers,
 )
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 BASE = "/open311/v2"
 GARBAGE = "Rác thải sinh hoạt đổ đống bốc mùi trước chợ, lâu ngày không được thu gom."

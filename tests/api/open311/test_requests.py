@@ -9,7 +9,7 @@ from defusedxml.ElementTree import fromstring
 from api.auth import principal_from_claims
 from tests.factories import HOAN_KIEM_LAKE, issue_api_key, open311_form
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 BASE = "/open311/v2"
 EN = {"Accept-Language": "en"}

@@ -3,7 +3,7 @@
 import pytest
 from defusedxml.ElementTree import fromstring
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 BASE = "/open311/v2"
 

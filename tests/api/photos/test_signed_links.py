@@ -10,6 +10,8 @@ from pydantic import SecretStr
 from api.photos.signing import PhotoUrlSigner, optional_signer, required_signer
 from tests.factories import file_report, move_status, staff_headers, upload_attachments
 
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
+
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 
 

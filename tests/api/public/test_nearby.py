@@ -24,7 +24,7 @@ from tests.factories import (
     staff_headers,
 )
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 AGENCY = "construction_dept"
 EXACT = (21.028517, 105.854203)  # the author's fix, off the public grid

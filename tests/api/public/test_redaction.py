@@ -9,7 +9,7 @@ from skimage import data
 
 from api.public.redaction import blur_boxes, detect_faces, public_copy
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 # faces in scikit-image's bundled photographs, (x0, y0, x1, y1) by eye
 ASTRONAUT_FACE = (165, 45, 275, 175)

@@ -12,6 +12,8 @@ from core.db import make_client as mongo_client
 from tests.factories import auth_headers, image_bytes, new_uid, photo_files, report_form
 from tests.live_server import live_server
 
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
+
 
 def _assert_429(response) -> None:
     assert response.status_code == 429, response.text

@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from PIL import Image
 
 from tests.factories import (
@@ -13,6 +14,8 @@ from tests.factories import (
     photo_files,
     report_form,
 )
+
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 
 def submit(client, uid, form=None, files=None, **headers):

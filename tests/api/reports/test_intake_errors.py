@@ -7,7 +7,7 @@ from PIL import Image
 
 from tests.factories import HO_CHI_MINH_CITY, auth_headers, dev_token, image_bytes, new_uid, photo_files, report_form
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 
 def post(client, form, files=(), headers=None):

@@ -1,6 +1,10 @@
 """Residents read their own reports (paginated) and nobody else's."""
 
+import pytest
+
 from tests.factories import auth_headers, image_bytes, new_uid, photo_files, report_form
+
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 
 def create(client, uid, n=1, **form):

@@ -42,7 +42,7 @@ from tests.factories import (
     staff_headers,
 )
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 EXACT = (21.028517, 105.854203)  # the author's GPS fix: off the public grid, so rounding shows
 NEARBY = (21.02855, 105.85418)  # ~4 m away: where everyone else's reports in the matrix are filed

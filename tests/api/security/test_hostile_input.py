@@ -12,7 +12,7 @@ from api.input_guard import find_operator_key
 from api.reports.schemas import ReportSubmission
 from tests.factories import HOAN_KIEM_LAKE, auth_headers, file_report, new_uid, report_form, staff_headers
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 OPERATOR_VALUES = [{"$gt": ""}, {"$ne": None}, {"$where": "sleep(1000)"}, [{"$gt": ""}]]
 

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +20,8 @@ from api.stats.vectors import (
     percentiles,
     unpack_groups,
 )
+
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 histograms = st.dictionaries(st.integers(0, LAST_BUCKET).map(str), st.integers(-2, 30), max_size=BUCKETS)
 documents = st.fixed_dictionaries(

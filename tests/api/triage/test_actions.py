@@ -13,7 +13,7 @@ from api.corrections.repository import CorrectionRepository
 from classifiers.dataset import read_jsonl
 from tests.factories import auth_headers, file_report, new_uid, staff_headers
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 DRAIN = "Cống bị tắc"

@@ -14,6 +14,8 @@ from core.db import make_client
 from core.settings import ROUTING_DATA
 from tests.factories import file_report, move_status, staff_headers
 
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
+
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 HANDLER, SUPERVISOR, TOP = "urenco", "construction_dept", "city_leadership"

@@ -14,6 +14,8 @@ from api.worker import Worker, standard_jobs
 from core.db import make_client, utc_now
 from tests.factories import file_report, resolve, staff_headers
 
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
+
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"
 
 

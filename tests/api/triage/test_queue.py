@@ -6,7 +6,7 @@ from api.reports.repository import ReportRepository
 from api.triage.queue import QueueFilters, build_query
 from tests.factories import SON_TAY, auth_headers, new_uid, report_form, staff_headers
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 TEXTS = {
     "pothole": "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục",

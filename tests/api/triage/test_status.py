@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import auth_headers, new_uid, report_form, staff_headers, upload_attachments
 
-pytestmark = pytest.mark.slow  # the module's tests take over 4 s together: outside the fast subset
+pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
 POTHOLE = "Ổ gà rất to giữa đường Hàng Bài, xe máy ngã liên tục"  # routed to construction_dept
 
