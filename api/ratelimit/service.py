@@ -47,8 +47,8 @@ class RateLimiter:
 
     async def hit_all(self, limits: Sequence[Limit], now: datetime | None = None) -> None:
         """Count several limits in one database command (intake charges two or three); 429 if any
-        is used up, with the latest of their windows' ends as Retry-After. Unlike ``hit``, a
-        refused action is not counted against the limits it passed the end of."""
+        is used up, with the latest of their windows' ends as Retry-After. A limit an action would
+        pass is not charged with it, so a refused client does not push its own window further."""
         now = now or datetime.now(UTC)
         windows = [_window(limit.scope, limit.subject, limit.window_s, now) for limit in limits]
         charges = [
