@@ -23,7 +23,7 @@ from classifiers.base import Prediction, predictions_from_probabilities
 from classifiers.baseline import TfidfClassifier
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.dataset import read_jsonl, variants_of
-from classifiers.metrics import report
+from classifiers.metrics import report, summary
 
 ENSEMBLE_FILE = "ensemble.json"
 NGRAM_DIR = "ngram"
@@ -122,22 +122,7 @@ def update_card(model_dir: Path, dev_report: dict) -> None:
     card["dev"] = dev_report
     card["size_bytes"] = sum(f.stat().st_size for f in model_dir.rglob("*") if f.is_file())
     card_file.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(
-        json.dumps(
-            {
-                k: dev_report[k]
-                for k in (
-                    "macro_f1",
-                    "macro_f1_by_variant",
-                    "ece",
-                    "threshold",
-                    "auto_route_rate",
-                    "auto_route_accuracy",
-                )
-                if k in dev_report
-            }
-        )
-    )
+    print(json.dumps(summary(dev_report)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -74,3 +74,11 @@ def out_of_domain_report(predictions: list[Prediction], threshold: float, fallba
         "auto_routed_to_agency": float((confident & (to_other == 0)).mean()),
         "mean_confidence": float(np.mean([p.confidence for p in predictions])),
     }
+
+
+SUMMARY_KEYS = ("macro_f1", "macro_f1_by_variant", "ece", "threshold", "auto_route_rate", "auto_route_accuracy")
+
+
+def summary(dev_report: dict) -> dict:
+    """The figures a training or head-fitting command prints when it finishes (one JSON line)."""
+    return {key: dev_report[key] for key in SUMMARY_KEYS if key in dev_report}

@@ -30,7 +30,7 @@ from classifiers.base import predictions_from_probabilities
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.dataset import read_jsonl, variants_of
 from classifiers.ensemble import attach_ngram_head, update_card
-from classifiers.metrics import macro_f1, report
+from classifiers.metrics import macro_f1, report, summary
 from classifiers.scratch import small_encoder, train_tokenizer
 from classifiers.text import normalize
 from classifiers.transformer import TransformerClassifier
@@ -259,21 +259,7 @@ def finalize(out: Path, dev_rows: list[dict], labels: list[str], card: dict, int
     card["dev"] = calibrate(out, dev_rows, labels, int8, fitted_on)
     card["size_bytes"] = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     (out / "metrics.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    print(
-        json.dumps(
-            {
-                k: card["dev"][k]
-                for k in (
-                    "macro_f1",
-                    "macro_f1_by_variant",
-                    "ece",
-                    "threshold",
-                    "auto_route_rate",
-                    "auto_route_accuracy",
-                )
-            }
-        )
-    )
+    print(json.dumps(summary(card["dev"])))
 
 
 if __name__ == "__main__":
