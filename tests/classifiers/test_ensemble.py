@@ -7,11 +7,14 @@ import numpy as np
 import pytest
 
 from classifiers.baseline import TfidfClassifier
+from classifiers.calibration import calibrated_probabilities
 from classifiers.dataset import read_jsonl
-from classifiers.ensemble import ENSEMBLE_FILE, NGRAM_DIR, EnsembleClassifier
 from classifiers.loader import DEFAULT_MODEL_DIR, load_classifier
+from classifiers.mixture import ENSEMBLE_FILE, NGRAM_DIR, EnsembleClassifier
+from classifiers.ngram import NgramHead, char_wb_ngrams
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "classifiers" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +78,33 @@ def test_shipped_default_serves_the_mixture() -> None:
     assert classifier.threshold == spec["threshold"]
     assert (DEFAULT_MODEL_DIR / NGRAM_DIR / "ngram.safetensors").is_file()
     assert "+tfidf" in classifier.model_version
+
+
+def test_numpy_head_computes_what_scikit_learn_computes() -> None:
+    """The API serves the shipped head without scikit-learn (classifiers/ngram.py): on every
+    dev text, and on the analyzer's edge cases, both give the same distribution."""
+    directory = DEFAULT_MODEL_DIR / NGRAM_DIR
+    fitted, served = TfidfClassifier.load(directory), NgramHead(directory)
+    texts = [r["text"] for path in sorted(DATA.glob("shifted/dev_*.jsonl")) for r in read_jsonl(path)]
+    texts += ["", "   ", "a", "Ổ  GÀ\t\tto\n quá!!", "😡😡 mất điện", "xe   tải  chở quá tải ngõ 12/3"]
+    np.testing.assert_allclose(
+        calibrated_probabilities(served.logits(texts), 1.0),
+        calibrated_probabilities(fitted.logits(texts), 1.0),
+        atol=1e-9,
+    )
+    assert (served.labels, served.temperature, served.model_version) == (
+        fitted.labels,
+        fitted.temperature,
+        fitted.model_version,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ab", [" ", "a", "b", " ", " a", "ab", "b ", " ab", "ab ", " ab "]),
+        ("A  b", [" ", "a", " ", " a", "a ", " a ", " ", "b", " ", " b", "b ", " b "]),
+    ],
+)
+def test_char_wb_ngrams_pads_words_and_counts_short_words_once(text: str, expected: list[str]) -> None:
+    assert char_wb_ngrams(text, 1, 5) == expected
