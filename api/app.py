@@ -26,6 +26,7 @@ from api.console.router import router as console_router
 from api.corrections.repository import CorrectionRepository
 from api.devices.repository import DeviceRepository
 from api.devices.router import router as devices_router
+from api.duplicates.finder import HotCells
 from api.duplicates.repository import FollowerRepository
 from api.duplicates.router import router as duplicates_router
 from api.errors import declare_problem_schemas, install_error_handlers
@@ -131,6 +132,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.report_changes = build_report_changes(state.db)
     state.public_stats_cache = {}  # (day, locale) -> (expires, answer) of GET /v1/public/stats
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
+    state.duplicate_hot_cells = HotCells()
     state.metrics.register_gauge(
         "phananh_reports_overdue", "Open reports past their due date", ReportRepository(state.db).count_overdue
     )

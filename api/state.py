@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from starlette.types import ASGIApp
 
     from api.auth import SuspectAddresses, TokenVerifier
+    from api.duplicates.finder import HotCells
     from api.observability.metrics import Metrics
     from api.open311.catalogue import ServiceCatalogue
     from api.photos.processing import PhotoLimits
@@ -62,6 +63,7 @@ class AppState(State):
     report_changes: ReportChanges
     public_stats_cache: dict[tuple[date, str], tuple[float, Any]]  # GET /v1/public/stats, per (day, locale)
     report_codes: CodeAllocator
+    duplicate_hot_cells: HotCells  # which spots are busy: the duplicate finder reads them by recency
     ward_outlines: dict[str, Any] | None  # GET /web/wards.json, projected on first use
     indexes_ready: bool
     ensure_indexes: Callable[[], Awaitable[None]]

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentPrincipal, Principal, require_roles
-from api.deps import DatabaseDep, SettingsDep
+from api.deps import DatabaseDep, SettingsDep, StateDep
 from api.domain import STAFF_ROLES
 from api.duplicates.finder import DuplicateFinder, DuplicateRules
 from api.duplicates.repository import FollowerRepository
@@ -97,8 +97,9 @@ async def possible_duplicates(
     principal: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
     db: DatabaseDep,
     settings: SettingsDep,
+    state: StateDep,
 ) -> list[dict]:
     repo = ReportRepository(db)
     report = await load_visible(repo, principal, parse_report_id(report_id))
-    finder = DuplicateFinder(repo, DuplicateRules.of(settings))
+    finder = DuplicateFinder(repo, DuplicateRules.of(settings), state.duplicate_hot_cells)
     return await duplicates_of(finder, principal, report)

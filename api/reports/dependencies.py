@@ -44,7 +44,7 @@ async def get_report_service(
         codes=state.report_codes,
         classifier=state.report_classifier,
         sla=state.sla,
-        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules.of(settings)),
+        duplicates=DuplicateFinder(ReportRepository(db), DuplicateRules.of(settings), state.duplicate_hot_cells),
     )
 
 

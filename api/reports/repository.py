@@ -16,6 +16,18 @@ from core.documents import Report, ReportPush
 
 REPORTS = "reports"
 COUNTERS = "counters"
+# what the duplicate finder checks of a candidate, and shows of it
+CANDIDATE_FIELDS = {
+    "code": 1,
+    "status": 1,
+    "description": 1,
+    "category": 1,
+    "location": 1,
+    "created_at": 1,
+    "agency": 1,
+    "visibility": 1,
+    "supervisors": 1,  # ``can_see`` for staff of a body the candidate was escalated or appealed to
+}
 
 
 class ReportRepository:
@@ -149,19 +161,29 @@ class ReportRepository:
         ``$in``, so recency, status and exact distance are checked by the caller. MongoDB
         serves the sort by merging the per-cell index ranges.
         """
-        projection = {
-            "code": 1,
-            "status": 1,
-            "description": 1,
-            "category": 1,
-            "location": 1,
-            "created_at": 1,
-            "agency": 1,
-            "visibility": 1,
-            "supervisors": 1,  # ``can_see`` for staff of a body the candidate was escalated or appealed to
-        }
-        cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, projection)
+        cursor = self._reports.find({"category": category, "geo_cell": {"$in": cells}}, CANDIDATE_FIELDS)
         return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
+
+    async def in_cells_since(
+        self, category: str, cells: list[int], since: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        """The newest ``limit`` reports of a category in these cells filed since ``since``.
+
+        One query per cell: an equality and a date range, which SecantusDB bounds by the index
+        (``in_cells`` reads every entry of the cells: see ``api.duplicates.finder.HotCells``).
+        """
+        per_cell = await asyncio.gather(
+            *(
+                self._reports.find(
+                    {"category": category, "geo_cell": cell, "created_at": {"$gte": since}}, CANDIDATE_FIELDS
+                )
+                .sort("created_at", DESCENDING)
+                .limit(limit)
+                .to_list()
+                for cell in cells
+            )
+        )
+        return sorted((r for found in per_cell for r in found), key=lambda r: r["created_at"], reverse=True)[:limit]
 
     async def public_in_cells(
         self,
