@@ -12,7 +12,7 @@ is sent or dead.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
@@ -60,10 +60,13 @@ class OutboxRepository:
 
         Each event is taken by a conditional update (it must still be claimable), which is
         atomic per document: of two dispatchers racing for an event exactly one gets it.
+        When the update took every event asked for, the events read before it are the ones
+        leased: an event changes after that read only by being leased, settled or rescheduled
+        by another dispatcher, each of which moves ``claimable_at`` past ``now`` or unsets it,
+        so the update would not have matched it. Only a partial win reads the winners again
+        (the second read was ~15% of a 500-event claim's database time on SecantusDB).
         """
-        candidates = (
-            await self._outbox.find({"claimable_at": {"$lte": now}}, {"order_key": 1, "seq": 1}).limit(limit).to_list()
-        )
+        candidates = await self._outbox.find({"claimable_at": {"$lte": now}}).limit(limit).to_list()
         keys = list({c["order_key"] for c in candidates if c.get("order_key")})
         heads: dict[str, int] = {}
         for some in chunked(keys):  # undelivered = has claimable_at (checked here: a second condition scans)
@@ -72,17 +75,20 @@ class OutboxRepository:
             ):
                 if doc.get("claimable_at") is not None:
                     heads[doc["order_key"]] = min(doc["seq"], heads.get(doc["order_key"], doc["seq"]))
-        eligible = [c["_id"] for c in candidates if not c.get("order_key") or heads.get(c["order_key"]) == c["seq"]]
+        eligible = [c for c in candidates if not c.get("order_key") or heads.get(c["order_key"]) == c["seq"]]
+        lease_fields = {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now}
         claimed: list[OutboxEvent] = []
         for some in chunked(eligible):
-            await self._outbox.update_many(
-                {"_id": {"$in": some}, "claimable_at": {"$lte": now}},
-                {
-                    "$set": {"state": "leased", "lease_owner": owner, "claimable_at": now + lease, "leased_at": now},
-                    "$inc": {"attempts": 1},
-                },
+            result = await self._outbox.update_many(
+                {"_id": {"$in": [c["_id"] for c in some]}, "claimable_at": {"$lte": now}},
+                {"$set": lease_fields, "$inc": {"attempts": 1}},
             )
-            claimed += await self._outbox.find({"_id": {"$in": some}, "lease_owner": owner}).to_list()
+            if result.modified_count == len(some):
+                claimed += [cast(OutboxEvent, {**c, **lease_fields, "attempts": c["attempts"] + 1}) for c in some]
+            else:
+                claimed += await self._outbox.find(
+                    {"_id": {"$in": [c["_id"] for c in some]}, "lease_owner": owner}
+                ).to_list()
         return claimed
 
     async def settle(self, owner: str, outcomes: list[tuple[ObjectId, dict[str, Any]]]) -> None:
