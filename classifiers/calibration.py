@@ -44,6 +44,32 @@ def pick_threshold(confidences: np.ndarray, correct: np.ndarray, target_precisio
     return float(sorted_conf[ok.max()])
 
 
+def pick_threshold_for_groups(
+    confidences: np.ndarray, correct: np.ndarray, groups: list[np.ndarray], target_precision: float = 0.95
+) -> float:
+    """Smallest threshold at which EVERY group (an index array into the dev rows) reaches the target.
+
+    One threshold fitted on the pooled dev can meet the target there while its hardest part
+    (S1 + S2, the voices furthest from training) stays under it; asking each group to meet it
+    gives the max of the per-group ``pick_threshold`` values whenever each group's accuracy
+    above t rises with t, and stays exact when it does not. A group with nothing above t is
+    not a constraint. One group gives ``pick_threshold``'s answer.
+    """
+    candidates = np.unique(confidences)  # ascending: the first that satisfies every group wins
+    feasible = np.ones(len(candidates), dtype=bool)
+    for group in groups:
+        order = np.argsort(confidences[group], kind="stable")
+        sorted_conf, sorted_correct = confidences[group][order], correct[group][order]
+        first = np.searchsorted(sorted_conf, candidates, side="left")  # rows >= t start here
+        hits_from = np.append(np.cumsum(sorted_correct[::-1])[::-1], 0.0)
+        count = len(sorted_conf) - first
+        accuracy = np.divide(hits_from[first], count, out=np.ones(len(candidates)), where=count > 0)
+        feasible &= accuracy >= target_precision
+    if not feasible.any():
+        return float(confidences.max())
+    return float(candidates[feasible][0])
+
+
 def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, n_bins: int = 15) -> float:
     """Weighted mean |accuracy - confidence| over equal-width confidence bins."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)

@@ -6,7 +6,8 @@
 
 Training sees only ``--data``, re-augmented every epoch (seeded). The dev split is used for
 three things, all automatic: choosing the epoch (early stopping on macro-F1), fitting the
-temperature and picking the auto-routing threshold. Nothing is tuned to dev by hand, so
+temperature and picking the auto-routing threshold (which must also hold on each
+``--threshold-group`` of dev files, e.g. the S1 + S2 part, see classifiers/ensemble.py). Nothing is tuned to dev by hand, so
 the dev numbers in metrics.json are mildly optimistic; use an independent set to judge.
 """
 
@@ -27,9 +28,9 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_
 
 from classifiers.augment import Augmenter
 from classifiers.base import predictions_from_probabilities
-from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
+from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold_for_groups
 from classifiers.dataset import read_jsonl, variants_of
-from classifiers.ensemble import attach_ngram_head, update_card
+from classifiers.ensemble import add_threshold_group_option, attach_ngram_head, read_dev, update_card
 from classifiers.metrics import macro_f1, report, summary
 from classifiers.scratch import small_encoder, train_tokenizer
 from classifiers.text import normalize
@@ -78,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="--base is a plain encoder (classifiers.convert_e5): mean pooling + linear head (classifiers/meanpool.py)",
     )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    add_threshold_group_option(p)
     return p.parse_args(argv)
 
 
@@ -189,7 +191,7 @@ def fit(
     return history, int(max(history, key=lambda h: h["dev_macro_f1"])["epoch"])
 
 
-def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool, fitted_on: str = "dev") -> dict:
+def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool, groups: dict[str, np.ndarray]) -> dict:
     """Fit temperature and threshold on dev through the serving path, write calibration.json."""
     served = TransformerClassifier(out, quantize=int8)
     logits = served.logits([r["text"] for r in dev_rows])
@@ -197,12 +199,13 @@ def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool, fi
     temperature = fit_temperature(logits, y)
     probabilities = calibrated_probabilities(logits, temperature)
     correct = (probabilities.argmax(1) == y).astype(float)
-    threshold = pick_threshold(probabilities.max(1), correct, target_precision=0.95)
+    threshold = pick_threshold_for_groups(probabilities.max(1), correct, list(groups.values()), 0.95)
     calibration = {
         "temperature": temperature,
         "threshold": threshold,
         "target_precision": 0.95,
-        "fitted_on": fitted_on,
+        "fitted_on": next(iter(groups)),
+        "threshold_groups": list(groups),
         "int8": int8,
     }
     (out / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
@@ -219,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     train_rows = [row for path in args.data for row in read_jsonl(path)]
-    dev_rows = [row for path in args.dev for row in read_jsonl(path)]
+    dev_rows, groups = read_dev(args.dev, args.threshold_group)
     labels = sorted({r["category"] for r in train_rows})
     train_texts = [r["text"] for r in train_rows]
     train_y = np.array([labels.index(r["category"]) for r in train_rows])
@@ -247,16 +250,17 @@ def main(argv: list[str] | None = None) -> None:
         "history": history,
         "args": {k: v for k, v in vars(args).items() if k not in ("out",)},
     }
-    fitted_on = " + ".join(Path(path).name for path in args.dev)
-    finalize(out, dev_rows, labels, card, args.int8, fitted_on)
+    finalize(out, dev_rows, labels, card, args.int8, groups)
     if args.ngram_head:
-        update_card(out, attach_ngram_head(out, train_rows, dev_rows, args.seed, fitted_on))
+        update_card(out, attach_ngram_head(out, train_rows, dev_rows, args.seed, groups))
 
 
-def finalize(out: Path, dev_rows: list[dict], labels: list[str], card: dict, int8: bool, fitted_on: str) -> None:
+def finalize(
+    out: Path, dev_rows: list[dict], labels: list[str], card: dict, int8: bool, groups: dict[str, np.ndarray]
+) -> None:
     """Calibrate the saved model as it will be served and complete its metrics.json card."""
     (out / "metrics.json").write_text(json.dumps(card, indent=2) + "\n")  # TransformerClassifier reads the version
-    card["dev"] = calibrate(out, dev_rows, labels, int8, fitted_on)
+    card["dev"] = calibrate(out, dev_rows, labels, int8, groups)
     card["size_bytes"] = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     (out / "metrics.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(summary(card["dev"])))
