@@ -28,7 +28,8 @@ def read_dev(paths: list[str], group_paths: list[list[str]] | None = None) -> tu
 
     The first group is the whole dev; each of ``group_paths`` must name files among ``paths``.
     """
-    rows, spans = [], {}
+    rows: list[dict] = []
+    spans: dict[Path, np.ndarray] = {}
     for path in paths:
         start = len(rows)
         rows.extend(read_jsonl(path))

@@ -7,8 +7,9 @@
 Training sees only ``--data``, re-augmented every epoch (seeded). The dev split is used for
 three things, all automatic: choosing the epoch (early stopping on macro-F1), fitting the
 temperature and picking the auto-routing threshold (which must also hold on each
-``--threshold-group`` of dev files, e.g. the S1 + S2 part, see classifiers/ensemble.py). Nothing is tuned to dev by hand, so
-the dev numbers in metrics.json are mildly optimistic; use an independent set to judge.
+``--threshold-group`` of dev files, e.g. the S1 + S2 part, see classifiers/ensemble.py).
+Nothing is tuned to dev by hand, so the dev numbers in metrics.json are mildly optimistic;
+use an independent set to judge.
 """
 
 import argparse

@@ -45,16 +45,16 @@ def test_one_group_is_the_pooled_rule() -> None:
     for _ in range(20):
         confidences = np.round(rng.uniform(0.2, 1.0, 300), 2)  # rounded: ties must be all in or all out
         correct = (rng.uniform(size=300) < confidences + 0.1).astype(float)
-        assert pick_threshold_for_groups(confidences, correct, [np.arange(300)]) == pick_threshold(
-            confidences, correct
-        )
+        assert pick_threshold_for_groups(confidences, correct, [np.arange(300)]) == pick_threshold(confidences, correct)
 
 
 def test_read_dev_names_groups_by_their_files(tmp_path: Path) -> None:
     files = []
     for name, count in (("d1.jsonl", 2), ("s1.jsonl", 3), ("s2.jsonl", 1)):
         files.append(tmp_path / name)
-        files[-1].write_text("".join(json.dumps({"text": f"{name} {i}", "category": "other"}) + "\n" for i in range(count)))
+        files[-1].write_text(
+            "".join(json.dumps({"text": f"{name} {i}", "category": "other"}) + "\n" for i in range(count))
+        )
     rows, groups = read_dev([str(f) for f in files], [[str(files[1]), str(files[2])]])
     assert len(rows) == 6
     assert list(groups) == ["d1.jsonl + s1.jsonl + s2.jsonl", "s1.jsonl + s2.jsonl"]
