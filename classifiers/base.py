@@ -8,6 +8,10 @@ TF-IDF baseline) satisfies it, so the API never imports torch or sklearn directl
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
+from classifiers.calibration import calibrated_probabilities
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -35,3 +39,21 @@ def predictions_from_probabilities(probabilities, labels: list[str], k: int = 3)
         top = [(labels[i], float(row[i])) for i in order]
         out.append(Prediction(category=top[0][0], confidence=top[0][1], top_k=top))
     return out
+
+
+class ScoresTexts(Protocol):
+    """A model that gives logits and carries its own temperature (transformer, n-gram head)."""
+
+    labels: list[str]
+    temperature: float
+
+    def logits(self, texts: list[str]) -> np.ndarray: ...
+
+
+def calibrated_predictions(model: ScoresTexts, texts: list[str]) -> list[Prediction]:
+    """``predict`` of a single model: its logits, its temperature, its top 3."""
+    if not texts:
+        return []
+    return predictions_from_probabilities(
+        calibrated_probabilities(model.logits(texts), model.temperature), model.labels
+    )

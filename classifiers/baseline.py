@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from classifiers.augment import Augmenter
-from classifiers.base import Prediction, predictions_from_probabilities
+from classifiers.base import Prediction, calibrated_predictions
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.ngram import NGRAM_RANGE
 from classifiers.text import normalize
@@ -59,11 +59,7 @@ class TfidfClassifier:
         return self.pipeline.predict_log_proba([normalize(t) for t in texts])
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        if not texts:
-            return []
-        return predictions_from_probabilities(
-            calibrated_probabilities(self.logits(texts), self.temperature), self.labels
-        )
+        return calibrated_predictions(self, texts)
 
     def save(self, directory: Path) -> None:
         """Vocabulary and calibration as JSON, weights as safetensors (float32)."""

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
-from classifiers.base import Prediction, predictions_from_probabilities
-from classifiers.calibration import calibrated_probabilities
+from classifiers.base import Prediction, calibrated_predictions
 from classifiers.text import normalize
 
 _RUNS_OF_WHITESPACE = re.compile(r"\s\s+")  # scikit-learn's _white_spaces
@@ -82,8 +81,4 @@ class NgramHead:
         return out
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        if not texts:
-            return []
-        return predictions_from_probabilities(
-            calibrated_probabilities(self.logits(texts), self.temperature), self.labels
-        )
+        return calibrated_predictions(self, texts)

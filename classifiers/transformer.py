@@ -17,8 +17,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from classifiers.base import Prediction, predictions_from_probabilities
-from classifiers.calibration import calibrated_probabilities
+from classifiers.base import Prediction, calibrated_predictions
 from classifiers.text import normalize
 
 
@@ -71,8 +70,4 @@ class TransformerClassifier:
         return out
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        if not texts:
-            return []
-        return predictions_from_probabilities(
-            calibrated_probabilities(self.logits(texts), self.temperature), self.labels
-        )
+        return calibrated_predictions(self, texts)
