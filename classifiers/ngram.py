@@ -22,20 +22,30 @@ from classifiers.text import normalize
 
 _RUNS_OF_WHITESPACE = re.compile(r"\s\s+")  # scikit-learn's _white_spaces
 NGRAM_RANGE = (1, 5)  # the fitted vectorizer's; classifiers.baseline fits with it
+WORD_CACHE = 100_000  # words whose columns are kept (~100 B each); cleared when full
+
+
+def words(text: str) -> list[str]:
+    """scikit-learn's default lower-casing and its whitespace runs folded, split into words."""
+    return _RUNS_OF_WHITESPACE.sub(" ", text.lower()).split()
+
+
+def word_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
+    """``analyzer="char_wb"`` on one word: n-grams of the word padded with one space on both
+    sides; a word shorter than n counts once."""
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(min_n, max_n + 1):
+        if len(padded) <= n:
+            grams.append(padded)
+            break
+        grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    return grams
 
 
 def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
-    """scikit-learn's ``analyzer="char_wb"`` after its default lower-casing: n-grams inside
-    each word padded with one space on both sides; a word shorter than n counts once."""
-    grams: list[str] = []
-    for word in _RUNS_OF_WHITESPACE.sub(" ", text.lower()).split():
-        padded = f" {word} "
-        for n in range(min_n, max_n + 1):
-            if len(padded) <= n:
-                grams.append(padded)
-                break
-            grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
-    return grams
+    """scikit-learn's ``analyzer="char_wb"``: every word's n-grams, in order."""
+    return [gram for word in words(text) for gram in word_ngrams(word, min_n, max_n)]
 
 
 class NgramHead:
@@ -46,38 +56,55 @@ class NgramHead:
         weights = load_file(str(directory / "ngram.safetensors"))
         self._index = {gram: i for i, gram in enumerate(meta["vocabulary"])}
         self._idf = weights["idf"].astype(np.float64)
-        self._coef = weights["coef"].astype(np.float64)  # (labels, vocabulary)
+        # (vocabulary, labels): a text's n-grams gather whole contiguous rows
+        self._coef_by_column = np.ascontiguousarray(weights["coef"].astype(np.float64).T)
         self._intercept = weights["intercept"].astype(np.float64)
         self.labels: list[str] = meta["labels"]
         self.model_version: str = meta["model_version"]
         self.temperature: float = meta["temperature"]
         self.threshold: float = meta["threshold"]
+        self._word_columns: dict[str, list[int]] = {}
+
+    def _columns(self, word: str) -> list[int]:
+        """The vocabulary columns of one word's n-grams, cached: a word's n-grams never change,
+        and Vietnamese reuses a few thousand syllables, so most words of a text were seen."""
+        columns = self._word_columns.get(word)
+        if columns is None:
+            if len(self._word_columns) >= WORD_CACHE:
+                self._word_columns.clear()
+            index = self._index
+            columns = [i for g in word_ngrams(word, *NGRAM_RANGE) if (i := index.get(g)) is not None]
+            self._word_columns[word] = columns
+        return columns
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """Decision values (log-probabilities up to a per-row constant, which softmax ignores).
 
         The whole batch is one sparse product done with flat numpy arrays: per-row numpy calls
         would cost more than the counting itself."""
-        grams: list[str] = []
+        columns: list[int] = []
         counts: list[int] = []
         per_text: list[int] = []
         for text in texts:
-            counted = Counter(char_wb_ngrams(normalize(text), *NGRAM_RANGE))
-            grams += counted
+            counted: Counter[int] = Counter()
+            for word in words(normalize(text)):
+                counted.update(self._columns(word))
+            columns += counted
             counts += counted.values()
             per_text.append(len(counted))
-        get = self._index.get
-        column_ids = np.array([get(gram, -1) for gram in grams], dtype=np.int64)
-        known = column_ids >= 0
-        row_ids = np.repeat(np.arange(len(texts)), per_text)[known]
-        column_ids = column_ids[known]
-        values = (1.0 + np.log(np.asarray(counts, dtype=np.float64)[known])) * self._idf[column_ids]
+        row_ids = np.repeat(np.arange(len(texts)), per_text)
+        column_ids = np.asarray(columns, dtype=np.int64)
+        values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self._idf[column_ids]
         norms = np.sqrt(np.bincount(row_ids, weights=values * values, minlength=len(texts)))
         values /= np.where(norms > 0, norms, 1.0)[row_ids]
         out = np.tile(self._intercept, (len(texts), 1))
-        contributions = self._coef[:, column_ids] * values  # (labels, non-zeros)
-        for label in range(len(self.labels)):
-            out[:, label] += np.bincount(row_ids, weights=contributions[label], minlength=len(texts))
+        # each text's non-zeros are consecutive: sum each text's run of weighted rows at once
+        contributions = self._coef_by_column[column_ids] * values[:, None]  # (non-zeros, labels)
+        lengths = np.asarray(per_text)
+        present = lengths > 0
+        if present.any():
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
+            out[present] += np.add.reduceat(contributions, starts, axis=0)
         return out
 
     def predict(self, texts: list[str]) -> list[Prediction]:
