@@ -118,12 +118,11 @@ class HotCells:
 
     def window(self, category: str, cells: list[int], now: datetime) -> timedelta | None:
         """Twice the shortest recent span of these cells, or None for a spot not seen busy."""
-        spans = [
-            span
-            for cell in cells
-            if (seen := self._spans.get((category, cell))) is not None and now - seen[0] <= HOT_MEMORY
-            for span in (seen[1],)
-        ]
+        spans = []
+        for cell in cells:
+            seen = self._spans.get((category, cell))
+            if seen is not None and now - seen[0] <= HOT_MEMORY:
+                spans.append(seen[1])
         return 2 * min(spans) if spans else None
 
     def record(self, category: str, cells: list[int], now: datetime, newest: list[dict[str, Any]]) -> None:
