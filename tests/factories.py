@@ -38,8 +38,11 @@ def image_bytes(
     gps: bool = False,
     mode: str = "RGB",
     seed: int = 1,
+    comment: bytes | None = None,
+    xmp: bytes | None = None,
 ) -> bytes:
-    """A small photo-like image; optionally with an EXIF orientation and GPS block."""
+    """A small photo-like image; optionally with an EXIF orientation and GPS block, a JPEG
+    comment and an XMP packet (places where phones and editors write owners' names)."""
     rng = random.Random(seed)
     image = Image.new(mode, size, tuple(rng.randrange(256) for _ in mode) if len(mode) > 1 else rng.randrange(256))
     # a marker in the top-left corner lets tests check the orientation was applied
@@ -54,6 +57,7 @@ def image_bytes(
         exif[0x013B] = "Nguyễn Văn A"
     out = io.BytesIO()
     kwargs: dict[str, Any] = {"exif": exif} if (orientation or gps) else {}
+    kwargs |= {key: value for key, value in (("comment", comment), ("xmp", xmp)) if value is not None}
     image.save(out, fmt, **kwargs)
     return out.getvalue()
 
