@@ -1,10 +1,10 @@
-"""The character n-gram head at serving time, in numpy alone.
+"""The character n-gram head at serving time, with numpy and scipy.sparse only.
 
 The head is fitted with scikit-learn (``classifiers.baseline.TfidfClassifier``), but serving it
 is a sparse vector and one matrix product. Importing scikit-learn for that cost the API process
 43 MB of RSS (measured: 520 MB with the model loaded through scikit-learn, 477 MB without),
-which is what pushed the intake benchmark's peak over its 600 MB target. (SciPy stays: the
-transformers library imports it.) This module reads the same files (``ngram.json``,
+which is what pushed the intake benchmark's peak over its 600 MB target. SciPy costs nothing
+more: the transformers library already imports ``scipy.sparse``. This module reads the same files (``ngram.json``,
 ``ngram.safetensors``) and computes the same logits as scikit-learn's pipeline; a test holds
 the two equal on the dev splits, so a scikit-learn upgrade that changes the analyzer shows.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file
+from scipy.sparse import csr_array
 
 from classifiers.base import Prediction, calibrated_predictions
 from classifiers.text import normalize
@@ -80,8 +81,10 @@ class NgramHead:
     def logits(self, texts: list[str]) -> np.ndarray:
         """Decision values (log-probabilities up to a per-row constant, which softmax ignores).
 
-        The whole batch is one sparse product done with flat numpy arrays: per-row numpy calls
-        would cost more than the counting itself."""
+        The whole batch is one sparse product: per-row numpy calls would cost more than the
+        counting itself, and gathering each non-zero's weight row into a dense array first (the
+        previous way) moved 80 MB for the 1 620 shifted-dev texts and took longer than the
+        counting (0.4-0.5 s against 15 ms for scipy's CSR product)."""
         columns: list[int] = []
         counts: list[int] = []
         per_text: list[int] = []
@@ -97,15 +100,10 @@ class NgramHead:
         values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self._idf[column_ids]
         norms = np.sqrt(np.bincount(row_ids, weights=values * values, minlength=len(texts)))
         values /= np.where(norms > 0, norms, 1.0)[row_ids]
-        out = np.tile(self._intercept, (len(texts), 1))
-        # each text's non-zeros are consecutive: sum each text's run of weighted rows at once
-        contributions = self._coef_by_column[column_ids] * values[:, None]  # (non-zeros, labels)
-        lengths = np.asarray(per_text)
-        present = lengths > 0
-        if present.any():
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
-            out[present] += np.add.reduceat(contributions, starts, axis=0)
-        return out
+        # each text's non-zeros are consecutive: they are the rows of a CSR matrix as they stand
+        row_starts = np.concatenate(([0], np.cumsum(per_text, dtype=np.int64)))
+        tfidf = csr_array((values, column_ids, row_starts), shape=(len(texts), len(self._idf)))
+        return np.asarray(tfidf @ self._coef_by_column) + self._intercept
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         return calibrated_predictions(self, texts)
