@@ -5,7 +5,9 @@ threshold, and the top suggestions to show triage staff; any model family (trans
 TF-IDF baseline) satisfies it, so the API never imports torch or sklearn directly.
 """
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -57,3 +59,12 @@ def calibrated_predictions(model: ScoresTexts, texts: list[str]) -> list[Predict
     return predictions_from_probabilities(
         calibrated_probabilities(model.logits(texts), model.temperature), model.labels
     )
+
+
+def weights_digest(path: Path) -> str:
+    """Eight hex digits of a weights file's SHA-256, appended to a model's version.
+
+    Reports record the version that classified them; two trainings on the same day with the
+    same seed (or a head refitted by the corrections loop) give different weights and must not
+    share one."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]

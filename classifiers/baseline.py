@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from classifiers.augment import Augmenter
-from classifiers.base import Prediction, calibrated_predictions
+from classifiers.base import Prediction, calibrated_predictions, weights_digest
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold
 from classifiers.ngram import NGRAM_RANGE
 from classifiers.text import normalize
@@ -66,6 +66,17 @@ class TfidfClassifier:
         directory.mkdir(parents=True, exist_ok=True)
         vectorizer, regression = self.pipeline[0], self.pipeline[-1]
         vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        # contiguous copies: safetensors writes the raw buffer, and coef_ is Fortran-ordered
+        save_file(
+            {
+                "idf": np.ascontiguousarray(vectorizer.idf_, np.float32),
+                "coef": np.ascontiguousarray(regression.coef_, np.float32),
+                "intercept": np.ascontiguousarray(regression.intercept_, np.float32),
+            },
+            str(directory / "ngram.safetensors"),
+        )
+        # the version names these weights: a head refitted by the corrections loop gets a new one
+        self.model_version = f"tfidf-char1-5-lr-seed{self.seed}-{weights_digest(directory / 'ngram.safetensors')}"
         (directory / "ngram.json").write_text(
             json.dumps(
                 {
@@ -78,15 +89,6 @@ class TfidfClassifier:
                 ensure_ascii=False,
             ),
             encoding="utf-8",
-        )
-        # contiguous copies: safetensors writes the raw buffer, and coef_ is Fortran-ordered
-        save_file(
-            {
-                "idf": np.ascontiguousarray(vectorizer.idf_, np.float32),
-                "coef": np.ascontiguousarray(regression.coef_, np.float32),
-                "intercept": np.ascontiguousarray(regression.intercept_, np.float32),
-            },
-            str(directory / "ngram.safetensors"),
         )
 
     @classmethod

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 from classifiers.augment import Augmenter
-from classifiers.base import predictions_from_probabilities
+from classifiers.base import predictions_from_probabilities, weights_digest
 from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold_for_groups
 from classifiers.dataset import read_jsonl, variants_of
 from classifiers.ensemble import add_threshold_group_option, attach_ngram_head, read_dev, update_card
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.base and (Path(args.base) / "conversion.json").is_file():  # provenance of a converted encoder
         shutil.copy(Path(args.base) / "conversion.json", out / "conversion.json")
     (out / "labels.json").write_text(json.dumps({"labels": labels}, indent=2) + "\n")
-    version = f"{origin}-{datetime.date.today():%Y%m%d}-seed{args.seed}"
+    version = f"{origin}-{datetime.date.today():%Y%m%d}-seed{args.seed}-{weights_digest(out / 'model.safetensors')}"
     card = {
         "model_version": version,
         "origin": origin,

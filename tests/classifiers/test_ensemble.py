@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from classifiers.base import weights_digest
 from classifiers.baseline import TfidfClassifier
 from classifiers.calibration import calibrated_probabilities
 from classifiers.dataset import read_jsonl
@@ -38,6 +39,25 @@ def test_ngram_head_round_trips_without_pickle(tmp_path: Path, small_head) -> No
     loaded = TfidfClassifier.load(tmp_path)
     np.testing.assert_allclose(loaded.logits(texts), head.logits(texts), atol=1e-5)
     assert (loaded.labels, loaded.temperature, loaded.threshold) == (head.labels, head.temperature, head.threshold)
+    assert loaded.model_version == head.model_version
+
+
+@pytest.mark.slow  # trains a head (~16 s, module fixture)
+def test_a_head_with_other_weights_gets_another_version(tmp_path: Path, small_head) -> None:
+    """Reports record the version that classified them; the corrections loop refits the head
+    alone, so the head's version must follow its weights, not just its seed."""
+    head, _ = small_head
+    head.save(tmp_path / "first")
+    first = head.model_version
+    regression = head.pipeline[-1]
+    saved = regression.coef_.copy()
+    try:
+        regression.coef_ = saved * 1.01
+        head.save(tmp_path / "refitted")
+    finally:
+        regression.coef_ = saved
+    assert head.model_version != first
+    assert first.startswith("tfidf-char1-5-lr-seed13-") and len(first.rsplit("-", 1)[1]) == 8
 
 
 class FixedMember:
@@ -78,6 +98,10 @@ def test_shipped_default_serves_the_mixture() -> None:
     assert classifier.threshold == spec["threshold"]
     assert (DEFAULT_MODEL_DIR / NGRAM_DIR / "ngram.safetensors").is_file()
     assert "+tfidf" in classifier.model_version
+    # both halves of the version name their weights (classifiers.base.weights_digest)
+    transformer_version, head_version = classifier.model_version.split("+")
+    assert transformer_version.endswith(weights_digest(DEFAULT_MODEL_DIR / "model.safetensors"))
+    assert head_version.endswith(weights_digest(DEFAULT_MODEL_DIR / NGRAM_DIR / "ngram.safetensors"))
 
 
 def test_numpy_head_computes_what_scikit_learn_computes() -> None:
