@@ -54,12 +54,15 @@ def test_a_neighbour_sees_follows_and_hears_of_a_public_report_but_never_a_priva
     lat, lng = EXACT
     public = client.post(
         "/v1/reports",
-        data=report_form(description=POTHOLE, lat=lat, lng=lng, address=ADDRESS),
+        data=report_form(description=POTHOLE, lat=lat, lng=lng, address=ADDRESS, category="road_damage"),
         headers=auth_headers(author),
     )
     assert public.status_code == 201 and public.json()["visibility"] == "public"
     public = public.json()
-    private = file_report(client, PRIVATE, lat=lat, lng=lng, address=ADDRESS, visibility="private")
+    # the residents' pick routes both to AGENCY even when the model is unsure (routing rule 2)
+    private = file_report(
+        client, PRIVATE, lat=lat, lng=lng, address=ADDRESS, visibility="private", category="road_damage"
+    )
     assert private["visibility"] == "private"
     phone = register_device(client, neighbour)
     assert client.post("/v1/subscriptions", json={"ward": "00070"}, headers=auth_headers(neighbour)).status_code == 201
