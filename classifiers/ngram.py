@@ -84,7 +84,7 @@ class NgramHead:
         The whole batch is one sparse product: per-row numpy calls would cost more than the
         counting itself, and gathering each non-zero's weight row into a dense array first (the
         previous way) moved 80 MB for the 1 620 shifted-dev texts and took longer than the
-        counting (0.4-0.5 s against 15 ms for scipy's CSR product)."""
+        counting (0.2-0.6 s against 7-12 ms for scipy's CSR product, same texts and process)."""
         columns: list[int] = []
         counts: list[int] = []
         per_text: list[int] = []
