@@ -6,7 +6,12 @@ number must mean "probability of being right". One scalar temperature fitted on 
 split (Guo et al., 2017) fixes most of that without changing any prediction.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
+
+TARGET_PRECISION = 0.95  # share of auto-routed reports that must be right
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -80,3 +85,33 @@ def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, n_b
         if mask.any():
             ece += mask.mean() * abs(correct[mask].mean() - confidences[mask].mean())
     return float(ece)
+
+
+@dataclass(frozen=True)
+class DevCalibration:
+    """Temperature and threshold fitted on a dev split, and the calibrated dev probabilities."""
+
+    temperature: float
+    threshold: float
+    probabilities: np.ndarray
+    groups: list[str]
+
+    def fields(self) -> dict[str, Any]:
+        """What calibration.json and ensemble.json record of it, in that order."""
+        return {
+            "temperature": self.temperature,
+            "threshold": self.threshold,
+            "target_precision": TARGET_PRECISION,
+            "fitted_on": self.groups[0],
+            "threshold_groups": self.groups,
+        }
+
+
+def calibrate_on_dev(logits: np.ndarray, labels: np.ndarray, groups: dict[str, np.ndarray]) -> DevCalibration:
+    """The one rule for every served model (transformer alone and mixture): temperature on the
+    whole dev, then the smallest threshold at which every group reaches TARGET_PRECISION."""
+    temperature = fit_temperature(logits, labels)
+    probabilities = calibrated_probabilities(logits, temperature)
+    correct = (probabilities.argmax(1) == labels).astype(float)
+    threshold = pick_threshold_for_groups(probabilities.max(1), correct, list(groups.values()), TARGET_PRECISION)
+    return DevCalibration(temperature, threshold, probabilities, list(groups))

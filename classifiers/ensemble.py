@@ -17,7 +17,7 @@ import numpy as np
 
 from classifiers.base import predictions_from_probabilities
 from classifiers.baseline import TfidfClassifier
-from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold_for_groups
+from classifiers.calibration import calibrate_on_dev
 from classifiers.dataset import read_jsonl, variants_of
 from classifiers.metrics import report, summary
 from classifiers.mixture import ENSEMBLE_FILE, NGRAM_DIR, EnsembleClassifier
@@ -70,28 +70,15 @@ def attach_ngram_head(
     ensemble = EnsembleClassifier([transformer, ngram], [0.5, 0.5], 1.0, "")
     logits = ensemble.logits(dev_texts)
     y = np.array([ensemble.labels.index(c) for c in dev_categories])
-    temperature = fit_temperature(logits, y)
-    probabilities = calibrated_probabilities(logits, temperature)
-    threshold = pick_threshold_for_groups(
-        probabilities.max(1), (probabilities.argmax(1) == y).astype(float), list(groups.values()), 0.95
-    )
+    fitted = calibrate_on_dev(logits, y, groups)
     (model_dir / ENSEMBLE_FILE).write_text(
-        json.dumps(
-            {
-                "members": ["transformer", NGRAM_DIR],
-                "weights": [0.5, 0.5],
-                "temperature": temperature,
-                "threshold": threshold,
-                "target_precision": 0.95,
-                "fitted_on": next(iter(groups)),
-                "threshold_groups": list(groups),
-            },
-            indent=2,
-        )
-        + "\n"
+        json.dumps({"members": ["transformer", NGRAM_DIR], "weights": [0.5, 0.5], **fitted.fields()}, indent=2) + "\n"
     )
     return report(
-        dev_categories, predictions_from_probabilities(probabilities, ensemble.labels), threshold, variants_of(dev_rows)
+        dev_categories,
+        predictions_from_probabilities(fitted.probabilities, ensemble.labels),
+        fitted.threshold,
+        variants_of(dev_rows),
     )
 
 

@@ -29,7 +29,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_
 
 from classifiers.augment import Augmenter
 from classifiers.base import predictions_from_probabilities, weights_digest
-from classifiers.calibration import calibrated_probabilities, fit_temperature, pick_threshold_for_groups
+from classifiers.calibration import calibrate_on_dev
 from classifiers.dataset import read_jsonl, variants_of
 from classifiers.ensemble import add_threshold_group_option, attach_ngram_head, read_dev, update_card
 from classifiers.metrics import macro_f1, report, summary
@@ -197,21 +197,11 @@ def calibrate(out: Path, dev_rows: list[dict], labels: list[str], int8: bool, gr
     served = TransformerClassifier(out, quantize=int8)
     logits = served.logits([r["text"] for r in dev_rows])
     y = np.array([labels.index(r["category"]) for r in dev_rows])
-    temperature = fit_temperature(logits, y)
-    probabilities = calibrated_probabilities(logits, temperature)
-    correct = (probabilities.argmax(1) == y).astype(float)
-    threshold = pick_threshold_for_groups(probabilities.max(1), correct, list(groups.values()), 0.95)
-    calibration = {
-        "temperature": temperature,
-        "threshold": threshold,
-        "target_precision": 0.95,
-        "fitted_on": next(iter(groups)),
-        "threshold_groups": list(groups),
-        "int8": int8,
-    }
+    fitted = calibrate_on_dev(logits, y, groups)
+    calibration = {**fitted.fields(), "int8": int8}
     (out / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
-    predictions = predictions_from_probabilities(probabilities, labels)
-    return report([r["category"] for r in dev_rows], predictions, threshold, variants_of(dev_rows))
+    predictions = predictions_from_probabilities(fitted.probabilities, labels)
+    return report([r["category"] for r in dev_rows], predictions, fitted.threshold, variants_of(dev_rows))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifiers.calibration import pick_threshold, pick_threshold_for_groups
+from classifiers.calibration import (
+    TARGET_PRECISION,
+    calibrate_on_dev,
+    calibrated_probabilities,
+    fit_temperature,
+    pick_threshold,
+    pick_threshold_for_groups,
+)
 from classifiers.ensemble import read_dev
 
 # six dev rows, most confident first; the pooled dev reaches 75% correct with all of them
@@ -61,3 +68,24 @@ def test_read_dev_names_groups_by_their_files(tmp_path: Path) -> None:
     assert groups["s1.jsonl + s2.jsonl"].tolist() == [2, 3, 4, 5]
     with pytest.raises(SystemExit):
         read_dev([str(files[0])], [[str(files[1])]])
+
+
+def test_calibrate_on_dev_fits_temperature_then_the_group_threshold_on_calibrated_confidences():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 4, 400)
+    logits = rng.normal(0, 1, (400, 4))
+    logits[np.arange(400), labels] += rng.uniform(0, 4, 400)  # right more often when more confident
+    groups = {"all": np.arange(400), "hard": np.arange(100)}
+    fitted = calibrate_on_dev(logits, labels, groups)
+    assert fitted.temperature == pytest.approx(fit_temperature(logits, labels))
+    np.testing.assert_allclose(fitted.probabilities, calibrated_probabilities(logits, fitted.temperature))
+    correct = (fitted.probabilities.argmax(1) == labels).astype(float)
+    expected = pick_threshold_for_groups(fitted.probabilities.max(1), correct, list(groups.values()), TARGET_PRECISION)
+    assert fitted.threshold == expected
+    assert fitted.fields() == {
+        "temperature": fitted.temperature,
+        "threshold": expected,
+        "target_precision": 0.95,
+        "fitted_on": "all",
+        "threshold_groups": ["all", "hard"],
+    }
