@@ -270,6 +270,19 @@ def commands_of_one_intake(uri: str, data_dir: str) -> list[tuple[str, str]]:
     return list(commands)
 
 
+def database_time(uri: str) -> dict[str, tuple[int, int]]:
+    """(microseconds, operations) the server has spent per collection and operation so far (``top``)."""
+    with MongoClient(uri) as client:
+        totals = client.admin.command("top")["totals"]
+    return {
+        f"{namespace.removeprefix(DATABASE + '.')} {op}": (figures["time"], figures["count"])
+        for namespace, ops in totals.items()
+        if namespace.startswith(DATABASE + ".")
+        for op, figures in ops.items()
+        if op not in ("total", "readLock", "writeLock") and figures.get("count")
+    }
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU of these processes and their children so far."""
     total = 0.0
@@ -307,9 +320,11 @@ def main() -> int:
         try:
             idle = asyncio.run(idle_p50(base))
             cpu_before = (cpu_seconds([service.pid]), cpu_seconds([database.process.pid]))
+            top_before = database_time(database.uri)
             tally, staff, elapsed = asyncio.run(closed_loop(base, args.residents, args.reports, args.officers))
             cpu_used = (cpu_seconds([service.pid]) - cpu_before[0], cpu_seconds([database.process.pid]) - cpu_before[1])
             filed = len(tally.latencies)
+            top_after = database_time(database.uri)
             caught_up_s = asyncio.run(stats_caught_up(base, filed + 15))
             lags, still_pending = statistics_lag(database.uri)
             throughput = filed / elapsed
@@ -340,6 +355,17 @@ def main() -> int:
     print(
         f"[floor] bare insert_one x{args.residents}: {floor_rate:.0f} docs/s; storm/floor {ratio:.1%} "
         f"(target >= 10%) {'PASS' if ratio >= 0.10 else 'FAIL'}"
+    )
+    spent = sorted(
+        (
+            (time_us - top_before.get(key, (0, 0))[0], count - top_before.get(key, (0, 0))[1], key)
+            for key, (time_us, count) in top_after.items()
+        ),
+        reverse=True,
+    )
+    print(
+        "[database time] per report of the burst, busiest first (ms, operations): "
+        + ", ".join(f"{key} {us / filed / 1000:.1f} x{ops / filed:.1f}" for us, ops, key in spent[:12] if us > 0)
     )
     print(f"[idle] one report p50 {idle * 1000:.0f} ms")
     print(
