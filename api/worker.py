@@ -43,6 +43,7 @@ from classifiers.routing.taxonomy import Taxonomy
 from core.settings import Settings
 from notifications.dispatcher import OutboxDispatcher, RetryPolicy
 from notifications.outbox import OutboxRepository
+from notifications.partitions import PartitionRepository
 from notifications.senders import PushSender
 from notifications.setup import build_sender
 
@@ -131,6 +132,7 @@ def build_dispatcher(db: AsyncDatabase, settings: Settings, sender: PushSender) 
     """The push dispatcher, with the service's devices, followers and photo links as its recipients."""
     return OutboxDispatcher(
         OutboxRepository(db),
+        PartitionRepository(db),
         DeviceRepository(db),
         FollowerRepository(db),
         sender,
@@ -203,10 +205,16 @@ class Worker:
         return 0 if self.stats is None else await self.stats.drain()
 
     async def drain_outbox(self) -> int:
-        """Dispatch until no event is claimable now (events waiting for a retry stay queued)."""
+        """Dispatch until no event is claimable now (events waiting for a retry stay queued), then hand
+        the partitions back so that another dispatcher need not wait for this one's lease to run out."""
+        if self.dispatcher is None:
+            return 0
         handled = 0
-        while self.dispatcher is not None and (batch := await self.dispatcher.run_once()):
-            handled += batch
+        try:
+            while batch := await self.dispatcher.run_once():
+                handled += batch
+        finally:
+            await self.dispatcher.leave()
         return handled
 
     async def run_forever(self) -> None:

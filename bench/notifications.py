@@ -1,6 +1,6 @@
 """Push benchmark: 10 000 outbox events to 10 000 devices through two `phananh worker` processes.
 
-Everything is real but Google: SecantusDB, two worker processes claiming with leases,
+Everything is real but Google: SecantusDB, two worker processes sharing the outbox partitions,
 firebase-admin sending over HTTP to the local FCM stand-in (bench/fcm_stand_in.py),
 which records when each message arrives. Two runs:
 
@@ -11,7 +11,7 @@ which records when each message arrives. Two runs:
 
 Floors, same run: firebase-admin alone (no database, no outbox) sending the same number of
 messages to the same stand-in in batches of 500 from one process; and the database alone
-doing the two writes every event needs after its insert (lease, settle) in bulk.
+doing the write every event needs after its insert (settle) in bulk.
 
 Run: python bench/notifications.py [--events 10000] [--rate 150]
 """
@@ -37,6 +37,7 @@ from bench.fcm_stand_in import FcmStandIn  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from notifications.fcm import FcmSender  # noqa: E402
 from notifications.outbox import OutboxRepository  # noqa: E402
+from notifications.partitions import partition_of  # noqa: E402
 from notifications.payloads import PushMessage  # noqa: E402
 
 PROJECT = "phananh-bench"
@@ -58,6 +59,7 @@ def event(i: int, report_id: ObjectId, now: datetime) -> dict:
         "kind": "report",
         "event": "routed",
         "order_key": f"report:{report_id}",
+        "partition": partition_of(f"report:{report_id}"),
         "seq": 2,
         "report_id": report_id,
         "code": f"HN-2026-{i:06d}",
@@ -192,8 +194,9 @@ async def floor(credentials: Path, endpoint: str, n: int) -> float:
 
 
 def database_floor(uri: str, n: int) -> float:
-    """The database alone: the two writes each event costs after its insert (lease, then settle),
-    as bulk updates by _id on an outbox with the service's indexes: events/s this server can carry."""
+    """The database alone: the write each event costs after its insert (settle; no per-event lease
+    since partitions), as bulk updates by _id on an outbox with the service's indexes: events/s
+    this server can carry."""
     asyncio.run(_indexes(uri, "bench_floor"))
     with MongoClient(uri, tz_aware=True) as mongo:
         outbox = mongo["bench_floor"].outbox
@@ -201,12 +204,12 @@ def database_floor(uri: str, n: int) -> float:
         docs = [event(i, ObjectId(), now) for i in range(n)]
         outbox.insert_many(docs)
         start = time.perf_counter()
-        for step in ({"state": "leased", "lease_owner": "floor"}, {"state": "sent", "claimable_at": None}):
-            for chunk in range(0, n, 500):
-                outbox.bulk_write([UpdateOne({"_id": d["_id"]}, {"$set": step}) for d in docs[chunk : chunk + 500]])
+        settled = {"$set": {"state": "sent", "sent_at": now}, "$unset": {"claimable_at": ""}}
+        for chunk in range(0, n, 500):
+            outbox.bulk_write([UpdateOne({"_id": d["_id"]}, settled) for d in docs[chunk : chunk + 500]])
         rate = n / (time.perf_counter() - start)
     print(
-        f"floor    database alone, lease + settle writes of {n} events: {rate:.0f} events/s "
+        f"floor    database alone, settling writes of {n} events: {rate:.0f} events/s "
         f"(the outbox's ceiling on this server)"
     )
     return rate

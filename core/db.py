@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 IndexSetup = Callable[[AsyncDatabase], Awaitable[None]]
 T = TypeVar("T")
 TRANSACTION_TIME_LIMIT_S = 8.0
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # before every stored time: "$gte EPOCH" reads a date field's index in full
 
 
 def make_client(uri: str, *, server_selection_timeout_ms: int = 5000) -> AsyncMongoClient:

@@ -143,7 +143,9 @@ class Settings(BaseSettings):
         default=500, ge=1, le=5000, description="Outbox events one dispatcher claims at a time."
     )
     outbox_lease_s: float = Field(
-        default=60.0, gt=0, description="A claimed event returns to the queue if not settled by then (dispatcher died)."
+        default=60.0,
+        gt=0,
+        description="How long a dispatcher holds its outbox partitions unrenewed (then others take them over).",
     )
     outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before an event is dead-lettered.")
     outbox_backoff_base_s: float = Field(default=2.0, gt=0, description="First retry delay (doubles, full jitter).")

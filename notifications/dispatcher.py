@@ -2,8 +2,10 @@
 
 Run by ``phananh worker`` (any number of processes) and inside ``phananh serve`` unless
 ``--no-worker``. Guarantees: each event is pushed at least once (a dispatcher that dies
-leaves leases that expire and are claimed again); two live dispatchers never both hold
-an event; one report's events go out in the order of its changes (see the outbox).
+keeps its partitions until its lease runs out; whoever takes them over sends its unsettled
+events again); two live dispatchers never both hold an event (each partition has one
+holder, see ``notifications.partitions``); one report's events go out in the order of its
+changes (see the outbox).
 
 Failures, per FCM error: a dead token (UNREGISTERED, invalid) deletes the device; any
 other error retries the failed tokens only, after exponential backoff with full jitter
@@ -25,6 +27,7 @@ from core.documents import Device
 from core.logs import bind_request_id, reset_request_id
 from notifications.documents import OutboxEvent
 from notifications.outbox import OutboxRepository
+from notifications.partitions import PartitionRepository, PartitionShare
 from notifications.payloads import PushMessage, broadcast_messages, digest_message, report_message
 from notifications.ports import DeviceDirectory, FollowerDirectory, ImageLinks
 from notifications.senders import PushSender, SendOutcome
@@ -32,6 +35,7 @@ from notifications.senders import PushSender, SendOutcome
 log = logging.getLogger(__name__)
 FCM_BATCH = 500
 TOPIC_BATCH = 1000
+LEAVE_TIMEOUT_S = 2.0  # a stopping dispatcher does not wait longer for an unreachable database
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class OutboxDispatcher:
     def __init__(
         self,
         outbox: OutboxRepository,
+        partitions: PartitionRepository,
         devices: DeviceDirectory,
         followers: FollowerDirectory,
         sender: PushSender,
@@ -100,15 +105,15 @@ class OutboxDispatcher:
         self._followers = followers
         self._sender = sender
         self._batch_size = batch_size
-        self._lease = lease
+        self._share = PartitionShare(partitions, uuid.uuid4().hex, lease)
         self._retry = retry
         self._retention = retention
         self._rng = random.Random()
 
     async def run_once(self) -> int:
         """Claim and handle one batch; returns how many events were handled."""
-        owner = uuid.uuid4().hex
-        events = await self._outbox.claim(owner, utc_now(), self._lease, self._batch_size)
+        now = utc_now()
+        events = await self._outbox.claim(await self._share.current(now), now, self._batch_size)
         if not events:
             return 0
         deliveries = await self._prepare(events)
@@ -118,21 +123,31 @@ class OutboxDispatcher:
         if dead_tokens:
             await self._devices.delete(sorted(dead_tokens))
         now = utc_now()
-        await self._outbox.settle(owner, [(d.event["_id"], self._settlement(d, now)) for d in deliveries])
+        await self._outbox.settle([(d.event["_id"], self._settlement(d, now)) for d in deliveries])
         for delivery in deliveries:
             _log_delivery(delivery)
         return len(events)
 
+    async def leave(self) -> None:
+        """Hand this dispatcher's partitions back now rather than when its lease runs out."""
+        await self._share.leave()
+
     async def run_forever(self, poll_s: float) -> None:
         """Back-to-back batches while there is work; a short sleep when the outbox is empty."""
-        while True:
+        try:
+            while True:
+                try:
+                    handled = await self.run_once()
+                except Exception:  # the database away, a sender bug: log, wait, try again
+                    log.exception("outbox round failed")
+                    handled = 0
+                if not handled:
+                    await asyncio.sleep(poll_s)
+        finally:
             try:
-                handled = await self.run_once()
-            except Exception:  # the database away, a sender bug: log, wait, try again
-                log.exception("outbox round failed")
-                handled = 0
-            if not handled:
-                await asyncio.sleep(poll_s)
+                await asyncio.wait_for(self.leave(), LEAVE_TIMEOUT_S)
+            except Exception:  # stopping anyway: the lease runs out on its own
+                log.warning("could not hand the outbox partitions back", exc_info=True)
 
     async def _prepare(self, events: list[OutboxEvent]) -> list[_Delivery]:
         """Expand report events to one message per device of the author and followers."""
@@ -202,7 +217,9 @@ class OutboxDispatcher:
                     delivery.record(topic, outcome)
 
     def _settlement(self, delivery: _Delivery, now: datetime) -> dict[str, Any]:
+        """The event's update after this attempt (attempts are counted here: no lease counts them)."""
         event = delivery.event
+        attempts = event["attempts"] + 1
         failed = [
             (t, o) for t, o in zip(delivery.targets, delivery.outcomes, strict=True) if not o.ok and not o.dead_token
         ]
@@ -212,34 +229,37 @@ class OutboxDispatcher:
                 "$set": {
                     "state": "sent",
                     "sent_at": now,
+                    "attempts": attempts,
                     "expires_at": now + self._retention,
                     "pushed": event.get("pushed", 0) + sent,
                 },
-                "$unset": {"claimable_at": "", "lease_owner": "", "remaining": ""},
+                "$unset": {"claimable_at": "", "remaining": ""},
             }
         remaining = [target for target, _ in failed]
         last_error = failed[-1][1].error
-        if event["attempts"] >= self._retry.max_attempts:
-            log.warning("outbox event %s dead after %d attempts: %s", event["_id"], event["attempts"], last_error)
+        if attempts >= self._retry.max_attempts:
+            log.warning("outbox event %s dead after %d attempts: %s", event["_id"], attempts, last_error)
             return {
                 "$set": {
                     "state": "dead",
                     "died_at": now,
+                    "attempts": attempts,
                     "last_error": last_error,
                     "remaining": remaining,
                     "pushed": event.get("pushed", 0) + sent,
                 },
-                "$unset": {"claimable_at": "", "lease_owner": ""},
+                "$unset": {"claimable_at": ""},
             }
         retry_after = max((o.retry_after_s or 0.0) for _, o in failed)
-        delay = self._retry.delay(event["attempts"], retry_after, self._rng)
+        delay = self._retry.delay(attempts, retry_after, self._rng)
         return {
             "$set": {
                 "state": "pending",
                 "claimable_at": now + timedelta(seconds=delay),
+                "tried_at": now,
+                "attempts": attempts,
                 "last_error": last_error,
                 "remaining": remaining,
                 "pushed": event.get("pushed", 0) + sent,
-            },
-            "$unset": {"lease_owner": ""},
+            }
         }

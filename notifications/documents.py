@@ -16,7 +16,7 @@ from bson import ObjectId
 
 from core.documents import Labels
 
-EventState = Literal["pending", "leased", "sent", "dead"]
+EventState = Literal["pending", "leased", "sent", "dead"]  # "leased": only events of releases before partitions
 EventKind = Literal["report", "topics", "digest", "broadcast"]
 
 
@@ -76,8 +76,8 @@ class OutboxEvent(EventFields):
     attempts: int
     request_id: str | None  # of the request that caused it, for the delivery's log line
     claimable_at: NotRequired[datetime]  # only while undelivered
-    lease_owner: NotRequired[str]
-    leased_at: NotRequired[datetime]
+    partition: NotRequired[int]  # which dispatcher sends it (notifications.partitions); set at enqueue
+    tried_at: NotRequired[datetime]  # the last failed attempt
     remaining: NotRequired[list[str]]  # a retry's targets: those that failed last time
     pushed: NotRequired[int]
     last_error: NotRequired[str | None]

@@ -12,7 +12,7 @@ per consumer on that field serves the polling (as the outbox's ``claimable_at`` 
 field's value (the change's time) orders the polling and measures the lag.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -21,9 +21,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changelog.documents import ChangeRecord
+from core.db import EPOCH
 
 REPORT_CHANGES = "report_changes"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONSUMERS = ("stats", "public_photos", "subscriptions")
 SPARSE = ("public_photos", "subscriptions")  # only a few changes concern them: their index holds only those
 RETENTION = timedelta(days=30)  # applied records are kept a month for audits and replays, then expire

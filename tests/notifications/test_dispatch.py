@@ -1,6 +1,8 @@
 """Pushes for real: report changes -> outbox -> dispatcher -> firebase-admin -> local FCM stand-in."""
 
+import asyncio
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -132,9 +134,9 @@ def test_unavailable_is_retried_after_retry_after_for_the_failed_tokens_only(pus
     drain_outbox(push_client)
     event = sync_db.outbox.find_one({"kind": "report"})
     assert event["state"] == "pending" and event["remaining"] == [flaky] and event["last_error"] == "UNAVAILABLE"
-    assert (event["claimable_at"] - event["leased_at"]).total_seconds() >= 1  # Retry-After honoured
+    assert (event["claimable_at"] - event["tried_at"]).total_seconds() >= 1  # Retry-After honoured
     assert drain_outbox(push_client) == 0  # not before its time
-    sync_db.outbox.update_one({"_id": event["_id"]}, {"$set": {"claimable_at": event["leased_at"]}})  # time passes
+    sync_db.outbox.update_one({"_id": event["_id"]}, {"$set": {"claimable_at": event["tried_at"]}})  # time passes
     drain_outbox(push_client)
     assert len(to_token(fcm, flaky)) == 1 and len(to_token(fcm, fine)) == 1  # the fine phone got it once
     assert sync_db.outbox.find_one({"_id": event["_id"]})["state"] == "sent"
@@ -211,19 +213,21 @@ def test_two_dispatchers_push_each_event_once(push_client, push_settings, fcm, s
         file_report(push_client, POTHOLE, uid=uid)
 
     async def dispatch_until_empty() -> None:
+        """Both run until nothing is undelivered: one finding its partitions empty is not the outbox empty."""
         client: AsyncMongoClient = make_client(push_settings.mongodb_uri)
         sender = build_sender(push_settings)
-        dispatcher = build_dispatcher(
-            client[push_settings.database_name], push_settings.model_copy(update={"outbox_batch_size": 3}), sender
-        )
+        db = client[push_settings.database_name]
+        dispatcher = build_dispatcher(db, push_settings.model_copy(update={"outbox_batch_size": 3}), sender)
+        deadline = time.monotonic() + 60
         try:
-            while await dispatcher.run_once():
-                pass
+            while await db.outbox.count_documents({"claimable_at": {"$exists": True}}):
+                assert time.monotonic() < deadline, "the two dispatchers did not empty the outbox"
+                if not await dispatcher.run_once():
+                    await asyncio.sleep(0.05)
         finally:
+            await dispatcher.leave()
             await sender.close()
             await client.close()
-
-    import asyncio
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda _: asyncio.run(dispatch_until_empty()), range(2)))

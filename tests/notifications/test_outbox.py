@@ -1,46 +1,48 @@
-"""Claiming outbox events: the leased events are the ones read, without reading them twice."""
+"""Claiming outbox events: a dispatcher reads its partitions' due events, keeps each key's order, writes nothing."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient, MongoClient, monitoring
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.outbox import OutboxRepository
+from notifications.partitions import PARTITIONS, partition_of
 
-LEASE = timedelta(seconds=60)
-
-
-def pending(now: datetime, count: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "_id": ObjectId(),
-            "state": "pending",
-            "claimable_at": now - timedelta(seconds=1),
-            "created_at": now,
-            "attempts": 0,
-            "order_key": f"report:{ObjectId()}",
-            "seq": 1,
-            "kind": "report",
-            "event": "routed",
-        }
-        for _ in range(count)
-    ]
+T = TypeVar("T")
 
 
-class OnUpdate(monitoring.CommandListener):
-    """Records the commands sent; before the first outbox update, lets ``rival`` run once."""
+def pending(now: datetime, count: int, key: str | None = None, first_seq: int = 1) -> list[dict[str, Any]]:
+    """Due events; ``key`` shared by all of them (one report's changes, ``seq`` in order) or one each."""
+    events = []
+    for n in range(count):
+        order_key = key or f"report:{ObjectId()}"
+        events.append(
+            {
+                "_id": ObjectId(),
+                "state": "pending",
+                "claimable_at": now - timedelta(seconds=count - n),
+                "created_at": now,
+                "attempts": 0,
+                "order_key": order_key,
+                "partition": partition_of(order_key),
+                "seq": first_seq + n if key else 1,
+                "kind": "report",
+                "event": "routed",
+            }
+        )
+    return events
 
-    def __init__(self, rival=None) -> None:
-        self.commands: list[str] = []
-        self._rival = rival
+
+class Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append(event.command_name)
-        if event.command_name == "update" and self._rival is not None:
-            rival, self._rival = self._rival, None
-            rival()
+        self.names.append(event.command_name)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -49,51 +51,63 @@ class OnUpdate(monitoring.CommandListener):
         pass
 
 
-def claim(settings, listener: OnUpdate, now: datetime) -> tuple[list[dict[str, Any]], list[str]]:
-    """One claim of up to 10 events by "me"; what it returned and the commands it sent."""
-
-    async def go() -> tuple[list[dict[str, Any]], list[str]]:
-        client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri, tz_aware=True, event_listeners=[listener])
+def on_database(settings, work: Callable[[AsyncDatabase], Awaitable[T]], listener: Commands | None = None) -> T:
+    async def go() -> T:
+        client: AsyncMongoClient = AsyncMongoClient(
+            settings.mongodb_uri, tz_aware=True, event_listeners=[listener] if listener else []
+        )
         try:
             db = client[settings.database_name]
             await OutboxRepository.ensure_indexes(db)
-            listener.commands.clear()
-            claimed = await OutboxRepository(db).claim("me", now, LEASE, 10)
-            return list(claimed), list(listener.commands)
+            if listener is not None:
+                listener.names.clear()
+            return await work(db)
         finally:
             await client.close()
 
     return asyncio.run(go())
 
 
-def test_an_uncontested_claim_returns_the_leased_events_without_a_second_read(settings, sync_db) -> None:
+def test_a_claim_reads_only_the_given_partitions_and_writes_nothing(settings, sync_db) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    events = pending(now, 4)
+    events = pending(now, 40)
     sync_db.outbox.insert_many(events)
-    listener = OnUpdate()
-    claimed, commands = claim(settings, listener, now)
-    assert commands == ["find", "find", "update"]  # candidates, order heads, the lease
-    stored = {doc["_id"]: doc for doc in sync_db.outbox.find()}
-    assert sorted(c["_id"] for c in claimed) == sorted(e["_id"] for e in events)
-    for event in claimed:  # what the dispatcher works from is what the database now holds
-        assert event == stored[event["_id"]]
-        assert (event["state"], event["lease_owner"], event["attempts"]) == ("leased", "me", 1)
+    mine = sorted({e["partition"] for e in events})[:3]
+    listener = Commands()
+    claimed = on_database(settings, lambda db: OutboxRepository(db).claim(mine, now, 100), listener)
+    assert sorted(c["_id"] for c in claimed) == sorted(e["_id"] for e in events if e["partition"] in mine)
+    assert set(listener.names) - {"endSessions"} == {"find"}  # nothing leased: the partitions are ours alone
+    assert [c["claimable_at"] for c in claimed] == sorted(c["claimable_at"] for c in claimed)  # oldest due first
+    assert sync_db.outbox.count_documents({"state": "pending"}) == 40
 
 
-def test_a_claim_that_loses_some_events_returns_only_those_it_won(settings, sync_db) -> None:
+def test_a_claim_takes_only_the_head_of_each_key_and_the_limit(settings, sync_db) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    events = pending(now, 4)
-    sync_db.outbox.insert_many(events)
-    taken = events[2]["_id"]
+    report = pending(now, 3, key=f"report:{ObjectId()}")
+    later = [{**event, "claimable_at": now} for event in pending(now, 5)]
+    sync_db.outbox.insert_many(report + later)
+    everything = list(range(PARTITIONS))
+    claimed = on_database(settings, lambda db: OutboxRepository(db).claim(everything, now, 100))
+    assert report[0]["_id"] in {c["_id"] for c in claimed}
+    assert not {report[1]["_id"], report[2]["_id"]} & {c["_id"] for c in claimed}  # they wait for the first
+    limited = on_database(settings, lambda db: OutboxRepository(db).claim(everything, now, 2))
+    assert limited[0]["_id"] == report[0]["_id"]  # the oldest due head first, then one of the others:
+    assert len(limited) == 2 and limited[1]["_id"] in {e["_id"] for e in later}  # not its key's second
 
-    def rival() -> None:  # another dispatcher leases one event between our read and our update
-        with MongoClient(settings.mongodb_uri) as other:
-            other[settings.database_name].outbox.update_one(
-                {"_id": taken}, {"$set": {"state": "leased", "lease_owner": "rival", "claimable_at": now + LEASE}}
-            )
 
-    listener = OnUpdate(rival)
-    claimed, commands = claim(settings, listener, now)
-    assert sorted(c["_id"] for c in claimed) == sorted(e["_id"] for e in events if e["_id"] != taken)
-    assert commands == ["find", "find", "update", "find"]  # the winners are read again
-    assert sync_db.outbox.find_one({"_id": taken})["lease_owner"] == "rival"
+def test_events_are_given_their_key_s_partition_and_old_ones_get_one_at_start_up(settings, sync_db) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    before = pending(now, 3)
+    for event in before:  # written by a release before partitions
+        del event["partition"]
+    sync_db.outbox.insert_many(before)
+
+    async def enqueue(db: AsyncDatabase) -> ObjectId:
+        return await OutboxRepository(db).enqueue(
+            {"kind": "digest", "resident_uid": "r1", "reports": [], "order_key": "digest:r1"}, now, None
+        )
+
+    new_id = on_database(settings, enqueue)
+    assert sync_db.outbox.find_one({"_id": new_id})["partition"] == partition_of("digest:r1")
+    for event in before:
+        assert sync_db.outbox.find_one({"_id": event["_id"]})["partition"] == partition_of(event["order_key"])
