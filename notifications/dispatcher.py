@@ -35,6 +35,9 @@ from notifications.senders import PushSender, SendOutcome
 log = logging.getLogger(__name__)
 FCM_BATCH = 500
 TOPIC_BATCH = 1000
+# Batches claimed per read: a claim reads every undelivered event of the partitions (a backlog
+# of 10 000 read whole for each batch of 500 was most of a drain's database time).
+READ_AHEAD = 4
 LEAVE_TIMEOUT_S = 2.0  # a stopping dispatcher does not wait longer for an unreachable database
 
 
@@ -106,6 +109,7 @@ class OutboxDispatcher:
         self._sender = sender
         self._batch_size = batch_size
         self._share = PartitionShare(partitions, uuid.uuid4().hex, lease)
+        self._ready: list[OutboxEvent] = []  # read ahead, not yet sent (heads of their keys when read)
         self._retry = retry
         self._retention = retention
         self._rng = random.Random()
@@ -113,7 +117,11 @@ class OutboxDispatcher:
     async def run_once(self) -> int:
         """Claim and handle one batch; returns how many events were handled."""
         now = utc_now()
-        events = await self._outbox.claim(await self._share.current(now), now, self._batch_size)
+        held = await self._share.current(now)
+        self._ready = [event for event in self._ready if event["partition"] in held]
+        if not self._ready:
+            self._ready = await self._outbox.claim(held, now, self._batch_size * READ_AHEAD)
+        events, self._ready = self._ready[: self._batch_size], self._ready[self._batch_size :]
         if not events:
             return 0
         deliveries = await self._prepare(events)
@@ -130,6 +138,7 @@ class OutboxDispatcher:
 
     async def leave(self) -> None:
         """Hand this dispatcher's partitions back now rather than when its lease runs out."""
+        self._ready = []
         await self._share.leave()
 
     async def run_forever(self, poll_s: float) -> None:

@@ -96,8 +96,10 @@ class OutboxRepository:
         """Record what became of events; one already settled (by a dispatcher that took over) stays so."""
         if not outcomes:
             return
+        # "$exists", not "$gte" EPOCH: with a range SecantusDB plans on the index (3.4 instead of 2.1 ms an event)
+        undelivered = {"$exists": True}
         await self._outbox.bulk_write(
-            [UpdateOne({"_id": event_id, "claimable_at": {"$gte": EPOCH}}, update) for event_id, update in outcomes],
+            [UpdateOne({"_id": event_id, "claimable_at": undelivered}, update) for event_id, update in outcomes],
             ordered=False,
         )
 
