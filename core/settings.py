@@ -150,7 +150,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before an event is dead-lettered.")
     outbox_backoff_base_s: float = Field(default=2.0, gt=0, description="First retry delay (doubles, full jitter).")
     outbox_backoff_cap_s: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
-    outbox_poll_s: float = Field(default=0.5, gt=0, description="How often an idle dispatcher looks for new events.")
+    outbox_poll_s: float = Field(
+        default=0.5, gt=0, description="Pause after a dispatcher round that did not fill a batch."
+    )
     outbox_retention_days: int = Field(default=7, ge=1, description="Sent events are kept this long (TTL index).")
     stats_default_days: int = Field(
         default=30, ge=1, description="Statistics period when a request gives no from/to: the last N days."

@@ -142,7 +142,9 @@ class OutboxDispatcher:
         await self._share.leave()
 
     async def run_forever(self, poll_s: float) -> None:
-        """Back-to-back batches while there is work; a short sleep when the outbox is empty."""
+        """Back-to-back batches while they come full; otherwise a pause of ``poll_s``, so that a
+        trickle of events goes out in batches instead of one read of every held partition per
+        event (in a storm the dispatcher spun on one or two events a round)."""
         try:
             while True:
                 try:
@@ -150,7 +152,7 @@ class OutboxDispatcher:
                 except Exception:  # the database away, a sender bug: log, wait, try again
                     log.exception("outbox round failed")
                     handled = 0
-                if not handled:
+                if handled < self._batch_size and not self._ready:
                     await asyncio.sleep(poll_s)
         finally:
             try:
