@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-OutboxState = Literal["pending", "leased", "sent", "dead"]
+OutboxState = Literal["pending", "leased", "sent", "dead"]  # "leased": events of releases before partitions
 
 
 class OutboxEventOut(BaseModel):
