@@ -41,13 +41,13 @@ class OutboxRepository:
         await outbox.create_index(
             [("partition", ASCENDING), ("claimable_at", ASCENDING)], name="claimable_by_partition"
         )
-        if "claimable" in await outbox.index_information():  # the index of per-event leases, replaced
-            await outbox.drop_index("claimable")
+        for replaced in ("claimable", "order"):  # per-event leases' poll, and the order heads' read: both gone
+            if replaced in await outbox.index_information():
+                await outbox.drop_index(replaced)
         # undelivered events written before partitions existed: give them theirs, or nobody sends them
         async for event in outbox.find({"claimable_at": {"$gte": EPOCH}, "partition": None}, {"order_key": 1}):
             await outbox.update_one({"_id": event["_id"]}, {"$set": {"partition": _partition(event)}})
         await PartitionRepository.ensure_indexes(db)
-        await outbox.create_index([("order_key", ASCENDING), ("seq", ASCENDING)], name="order")
         await outbox.create_index([("state", ASCENDING), ("_id", DESCENDING)], name="admin")
         await outbox.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
 
