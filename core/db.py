@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 IndexSetup = Callable[[AsyncDatabase], Awaitable[None]]
 T = TypeVar("T")
 TRANSACTION_TIME_LIMIT_S = 8.0
+DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing a write
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # before every stored time: "$gte EPOCH" reads a date field's index in full
 
 

@@ -26,13 +26,12 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from core.db import EPOCH
+from core.db import DUPLICATE_KEY, EPOCH
 
 PARTITIONS = 16
 OUTBOX_PARTITIONS = "outbox_partitions"
 MEMBER = "member:"
 MEMBER_RETENTION = timedelta(hours=1)  # a dead member's document lingers this long after its lease
-DUPLICATE_KEY = 11000
 
 
 def partition_of(key: str) -> int:

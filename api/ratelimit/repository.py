@@ -8,8 +8,9 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from core.db import DUPLICATE_KEY
+
 RATE_LIMITS = "rate_limits"
-DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from pymongo.errors import BulkWriteError
 from api.stats.metrics import Increments, nested
 from api.stats.spans import month_key
 from api.stats.vectors import WIDTH, Groups, Vector, add_into, from_document, pack, pack_groups, unpack, unpack_groups
+from core.db import DUPLICATE_KEY
 
 ROLLUPS = "stats_rollups"
 SEALED = "stats_sealed"
@@ -38,7 +39,6 @@ LAYOUT = f"6-{WIDTH}"  # 6: escalations, appeals, proof and rejection reasons
 BATCH = 2000
 LIVE_BATCH = 1000
 TOTAL_SHARDS = 8
-DUPLICATE_KEY = 11000
 
 
 def rollup_id(day: str, dim: str, group: str) -> str:
