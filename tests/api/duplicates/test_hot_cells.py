@@ -21,8 +21,8 @@ LAT, LNG = HOAN_KIEM_LAKE
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
-def filed(count: int, every: timedelta) -> list[dict[str, Any]]:
-    return [{"created_at": NOW - i * every} for i in range(count)]
+def filed(count: int, every: timedelta, newest_at: datetime = NOW) -> list[dict[str, Any]]:
+    return [{"created_at": newest_at - i * every} for i in range(count)]
 
 
 def test_a_spot_is_hot_after_a_full_read_and_only_for_a_while() -> None:
@@ -111,7 +111,7 @@ def test_a_window_too_short_falls_back_to_the_full_read(settings, sync_db) -> No
     )
     hot = HotCells()
     # remembered as busier than it is now: a 10 s window holds one report
-    hot.record("road_damage", cells_within(LAT, LNG, 50), now, filed(MAX_CANDIDATES, timedelta(milliseconds=100)))
+    hot.record("road_damage", cells_within(LAT, LNG, 50), now, filed(MAX_CANDIDATES, timedelta(milliseconds=100), now))
     codes, filters = newest_twice(settings, hot, now)
     assert codes[0] == [f"HN-Q-{i:04d}" for i in range(MAX_CANDIDATES)]
     assert "created_at" in filters[0][0] and "created_at" not in filters[0][-1]  # tried the window, then in full
