@@ -4,7 +4,8 @@ Some features must move in lockstep with every report write: the notification ou
 change without its push, no push without its change) and the statistics rollups (counts
 that always equal the raw reports). Rather than every service calling each of them, every
 report write publishes one ``ReportChange`` in its transaction, and those features listen.
-A listener's writes use the same session, so they commit or abort with the report.
+A listener adds its documents to the transaction's ``TransactionWrites``, so they commit or
+abort with the report, and reach the server in the same command as the report's own.
 """
 
 from collections.abc import Sequence
@@ -12,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
+from core.db import TransactionWrites
 from core.documents import Report
 
 ChangeKind = Literal[
@@ -42,7 +42,7 @@ class ReportChange:
 
 
 class ReportChangeListener(Protocol):
-    async def on_report_change(self, change: ReportChange, session: AsyncClientSession) -> None: ...
+    async def on_report_change(self, change: ReportChange, writes: TransactionWrites) -> None: ...
 
 
 class ReportChanges:
@@ -51,6 +51,6 @@ class ReportChanges:
     def __init__(self, listeners: Sequence[ReportChangeListener] = ()) -> None:
         self._listeners = tuple(listeners)
 
-    async def publish(self, change: ReportChange, session: AsyncClientSession) -> None:
+    async def publish(self, change: ReportChange, writes: TransactionWrites) -> None:
         for listener in self._listeners:
-            await listener.on_report_change(change, session)
+            await listener.on_report_change(change, writes)

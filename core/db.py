@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pymongo
-from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
+from pymongo import AsyncMongoClient, InsertOne, ReturnDocument, WriteConcern
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,55 @@ async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., A
     (15 s was tried, for a database saturated by a storm: then a commit failing with
     ShutdownInProgress ended in a server-selection timeout during the photo clean-up after it,
     leaving the photos to the orphan sweep; not understood yet, so 8 s stays.)
+
+    Not causally consistent: a transaction reads the primary, whose every new snapshot is later
+    than the attempt before it, so ``afterClusterTime`` would add nothing. It is what a retried
+    attempt would send as the read concern of its first command, and SecantusDB refuses a read
+    concern on ``bulkWrite`` (``TransactionWrites``), which may be that first command.
     """
     with pymongo.timeout(TRANSACTION_TIME_LIMIT_S):
-        async with client.start_session() as session:
+        async with client.start_session(causal_consistency=False) as session:
             return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
+
+
+class TransactionWrites:
+    """A transaction's session, and the new documents it sends to the server in one command.
+
+    A report change inserts several documents into several collections (the report or its
+    audit record, its push event, its change record, an idempotency key). Sent one command
+    each, SecantusDB spent most of the transaction on the commands around the inserts: four
+    inserts in a transaction cost 10.2 ms of its CPU as four commands and 6.6 ms as one
+    client-level ``bulkWrite`` (20 concurrent writers, 600 transactions). That command needs
+    MongoDB 8.0 or later; SecantusDB speaks it.
+
+    Reads and conditional updates still go through ``session`` at once: their answers decide
+    what is written. ``flush`` must be called before the transaction commits.
+    """
+
+    def __init__(self, session: AsyncClientSession) -> None:
+        self.session = session
+        self._inserts: list[InsertOne[Any]] = []
+
+    def insert(self, collection: AsyncCollection, document: Any) -> None:
+        self._inserts.append(InsertOne(document, namespace=collection.full_name))
+
+    async def flush(self) -> None:
+        """Send the inserts added so far, in order. A unique index's refusal is a
+        ``DuplicateKeyError`` as from ``insert_one``; a failure of the whole command is raised
+        as itself, so a transient one keeps the label that makes the transaction retry."""
+        inserts, self._inserts = self._inserts, []
+        if not inserts:
+            return
+        try:
+            await self.session.client.bulk_write(inserts, session=self.session)
+        except ClientBulkWriteException as exc:
+            if isinstance(exc.error, PyMongoError):
+                raise exc.error from exc
+            # the raw errors: ``write_errors`` is annotated as exceptions but holds the server's documents
+            refused = next((e for e in exc.details.get("writeErrors", []) if e.get("code") == DUPLICATE_KEY), None)
+            if refused is not None:
+                raise DuplicateKeyError(refused.get("errmsg", "duplicate key"), DUPLICATE_KEY, refused) from exc
+            raise
 
 
 IN_CHUNK = 50

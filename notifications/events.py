@@ -5,9 +5,8 @@ resolved, rejected or merged, of public replies, and of the decision on their ap
 flags, notes, ratings, the system closing a resolved report) make no push.
 """
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from core.changes import ReportChange
+from core.db import TransactionWrites
 from core.documents import Report
 from notifications.documents import EventFields, ReportOutcome
 from notifications.outbox import OutboxRepository
@@ -71,7 +70,7 @@ class OutboxListener:
     def __init__(self, outbox: OutboxRepository) -> None:
         self._outbox = outbox
 
-    async def on_report_change(self, change: ReportChange, session: AsyncClientSession) -> None:
+    async def on_report_change(self, change: ReportChange, writes: TransactionWrites) -> None:
         event = report_event(change)
         if event is not None:
-            await self._outbox.enqueue(event, change.at, session)
+            self._outbox.enqueue_with(writes, event, change.at)

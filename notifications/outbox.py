@@ -23,7 +23,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.db import EPOCH
+from core.db import EPOCH, TransactionWrites
 from core.logs import current_request_id
 from notifications.documents import EventFields, EventState, OutboxEvent
 from notifications.partitions import PARTITIONS, PartitionRepository, partition_of
@@ -53,20 +53,13 @@ class OutboxRepository:
 
     async def enqueue(self, event: EventFields, now: datetime, session: AsyncClientSession | None) -> ObjectId:
         """Add an event; call it with the session of the change that causes it."""
-        doc: OutboxEvent = {
-            "_id": ObjectId(),
-            "state": "pending",
-            "claimable_at": now,
-            "created_at": now,
-            "attempts": 0,
-            "order_key": None,
-            "seq": 0,
-            "request_id": current_request_id(),
-            **event,
-        }
-        doc["partition"] = _partition(doc)
+        doc = _event_document(event, now)
         await self._outbox.insert_one(doc, session=session)
         return doc["_id"]
+
+    def enqueue_with(self, writes: TransactionWrites, event: EventFields, now: datetime) -> None:
+        """Add an event to the writes of the report change that causes it."""
+        writes.insert(self._outbox, _event_document(event, now))
 
     async def claim(self, partitions: list[int], now: datetime, limit: int) -> list[OutboxEvent]:
         """Up to ``limit`` due events of these partitions, oldest due first, each the head of its key.
@@ -141,6 +134,23 @@ class OutboxRepository:
             },
             return_document=ReturnDocument.AFTER,
         )
+
+
+def _event_document(event: EventFields, now: datetime) -> OutboxEvent:
+    """A new event: pending, claimable at once, in its key's partition."""
+    doc: OutboxEvent = {
+        "_id": ObjectId(),
+        "state": "pending",
+        "claimable_at": now,
+        "created_at": now,
+        "attempts": 0,
+        "order_key": None,
+        "seq": 0,
+        "request_id": current_request_id(),
+        **event,
+    }
+    doc["partition"] = _partition(doc)
+    return doc
 
 
 def _partition(event: Mapping[str, Any]) -> int:

@@ -5,8 +5,9 @@ from typing import TypedDict
 
 from bson import ObjectId
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from core.db import TransactionWrites
 
 AUDIT_LOG = "audit_log"
 
@@ -51,7 +52,7 @@ class AuditRepository:
     async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[AUDIT_LOG].create_index([("report_id", ASCENDING), ("at", ASCENDING)])
 
-    async def record(
+    def record(
         self,
         report_id: ObjectId,
         action: str,
@@ -59,7 +60,7 @@ class AuditRepository:
         actor_role: str,
         at: datetime,
         details: AuditDetails,
-        session: AsyncClientSession,
+        writes: TransactionWrites,
     ) -> None:
         record: AuditRecord = {
             "report_id": report_id,
@@ -69,4 +70,4 @@ class AuditRepository:
             "at": at,
             **details,
         }
-        await self._log.insert_one(record, session=session)
+        writes.insert(self._log, record)

@@ -2,10 +2,9 @@
 
 from collections.abc import Callable, Mapping
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from api.changelog.repository import ChangeLogRepository
 from core.changes import ReportChange
+from core.db import TransactionWrites
 
 Payload = Callable[[ReportChange], Mapping[str, object] | None]  # None: nothing for that consumer (documents.py)
 
@@ -20,11 +19,11 @@ class ChangeLogListener:
         self._repo = repo
         self._payloads = dict(payloads)
 
-    async def on_report_change(self, change: ReportChange, session: AsyncClientSession) -> None:
+    async def on_report_change(self, change: ReportChange, writes: TransactionWrites) -> None:
         record = {
             "report_id": change.after["_id"],
             "kind": change.kind,
             "at": change.at,
             **{consumer: payload(change) for consumer, payload in self._payloads.items()},
         }
-        await self._repo.append(record, session)
+        self._repo.append(record, writes)

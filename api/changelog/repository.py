@@ -21,7 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.changelog.documents import ChangeRecord
-from core.db import EPOCH
+from core.db import EPOCH, TransactionWrites
 
 REPORT_CHANGES = "report_changes"
 CONSUMERS = ("stats", "public_photos", "subscriptions")
@@ -50,12 +50,12 @@ class ChangeLogRepository:
             )
         await changes.create_index([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0)
 
-    async def append(self, record: dict[str, Any], session: AsyncClientSession) -> None:
-        """Add a record, pending for every consumer with a payload in it; call it with the session of the
+    def append(self, record: dict[str, Any], writes: TransactionWrites) -> None:
+        """Add a record, pending for every consumer with a payload in it, to the writes of the
         change itself. A consumer whose payload is None (the change does not concern it) never sees it."""
         at = record["at"]
         due = {due_field(c): at for c in CONSUMERS if record.get(c) is not None}
-        await self._changes.insert_one({"_id": ObjectId(), **record, **due}, session=session)
+        writes.insert(self._changes, {"_id": ObjectId(), **record, **due})
 
     async def pending(self, consumer: str, limit: int) -> list[ChangeRecord]:
         """The oldest records ``consumer`` has not applied yet (index ``<consumer>_pending``)."""

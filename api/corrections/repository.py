@@ -6,8 +6,9 @@ from typing import TypedDict
 
 from bson import ObjectId
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from core.db import TransactionWrites
 
 CORRECTIONS = "corrections"
 
@@ -39,8 +40,8 @@ class CorrectionRepository:
     async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[CORRECTIONS].create_index([("at", ASCENDING)])
 
-    async def record(self, correction: Correction, session: AsyncClientSession) -> None:
-        await self._corrections.insert_one(correction, session=session)
+    def record(self, correction: Correction, writes: TransactionWrites) -> None:
+        writes.insert(self._corrections, correction)
 
     async def since(self, start: datetime | None) -> AsyncIterator[Correction]:
         """Oldest first (index ``at``), so a later correction of the same report wins on export."""

@@ -17,7 +17,7 @@ from api.errors import Conflict, Unprocessable
 from api.reports.access import ReportNotFound, can_see, load_handled, load_visible
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
-from core.db import utc_now
+from core.db import TransactionWrites, utc_now
 from core.documents import Report, ReportPointer, StatusEntry
 
 
@@ -83,10 +83,10 @@ class FollowService:
         }
         fields = {"status": "closed", "merged_into": pointer, "due_at": None, "overdue": False, "updated_at": now}
 
-        async def move_followers(_: Report, session: Any) -> None:
-            moving = [source["resident_uid"], *await self._followers.uids(source_id, session)]
+        async def move_followers(_: Report, writes: TransactionWrites) -> None:
+            moving = [source["resident_uid"], *await self._followers.uids(source_id, writes.session)]
             await self._followers.add(
-                target_id, [uid for uid in moving if uid != target["resident_uid"]], "merge", now, session
+                target_id, [uid for uid in moving if uid != target["resident_uid"]], "merge", now, writes.session
             )
 
         edit = ReportEdit(

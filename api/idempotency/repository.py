@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from core.db import TransactionWrites
 
 IDEMPOTENCY_KEYS = "idempotency_keys"
 
@@ -39,9 +40,10 @@ class IdempotencyRepository:
         body: dict[str, Any],
         now: datetime,
         ttl_s: int,
-        session: AsyncClientSession,
+        writes: TransactionWrites,
     ) -> None:
-        await self._keys.insert_one(
+        writes.insert(
+            self._keys,
             {
                 "owner": owner,
                 "key": key,
@@ -51,5 +53,4 @@ class IdempotencyRepository:
                 "created_at": now,
                 "expires_at": now + timedelta(seconds=ttl_s),
             },
-            session=session,
         )

@@ -11,8 +11,9 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from core.db import TransactionWrites
 
 API_KEYS = "open311_api_keys"
 REQUESTS = "open311_requests"
@@ -42,8 +43,9 @@ class Open311Repository:
         cursor = self._keys.find({}, {"key_sha256": 0}).hint([("created_at", ASCENDING)]).sort("created_at", ASCENDING)
         return await cursor.to_list()
 
-    async def insert_request(self, record: dict[str, Any], session: AsyncClientSession | None = None) -> None:
-        await self._requests.insert_one(record, session=session)
+    def insert_request(self, record: dict[str, Any], writes: TransactionWrites) -> None:
+        """With the writes of the report the request created: one exists exactly when the other does."""
+        writes.insert(self._requests, record)
 
     async def get_request(self, report_id: ObjectId) -> dict[str, Any] | None:
         return await self._requests.find_one({"_id": report_id})

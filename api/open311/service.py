@@ -30,6 +30,7 @@ from api.public.rules import PUBLIC_VARIANTS, is_public, public_photo_ids
 from api.reports.repository import ReportRepository
 from api.reports.schemas import ReportSubmission
 from api.reports.service import ReportService
+from core.db import TransactionWrites
 from core.documents import Report
 from core.i18n import translate
 
@@ -152,8 +153,8 @@ class Open311Service:
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
 
-        async def write_request_record(report: Report, session: Any) -> None:
-            await self._repo.insert_request(
+        async def write_request_record(report: Report, writes: TransactionWrites) -> None:
+            self._repo.insert_request(
                 {
                     "_id": report["_id"],
                     "key_id": key["_id"],
@@ -163,7 +164,7 @@ class Open311Service:
                     "media_url": media_url,
                     "created_at": report["created_at"],
                 },
-                session,
+                writes,
             )
 
         result = await self._reports.submit(

@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.db import increment
+from core.db import TransactionWrites, increment
 from core.documents import Report, ReportPush
 
 REPORTS = "reports"
@@ -85,8 +85,8 @@ class ReportRepository:
         """
         return await increment(self._counters, name, "value", count)
 
-    async def insert(self, report: Report, session: AsyncClientSession | None = None) -> None:
-        await self._reports.insert_one(report, session=session)
+    def insert(self, report: Report, writes: TransactionWrites) -> None:
+        writes.insert(self._reports, report)
 
     async def update_versioned(
         self,

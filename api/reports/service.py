@@ -33,7 +33,7 @@ from api.reports.writer import AlsoWrite, ReportWriter
 from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
-from core.db import utc_now
+from core.db import TransactionWrites, utc_now
 from core.documents import Deadlines, Report, StatusEntry
 from core.settings import Settings
 
@@ -177,9 +177,9 @@ class ReportService:
             )
             body = shown.model_dump(mode="json")
 
-            async def write_with_report(written: Report, session: Any) -> None:
+            async def write_with_report(written: Report, writes: TransactionWrites) -> None:
                 if also_write is not None:
-                    await also_write(written, session)
+                    await also_write(written, writes)
                 if idempotency_key is not None:
                     await self._idempotency.record(
                         principal.uid,
@@ -189,7 +189,7 @@ class ReportService:
                         body,
                         now,
                         self._settings.idempotency_ttl_s,
-                        session,
+                        writes,
                     )
 
             await self._writer.create(report, now, write_with_report)

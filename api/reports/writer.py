@@ -6,6 +6,8 @@ what, the caller's own records that must exist exactly when the change does (a c
 moved followers), and exactly one published ``ReportChange`` (the outbox and the change log
 listen to it). Written out in every feature, one of those steps was bound to be forgotten
 in the next; here each feature says *what* changes and the writer does the rest the same way.
+The new documents of a change reach the server together, in one command before the commit
+(``core.db.TransactionWrites``).
 """
 
 from collections.abc import Awaitable, Callable
@@ -21,10 +23,10 @@ from api.errors import AppError, PreconditionFailed
 from api.reports.repository import ReportRepository
 from api.triage.workflow import SYSTEM
 from core.changes import ChangeKind, ReportChange, ReportChanges
-from core.db import run_in_transaction
+from core.db import TransactionWrites, run_in_transaction
 from core.documents import Report, ReportPush
 
-AlsoWrite = Callable[[Report, AsyncClientSession], Awaitable[None]]
+AlsoWrite = Callable[[Report, TransactionWrites], Awaitable[None]]
 CLAIM_RETRIES = 5
 DetailsOf = AuditDetails | Callable[[Report], AuditDetails]
 
@@ -102,10 +104,12 @@ class ReportWriter:
         """
 
         async def write(session: AsyncClientSession) -> None:
-            await self._repo.insert(report, session)
-            await self._changes.publish(ReportChange("received", None, report, at), session)
+            writes = TransactionWrites(session)
+            self._repo.insert(report, writes)
+            await self._changes.publish(ReportChange("received", None, report, at), writes)
             if also is not None:
-                await also(report, session)
+                await also(report, writes)
+            await writes.flush()
 
         await run_in_transaction(self._client, write)
 
@@ -130,7 +134,7 @@ class ReportWriter:
                 report["_id"], expected_version, edit.fields, edit.push, session, condition
             )
             if updated is not None:
-                await self._follow_up(report, updated, edit, actor, at, session)
+                await self._follow_up(report, updated, edit, actor, at, TransactionWrites(session))
             return updated
 
         updated = await run_in_transaction(self._client, write)
@@ -147,7 +151,7 @@ class ReportWriter:
             if changed is None:
                 return None
             before, after = changed
-            await self._follow_up(before, after, edit, SystemActor(), at, session)
+            await self._follow_up(before, after, edit, SystemActor(), at, TransactionWrites(session))
             return after
 
         return await run_in_transaction(self._client, write)
@@ -167,7 +171,7 @@ class ReportWriter:
             )
             if after is None:
                 raise _ClaimLost()
-            await self._follow_up(before, after, edit, SystemActor(), at, session)
+            await self._follow_up(before, after, edit, SystemActor(), at, TransactionWrites(session))
             return after
 
         for _ in range(CLAIM_RETRIES):
@@ -184,12 +188,14 @@ class ReportWriter:
         edit: ReportEdit,
         actor: Actor,
         at: datetime,
-        session: AsyncClientSession,
+        writes: TransactionWrites,
     ) -> None:
+        """What every change leaves besides its update, sent in one command."""
         if edit.also is not None:
-            await edit.also(after, session)
+            await edit.also(after, writes)
         if edit.audit is not None:
             details = edit.audit.details(before) if callable(edit.audit.details) else edit.audit.details
-            await self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, details, session)
+            self._audit.record(after["_id"], edit.audit.action, actor.uid, actor.role, at, details, writes)
         if edit.kind is not None:
-            await self._changes.publish(ReportChange(edit.kind, before, after, at, edit.public_note), session)
+            await self._changes.publish(ReportChange(edit.kind, before, after, at, edit.public_note), writes)
+        await writes.flush()

@@ -7,8 +7,6 @@ and new label and agency, who, when, why) written in the same transaction, which
 ``phananh export-corrections`` turns into training lines for the classifier.
 """
 
-from typing import Any
-
 from bson import ObjectId
 
 from api.auth import Principal
@@ -23,7 +21,7 @@ from api.triage.sla import SlaPolicy
 from classifiers.routing.rules import WARD_AGENCY_PREFIX, agency_for
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
-from core.db import utc_now
+from core.db import TransactionWrites, utc_now
 from core.documents import Note, Report, StatusEntry
 
 
@@ -154,8 +152,8 @@ class TriageActions:
             "at": now,
         }
 
-        async def record_correction(_: Report, session: Any) -> None:
-            await self._corrections.record(correction, session)
+        async def record_correction(_: Report, writes: TransactionWrites) -> None:
+            self._corrections.record(correction, writes)
 
         edit = ReportEdit(
             "reroute",

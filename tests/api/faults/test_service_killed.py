@@ -112,11 +112,11 @@ def _sweep_orphans(settings) -> None:
 # (command held, commands of that name let through first, what the database shows once the upload reached it)
 KILL_POINTS = {
     # two photos, each a display copy and a thumbnail, each a GridFS chunk and a file document:
-    # 8 inserts; the 9th is the report's
-    "before_report_written": ("insert", 8, lambda db: db["photos.files"].count_documents({}) == 4),
+    # 8 inserts; then the report's transaction sends its documents in one bulkWrite
+    "before_report_written": ("bulkWrite", 0, lambda db: db["photos.files"].count_documents({}) == 4),
     # one update before the transaction (the rate limits, charged together); the transaction makes
-    # none (inserts only: the report, its push event and change record); marking the photos
-    # committed is the next one, after the transaction
+    # none (one bulkWrite of inserts: the report, its push event, change record and idempotency
+    # key); marking the photos committed is the next one, after the transaction
     "after_report_written": ("update", 1, lambda db: db.reports.count_documents({}) == 1),
 }
 

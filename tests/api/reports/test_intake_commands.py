@@ -9,11 +9,9 @@ ONE_INTAKE = [
     ("find", "idempotency_keys"),  # a retried request is answered from its first answer
     ("update", "rate_limits"),  # per resident and per client address, one conditional upsert each
     ("find", "reports"),  # possible duplicates nearby (grid-cell index)
-    # the transaction: documents of this report only, nothing another report also writes
-    ("insert", "reports"),
-    ("insert", "outbox"),
-    ("insert", "report_changes"),
-    ("insert", "idempotency_keys"),
+    # the transaction: documents of this report only, nothing another report also writes, sent
+    # in one command (core.db.TransactionWrites)
+    ("bulkWrite", "reports+outbox+report_changes+idempotency_keys"),
     ("commitTransaction", ""),
 ]
 
