@@ -228,7 +228,10 @@ class OutboxDispatcher:
                     delivery.record(topic, outcome)
 
     def _settlement(self, delivery: _Delivery, now: datetime) -> dict[str, Any]:
-        """The event's update after this attempt (attempts are counted here: no lease counts them)."""
+        """The event's update after this attempt (attempts are counted here: no lease counts them).
+
+        Counters are ``$inc``s, so every event sent in a round with as many pushes gets the same
+        update, which ``OutboxRepository.settle`` then writes as one statement."""
         event = delivery.event
         attempts = event["attempts"] + 1
         failed = [
@@ -240,10 +243,9 @@ class OutboxDispatcher:
                 "$set": {
                     "state": "sent",
                     "sent_at": now,
-                    "attempts": attempts,
                     "expires_at": now + self._retention,
-                    "pushed": event.get("pushed", 0) + sent,
                 },
+                "$inc": {"attempts": 1, "pushed": sent},
                 "$unset": {"claimable_at": "", "remaining": ""},
             }
         remaining = [target for target, _ in failed]
@@ -254,11 +256,10 @@ class OutboxDispatcher:
                 "$set": {
                     "state": "dead",
                     "died_at": now,
-                    "attempts": attempts,
                     "last_error": last_error,
                     "remaining": remaining,
-                    "pushed": event.get("pushed", 0) + sent,
                 },
+                "$inc": {"attempts": 1, "pushed": sent},
                 "$unset": {"claimable_at": ""},
             }
         retry_after = max((o.retry_after_s or 0.0) for _, o in failed)
@@ -268,9 +269,8 @@ class OutboxDispatcher:
                 "state": "pending",
                 "claimable_at": now + timedelta(seconds=delay),
                 "tried_at": now,
-                "attempts": attempts,
                 "last_error": last_error,
                 "remaining": remaining,
-                "pushed": event.get("pushed", 0) + sent,
-            }
+            },
+            "$inc": {"attempts": 1, "pushed": sent},
         }

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -86,13 +87,25 @@ class OutboxRepository:
         return sorted(due, key=lambda event: event["claimable_at"])[:limit]
 
     async def settle(self, outcomes: list[tuple[ObjectId, dict[str, Any]]]) -> None:
-        """Record what became of events; one already settled (by a dispatcher that took over) stays so."""
+        """Record what became of events; one already settled (by a dispatcher that took over) stays so.
+
+        Events given the same update (sent with as many pushes: most of a round) share one
+        statement: SecantusDB pays its per-statement setup once rather than per event.
+        """
         if not outcomes:
             return
         # "$exists", not "$gte" EPOCH: with a range SecantusDB plans on the index (3.4 instead of 2.1 ms an event)
         undelivered = {"$exists": True}
+        alike: dict[bytes, tuple[dict[str, Any], list[ObjectId]]] = {}
+        for event_id, update in outcomes:
+            alike.setdefault(bson.encode(update), (update, []))[1].append(event_id)
         await self._outbox.bulk_write(
-            [UpdateOne({"_id": event_id, "claimable_at": undelivered}, update) for event_id, update in outcomes],
+            [
+                UpdateOne({"_id": ids[0], "claimable_at": undelivered}, update)
+                if len(ids) == 1
+                else UpdateMany({"_id": {"$in": ids}, "claimable_at": undelivered}, update)
+                for update, ids in alike.values()
+            ],
             ordered=False,
         )
 
