@@ -58,6 +58,7 @@ from api.stats.repository import StatsRepository
 from api.stats.router import router as stats_router
 from api.subscriptions.repository import SubscriptionRepository
 from api.subscriptions.router import router as subscriptions_router
+from api.triage.queue import QueueHorizons
 from api.triage.router import router as triage_router
 from api.triage.sla import SlaPolicy
 from api.triage.tables import TriageTables
@@ -133,6 +134,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.public_stats_cache = {}  # (day, locale) -> (expires, answer) of GET /v1/public/stats
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.duplicate_hot_cells = HotCells()
+    state.queue_horizons = QueueHorizons()
     state.metrics.register_gauge(
         "phananh_reports_overdue", "Open reports past their due date", ReportRepository(state.db).count_overdue
     )

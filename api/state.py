@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from api.reports.classification import ReportClassifier
     from api.reports.codes import CodeAllocator
     from api.triage.escalation import Escalation
+    from api.triage.queue import QueueHorizons
     from api.triage.sla import SlaPolicy
     from api.triage.tables import TriageTables
     from api.worker import Worker
@@ -64,6 +65,7 @@ class AppState(State):
     public_stats_cache: dict[tuple[date, str], tuple[float, Any]]  # GET /v1/public/stats, per (day, locale)
     report_codes: CodeAllocator
     duplicate_hot_cells: HotCells  # which spots are busy: the duplicate finder reads them by recency
+    queue_horizons: QueueHorizons  # how far down each triage queue its first page reached
     ward_outlines: dict[str, Any] | None  # GET /web/wards.json, projected on first use
     indexes_ready: bool
     ensure_indexes: Callable[[], Awaitable[None]]

@@ -53,8 +53,10 @@ async def get_outcomes(state: StateDep, photos: PhotoServiceDep, settings: Setti
 OutcomesDep = Annotated[Outcomes, Depends(get_outcomes)]
 
 
-async def get_triage_service(db: DatabaseDep, writer: ReportWriterDep, outcomes: OutcomesDep) -> TriageService:
-    return TriageService(ReportRepository(db), writer, outcomes)
+async def get_triage_service(
+    db: DatabaseDep, writer: ReportWriterDep, outcomes: OutcomesDep, state: StateDep
+) -> TriageService:
+    return TriageService(ReportRepository(db), writer, outcomes, state.queue_horizons)
 
 
 async def get_triage_actions(

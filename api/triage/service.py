@@ -13,7 +13,14 @@ from api.reports.access import load_handled
 from api.reports.repository import ReportRepository
 from api.reports.writer import Audited, ReportEdit, ReportWriter, require_version
 from api.triage.outcomes import Outcomes
-from api.triage.queue import QueueFilters, awaits_supervisor, build_query, encode_cursor, supervised_query
+from api.triage.queue import (
+    QueueFilters,
+    QueueHorizons,
+    awaits_supervisor,
+    build_query,
+    encode_cursor,
+    supervised_query,
+)
 from api.triage.schemas import QueueCounts, QueueItem, QueuePage, StatusChange
 from api.triage.workflow import TransitionRefused, check_transition, next_deadline_field
 from core.db import utc_now
@@ -63,10 +70,13 @@ def _queue_item(report: Report) -> QueueItem:
 
 
 class TriageService:
-    def __init__(self, repo: ReportRepository, writer: ReportWriter, outcomes: Outcomes) -> None:
+    def __init__(
+        self, repo: ReportRepository, writer: ReportWriter, outcomes: Outcomes, horizons: QueueHorizons
+    ) -> None:
         self._repo = repo
         self._writer = writer
         self._outcomes = outcomes
+        self._horizons = horizons
 
     @staticmethod
     def _scope(principal: Principal, agency: str | None) -> str | None:
@@ -81,7 +91,7 @@ class TriageService:
         """Agency staff see their own agency's queue only; city-wide roles may pick any agency."""
         filters = replace(filters, agency=self._scope(principal, filters.agency))
         plan = build_query(filters, cursor)
-        return await self._page(plan.query, plan.sort, plan.keep, filters.sort, limit)
+        return await self._page(plan.query, plan.sort, plan.keep, filters.sort, limit, plan.horizon_key())
 
     async def escalations(self, principal: Principal, cursor: str | None, limit: int) -> QueuePage:
         """City-wide roles: every overdue open report, most overdue first. Agency staff: what was
@@ -99,8 +109,19 @@ class TriageService:
         keep: Callable[[Report], bool],
         order: str,
         limit: int,
+        horizon_key: str | None = None,
     ) -> QueuePage:
-        reports = await self._repo.queue(query, sort, keep, limit + 1)
+        """One page and whether more follow (``limit + 1`` read); a deadline-ordered queue is read
+        within its remembered horizon first (``QueueHorizons``)."""
+        wanted, now = limit + 1, utc_now()
+        bound = self._horizons.bound(horizon_key, now) if horizon_key is not None else None
+        reports = []
+        if bound is not None:  # "$lt": SecantusDB 0.7 loses entries equal to a middle field's upper bound
+            reports = await self._repo.queue({**query, "due_at": {"$lt": bound}}, sort, keep, wanted)
+        if len(reports) < wanted:
+            reports = await self._repo.queue(query, sort, keep, wanted)
+        if horizon_key is not None:
+            self._horizons.record(horizon_key, now, reports, wanted)
         page = reports[:limit]
         next_cursor = encode_cursor(page[-1], order) if len(reports) > limit else None
         return QueuePage(items=[_queue_item(r) for r in page], next_cursor=next_cursor)

@@ -1,10 +1,13 @@
 """GET /v1/triage/queue: scoped, filtered, ordered by deadline, paged, and always index-served."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from bson import ObjectId
 
 from api.reports.repository import ReportRepository
-from api.triage.queue import QueueFilters, build_query
-from tests.factories import SON_TAY, auth_headers, new_uid, report_form, staff_headers
+from api.triage.queue import QueueFilters, QueueHorizons, build_query
+from tests.factories import SON_TAY, auth_headers, move_status, new_uid, report_form, staff_headers
 
 pytestmark = pytest.mark.slow  # the module's tests take over 3 s together: outside the fast subset
 
@@ -109,3 +112,47 @@ def test_every_queue_query_uses_an_index(client, filters):
     explained = client.portal.call(repo.explain_queue, plan.query, plan.sort)
     winning = str(explained["queryPlanner"]["winningPlan"])
     assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
+
+
+def test_a_deadline_queue_is_read_within_its_horizon_and_stays_exact(client, command_log):
+    """After a full read, a queue's first page is read within a deadline bound (one query). A report
+    due earlier than everything still comes first; when moves leave the bound short of a page, the
+    queue is read in full again (two queries). Each page is the queue's true first page."""
+    ids = [file_report(client, f"{TEXTS['pothole']} số {i}")["id"] for i in range(8)]
+    soon = datetime.now(UTC) + timedelta(days=1)
+    for hours, report_id in enumerate(ids):  # deadlines an hour apart, in filing order
+        set_due(client, report_id, soon + timedelta(hours=hours))
+    staff = staff_headers("agency_staff", "construction_dept")
+
+    def first_page() -> tuple[list[str], int]:
+        with command_log.recording() as commands:
+            response = queue(client, staff, status="assigned", limit=3)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]], commands.count(("find", "reports"))
+
+    assert first_page() == (ids[:3], 1)  # full read: 4 asked for (page + 1), due +0..+3 h: bound +6 h
+    assert first_page() == (ids[:3], 1)  # within the bound: 6 reports, a full page
+    urgent = file_report(client, f"{TEXTS['pothole']} khẩn cấp")["id"]
+    set_due(client, urgent, soon - timedelta(hours=1))
+    assert first_page() == ([urgent, *ids[:2]], 1)
+    for report_id in [urgent, *ids[:3]]:
+        assert move_status(client, report_id, "in_progress", staff).status_code == 200
+    assert first_page() == (ids[3:6], 2)  # 3 left within the last bound: read in full
+
+
+def set_due(client, report_id: str, due_at: datetime) -> None:
+    """Give a report a chosen deadline (the SLA gives a whole batch of test reports nearly one)."""
+    reports = client.app.state.db["reports"]
+    client.portal.call(reports.update_one, {"_id": ObjectId(report_id)}, {"$set": {"due_at": due_at}})
+
+
+def test_a_horizon_is_the_last_page_end_plus_its_span_and_forgotten_for_a_short_queue():
+    horizons, now, due = QueueHorizons(), datetime.now(UTC), datetime(2026, 12, 1, 8, tzinfo=UTC)
+    page = [{"due_at": due + timedelta(hours=h)} for h in (0, 1, 3)]
+    horizons.record("q", now, page, wanted=3)
+    assert horizons.bound("q", now) == due + timedelta(hours=6)
+    assert horizons.bound("q", now + timedelta(minutes=11)) is None  # too old to trust
+    horizons.record("q", now, [{"due_at": due}] * 3, wanted=3)
+    assert horizons.bound("q", now) == due + timedelta(minutes=1)  # all due at once: a minute of room
+    horizons.record("q", now, page[:2], wanted=3)
+    assert horizons.bound("q", now) is None
