@@ -48,6 +48,7 @@ from api.photos.signing import required_signer
 from api.photos.storage import GridFSPhotoStore
 from api.public.router import router as public_router
 from api.ratelimit.repository import RateLimitRepository
+from api.ratelimit.service import charge_batcher
 from api.reports.classification import ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
@@ -135,6 +136,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.report_codes = CodeAllocator(ReportRepository(state.db).reserve_sequence)
     state.duplicate_hot_cells = HotCells()
     state.queue_horizons = QueueHorizons()
+    state.rate_charges = charge_batcher(RateLimitRepository(state.db))
     state.metrics.register_gauge(
         "phananh_reports_overdue", "Open reports past their due date", ReportRepository(state.db).count_overdue
     )

@@ -191,7 +191,7 @@ async def current_principal(request: Request) -> Principal:
         raise Unauthenticated("unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     state = state_of(request.app)
     settings, suspects = state.settings, state.auth_suspects
-    limiter = RateLimiter(RateLimitRepository(state.db))
+    limiter = RateLimiter(RateLimitRepository(state.db), state.rate_charges)
     address = client_ip(request)
     # Refused before verification: a client guessing tokens gets no more answers, and no more CPU.
     # Only addresses this process has seen fail are looked up: the others cost no database call

@@ -72,8 +72,8 @@ async def get_photo_service(state: StateDep) -> PhotoService:
 PhotoServiceDep = Annotated[PhotoService, Depends(get_photo_service)]
 
 
-async def get_rate_limiter(db: DatabaseDep) -> RateLimiter:
-    return RateLimiter(RateLimitRepository(db))
+async def get_rate_limiter(db: DatabaseDep, state: StateDep) -> RateLimiter:
+    return RateLimiter(RateLimitRepository(db), state.rate_charges)
 
 
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from api.photos.processing import PhotoLimits
     from api.photos.signing import PhotoUrlSigner
     from api.photos.storage import GridFSPhotoStore
+    from api.ratelimit.service import ChargeBatcher
     from api.reports.classification import ReportClassifier
     from api.reports.codes import CodeAllocator
     from api.triage.escalation import Escalation
@@ -66,6 +67,7 @@ class AppState(State):
     report_codes: CodeAllocator
     duplicate_hot_cells: HotCells  # which spots are busy: the duplicate finder reads them by recency
     queue_horizons: QueueHorizons  # how far down each triage queue its first page reached
+    rate_charges: ChargeBatcher  # rate-limit charges of concurrent requests, sent together
     ward_outlines: dict[str, Any] | None  # GET /web/wards.json, projected on first use
     indexes_ready: bool
     ensure_indexes: Callable[[], Awaitable[None]]

@@ -52,6 +52,33 @@ class RateLimitRepository:
             allowed[i] = False
         return allowed
 
+    async def charge_together(self, requests: list[Sequence[Charge]]) -> list[list[bool]]:
+        """``charge_within`` for several requests at once (``RateLimiter``'s group commit): the
+        charges of one bucket are summed into one upsert, so a burst from one address costs one
+        statement, not one per report. A sum that does not fit is charged again one by one
+        (each then allowed while room is left, as if the requests had come singly).
+        """
+        alike: dict[tuple[str, int, datetime], list[tuple[int, int]]] = {}
+        for r, charges in enumerate(requests):
+            for c, charge in enumerate(charges):
+                alike.setdefault((charge.bucket, charge.limit, charge.expires_at), []).append((r, c))
+        summed = [
+            Charge(bucket, sum(requests[r][c].amount for r, c in members), limit, expires_at)
+            for (bucket, limit, expires_at), members in alike.items()
+        ]
+        allowed = [[False] * len(charges) for charges in requests]
+        singly: list[tuple[int, int]] = []
+        for ok, members in zip(await self.charge_within(summed), alike.values(), strict=True):
+            if ok:
+                for r, c in members:
+                    allowed[r][c] = True
+            elif len(members) > 1:
+                singly.extend(members)
+        if singly:
+            for (r, c), ok in zip(singly, await self.charge_within([requests[r][c] for r, c in singly]), strict=True):
+                allowed[r][c] = ok
+        return allowed
+
     async def _upsert_within(self, charges: Sequence[Charge]) -> set[int]:
         """The positions (in ``charges``) whose upsert met a duplicate key."""
         updates = [

@@ -1,7 +1,8 @@
 """Rate limit rules: count an action in the current window, refuse with 429 past the limit.
 
 Fixed windows keep each check to one atomic ``$inc`` on one small document, shared by every
-API process through MongoDB. ``check`` refuses without counting, for limits that are only
+API process through MongoDB; concurrent requests of one process are charged together.
+``check`` refuses without counting, for limits that are only
 charged on failure (bad tokens): a blocked client is refused before any work is done.
 """
 
@@ -12,6 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 from api.errors import AppError, TooManyRequests
 from api.ratelimit.repository import Charge, RateLimitRepository
+from core.batching import MicroBatcher
+
+ChargeBatcher = MicroBatcher[Sequence[Charge], list[bool]]
+
+
+def charge_batcher(repo: RateLimitRepository, max_batch: int = 64) -> ChargeBatcher:
+    """One per process (app state): concurrent requests' charges go to the database together, in
+    the command after the one in flight (a storm's reports share one statement per address)."""
+    return MicroBatcher(repo.charge_together, max_batch)
 
 
 def _window(scope: str, subject: str, window_s: int, now: datetime) -> tuple[str, datetime]:
@@ -36,8 +46,9 @@ class Limit:
 
 
 class RateLimiter:
-    def __init__(self, repo: RateLimitRepository) -> None:
+    def __init__(self, repo: RateLimitRepository, charges: ChargeBatcher) -> None:
         self._repo = repo
+        self._charges = charges
 
     async def hit(
         self, scope: str, subject: str, limit: int, window_s: int, amount: int = 1, now: datetime | None = None
@@ -55,7 +66,7 @@ class RateLimiter:
             Charge(bucket, limit.amount, limit.limit, window_end + timedelta(seconds=60))
             for limit, (bucket, window_end) in zip(limits, windows, strict=True)
         ]
-        allowed = await self._repo.charge_within(charges)
+        allowed = await self._charges.submit(charges)
         refused = [window_end for (_, window_end), ok in zip(windows, allowed, strict=True) if not ok]
         if refused:
             raise _refuse(max(refused), now)

@@ -116,13 +116,16 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(settings):
         assert third_report_status(url) == 201  # behind a trusted proxy: three residents' addresses
 
 
-def _charge_concurrently(settings, batches: list[list[Charge]]) -> list[list[bool]]:
-    """Each batch through its own ``charge_within`` call, all at once, on one client."""
+def _charge_concurrently(settings, batches: list[list[Charge]], together: bool = False) -> list[list[bool]]:
+    """Each batch through its own ``charge_within`` call, all at once, on one client; or, ``together``,
+    all in one ``charge_together`` call (what the per-process group commit sends)."""
 
     async def run() -> list[list[bool]]:
         client = mongo_client(settings.mongodb_uri)
         try:
             repo = RateLimitRepository(client[settings.database_name])
+            if together:
+                return await repo.charge_together(batches)
             return list(await asyncio.gather(*(repo.charge_within(batch) for batch in batches)))
         finally:
             await client.close()
@@ -151,3 +154,27 @@ def test_racing_first_charges_of_a_new_bucket_allow_exactly_the_limit(settings, 
     results = _charge_concurrently(settings, [[Charge("report:new", 1, 5, expires)] for _ in range(12)])
     assert sorted(flag for [flag] in results) == [False] * 7 + [True] * 5
     assert sync_db["rate_limits"].find_one({"_id": "report:new"})["count"] == 5
+
+
+def test_requests_charged_together_share_one_command(settings, sync_db, command_log):
+    """Eight reports from one address and their residents' own buckets: one command, each bucket
+    counted right."""
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    requests = [
+        [Charge(f"report:t{i}", 1, 20, expires), Charge("report_ip:10.0.0.7", 1, 200, expires)] for i in range(8)
+    ]
+    with command_log.recording() as commands:
+        assert _charge_concurrently(settings, requests, together=True) == [[True, True]] * 8
+    assert [name for name, target in commands if target == "rate_limits"] == ["update"]
+    assert sync_db["rate_limits"].find_one({"_id": "report_ip:10.0.0.7"})["count"] == 8
+    assert sync_db["rate_limits"].count_documents({"_id": {"$regex": "^report:t"}, "count": 1}) == 8
+
+
+def test_a_sum_without_room_is_charged_one_by_one_up_to_the_limit(settings, sync_db):
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    ip = Charge("report_ip:10.0.0.8", 1, 5, expires)
+    assert _charge_concurrently(settings, [[ip]] * 3, together=True) == [[True]] * 3
+    # 2 left: of four more, the first two fit and the others are refused (and not counted)
+    results = _charge_concurrently(settings, [[Charge(f"report:s{i}", 1, 20, expires), ip] for i in range(4)], True)
+    assert results == [[True, True], [True, True], [True, False], [True, False]]
+    assert sync_db["rate_limits"].find_one({"_id": "report_ip:10.0.0.8"})["count"] == 5

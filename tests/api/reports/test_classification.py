@@ -5,8 +5,9 @@ import threading
 
 import pytest
 
-from api.reports.classification import MicroBatcher
+from api.reports.classification import forward_passes
 from classifiers.loader import load_classifier
+from core.batching import MicroBatcher
 
 TEXTS = [
     "Ổ gà rất to giữa đường",
@@ -22,10 +23,10 @@ TEXTS = [
 def test_concurrent_predictions_match_one_by_one():
     classifier = load_classifier(None)
     expected = [classifier.predict([text])[0] for text in TEXTS]
-    batcher = MicroBatcher(classifier, max_batch=8)
+    batcher = MicroBatcher(forward_passes(classifier), max_batch=8)
 
     async def all_at_once():
-        return await asyncio.gather(*[batcher.predict(text) for text in TEXTS])
+        return await asyncio.gather(*[batcher.submit(text) for text in TEXTS])
 
     got = asyncio.run(all_at_once())
     assert [p.category for p in got] == [p.category for p in expected]
@@ -39,10 +40,10 @@ def test_a_failing_model_fails_every_waiter_without_hanging():
         def predict(self, texts):
             raise RuntimeError("model crashed")
 
-    batcher = MicroBatcher(Broken())
+    batcher = MicroBatcher(forward_passes(Broken()))
 
     async def two():
-        return await asyncio.gather(batcher.predict("a"), batcher.predict("b"), return_exceptions=True)
+        return await asyncio.gather(batcher.submit("a"), batcher.submit("b"), return_exceptions=True)
 
     results = asyncio.run(asyncio.wait_for(two(), timeout=10))
     assert all(isinstance(r, RuntimeError) for r in results)
@@ -65,12 +66,12 @@ class Recording:
 
 def test_texts_arriving_within_the_wait_share_one_forward_pass():
     model = Recording()
-    batcher = MicroBatcher(model, max_batch=32, max_wait_s=0.2)
+    batcher = MicroBatcher(forward_passes(model), max_batch=32, max_wait_s=0.2)
 
     async def staggered():
         async def one(i):
             await asyncio.sleep(i * 0.005)
-            return await batcher.predict(str(i))
+            return await batcher.submit(str(i))
 
         return await asyncio.gather(*[one(i) for i in range(5)])
 
@@ -89,10 +90,10 @@ def test_a_full_batch_runs_without_waiting_and_the_queue_follows_in_batches():
             return super().predict(texts)
 
     model = Held()
-    batcher = MicroBatcher(model, max_batch=2, max_wait_s=0.2)
+    batcher = MicroBatcher(forward_passes(model), max_batch=2, max_wait_s=0.2)
 
     async def five():
-        tasks = [asyncio.create_task(batcher.predict(str(i))) for i in range(5)]
+        tasks = [asyncio.create_task(batcher.submit(str(i))) for i in range(5)]
         await asyncio.sleep(0)  # every task has queued its text
         queued.set()
         return await asyncio.gather(*tasks)
@@ -103,11 +104,11 @@ def test_a_full_batch_runs_without_waiting_and_the_queue_follows_in_batches():
 
 def test_without_a_wait_a_lone_text_runs_at_once():
     model = Recording()
-    batcher = MicroBatcher(model, max_wait_s=0.0)
+    batcher = MicroBatcher(forward_passes(model), max_wait_s=0.0)
 
     async def lone():
         started = asyncio.get_running_loop().time()
-        await batcher.predict("x")
+        await batcher.submit("x")
         return asyncio.get_running_loop().time() - started
 
     assert asyncio.run(lone()) < 0.1 and model.batches == [["x"]]
