@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from api.errors import AppError
 from api.photos.processing import OUTPUT_CONTENT_TYPE, PhotoLimits, PhotoRejected, ProcessedPhoto, process_photo
-from api.photos.storage import PendingAttachment, PhotoStore, StoredPhoto
+from api.photos.storage import PendingAttachment, PhotoFile, PhotoStore, StoredPhoto
 from core.documents import PhotoRef
 
 log = logging.getLogger(__name__)
@@ -45,18 +45,12 @@ class PhotoService:
         """Store both variants of each photo as pending (``attachment``: as a staff attachment not yet
         used); returns the refs kept on the report."""
         refs: list[PhotoRef] = []
+        files: list[PhotoFile] = []
         for photo in photos:
             photo_id = str(ObjectId())
-            for variant, data in (("display", photo.display), ("thumbnail", photo.thumbnail)):
-                await self._store.put(
-                    photo_id,
-                    variant,
-                    data,
-                    report_id=report_id,
-                    content_type=OUTPUT_CONTENT_TYPE,
-                    attachment=attachment,
-                )
+            files += [PhotoFile(photo_id, "display", photo.display), PhotoFile(photo_id, "thumbnail", photo.thumbnail)]
             refs.append({"id": photo_id, "width": photo.display_size[0], "height": photo.display_size[1]})
+        await self._store.put(files, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE, attachment=attachment)
         return refs
 
     async def commit(self, report_id: str) -> None:
@@ -96,8 +90,8 @@ class PhotoService:
 
     async def add_variants(self, report_id: str, photo_id: str, variants: dict[str, bytes]) -> None:
         """Extra variants of a committed photo (the redacted public copies), committed at once."""
-        for variant, data in variants.items():
-            await self._store.put(photo_id, variant, data, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
+        files = [PhotoFile(photo_id, variant, data) for variant, data in variants.items()]
+        await self._store.put(files, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
         await self._store.commit(report_id)
 
     async def sweep_orphans(self, uploaded_before: datetime, report_exists: Callable[[str], Awaitable[bool]]) -> int:

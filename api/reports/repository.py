@@ -96,16 +96,22 @@ class ReportRepository:
         push: ReportPush | None = None,
         session: AsyncClientSession | None = None,
         condition: dict[str, Any] | None = None,
+        known: Report | None = None,
     ) -> Report | None:
         """Compare-and-set: None when the version (or ``condition``) no longer holds.
 
         Every change bumps the version, so an ETag a client holds goes stale the moment
         anything it shows changes. ``expected_version=None`` is for additive changes (a note)
-        that cannot lose anyone's update.
+        that cannot lose anyone's update. ``known``: the report as the caller read it; at the
+        expected version it is exactly what an update conditioned on that version changes, so
+        it is not read again (a staff action's second read: 1.9 ms of SecantusDB's CPU a report
+        in the storm).
         """
         query: dict[str, Any] = {"_id": report_id, **(condition or {})}
         if expected_version is not None:
             query["version"] = expected_version
+            if known is not None and known.get("version") == expected_version:
+                return await self._apply(known, query, fields, push, session)
         return await self.claim_one(query, fields, push, session)
 
     async def claim_one(
@@ -138,20 +144,32 @@ class ReportRepository:
         about 1 ms for each of these two index-served commands). Every change bumps the version, so
         an update that matches changed exactly the report that was read; one that does not lost a race.
         """
-        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
-        if push:
-            update["$push"] = push
         before = await self._reports.find_one(query, session=session)
         if before is None:
             return None
         unchanged = {"_id": before["_id"], "version": before["version"] if "version" in before else {"$exists": False}}
-        if (await self._reports.update_one(unchanged, update, session=session)).matched_count == 0:
+        after = await self._apply(cast(Report, before), unchanged, fields, push, session)
+        return None if after is None else (cast(Report, before), after)
+
+    async def _apply(
+        self,
+        before: Report,
+        where: dict[str, Any],
+        fields: dict[str, Any],
+        push: ReportPush | None,
+        session: AsyncClientSession | None,
+    ) -> Report | None:
+        """Update the report ``where`` says is still ``before``; the report after, or None if it is not."""
+        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
+        if push:
+            update["$push"] = push
+        if (await self._reports.update_one(where, update, session=session)).matched_count == 0:
             return None
-        after = {**before, **fields, "version": before.get("version", 1) + 1}
+        after: dict[str, Any] = {**before, **fields, "version": before.get("version", 1) + 1}
         for key, value in (push or {}).items():
-            after[key] = [*before.get(key, []), value]
+            after[key] = [*after.get(key, []), value]
         # the update applied in memory names its fields at run time: a cast, not a check
-        return cast(Report, before), cast(Report, after)
+        return cast(Report, after)
 
     async def in_cells(self, category: str, cells: list[int], limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` reports of a category in these grid cells (index ``duplicates``).

@@ -131,7 +131,7 @@ class ReportWriter:
 
         async def write(session: AsyncClientSession) -> Report | None:
             updated = await self._repo.update_versioned(
-                report["_id"], expected_version, edit.fields, edit.push, session, condition
+                report["_id"], expected_version, edit.fields, edit.push, session, condition, known=report
             )
             if updated is not None:
                 await self._follow_up(report, updated, edit, actor, at, TransactionWrites(session))
@@ -167,7 +167,7 @@ class ReportWriter:
                 return None
             edit = edit_of(before)
             after = await self._repo.update_versioned(
-                before["_id"], before["version"], edit.fields, edit.push, session, condition=query
+                before["_id"], before["version"], edit.fields, edit.push, session, condition=query, known=before
             )
             if after is None:
                 raise _ClaimLost()

@@ -2,6 +2,7 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+from api.photos.storage import PhotoFile
 from tests.factories import auth_headers, image_bytes, new_uid, photo_files, report_form
 
 
@@ -84,7 +85,9 @@ def test_sweep_removes_photos_of_reports_that_never_came(make_client, sync_db):
     crashed_report_id = "aaaaaaaaaaaaaaaaaaaaaaaa"  # its process died after uploading, before writing
     client.portal.call(
         lambda: client.app.state.photo_store.put(
-            "0123456789abcdef01234567", "display", b"\xff\xd8", report_id=crashed_report_id, content_type="image/jpeg"
+            [PhotoFile("0123456789abcdef01234567", "display", b"\xff\xd8")],
+            report_id=crashed_report_id,
+            content_type="image/jpeg",
         )
     )
     sync_db["photos.files"].update_many(

@@ -124,7 +124,8 @@ def test_priority_and_due_dates_are_set_when_routed(client, sync_db):
 def test_a_status_change_writes_the_report_without_find_and_modify(client, report, command_log):
     """The versioned write is a read and an update conditioned on the version read: SecantusDB
     serves ``findAndModify``'s write by scanning the whole collection, so each staff action would
-    cost in proportion to every report ever filed."""
+    cost in proportion to every report ever filed. The report the service read at the ETag's
+    version is what the update changes, so it is read once."""
     staff = staff_headers("agency_staff", "construction_dept")
     etag = current_etag(client, report["id"], staff)
     with command_log.recording() as commands:
@@ -132,3 +133,4 @@ def test_a_status_change_writes_the_report_without_find_and_modify(client, repor
     on_reports = [name for name, target in commands if target == "reports"]
     assert "findAndModify" not in {name for name, _ in commands}
     assert on_reports.count("update") == 1
+    assert on_reports.count("find") == 1  # the version checked: the update is not preceded by a second read
