@@ -31,8 +31,9 @@ def test_a_spot_is_hot_after_a_full_read_and_only_for_a_while() -> None:
     hot.record("road_damage", [1, 2], NOW, filed(MAX_CANDIDATES - 1, timedelta(seconds=1)))
     assert hot.window("road_damage", [1, 2], NOW) is None  # not full: the plain read was bounded already
     hot.record("road_damage", [1, 2], NOW, filed(MAX_CANDIDATES, timedelta(seconds=1)))
-    # the 50th newest was 49 s old: twice that, asked of any lookup touching one of those cells
-    assert hot.window("road_damage", [2, 3], NOW) == timedelta(seconds=98)
+    # the oldest of the newest MAX_CANDIDATES was MAX_CANDIDATES - 1 s old: twice that, asked of any
+    # lookup touching one of those cells
+    assert hot.window("road_damage", [2, 3], NOW) == timedelta(seconds=2 * (MAX_CANDIDATES - 1))
     assert hot.window("flooding_drainage", [1, 2], NOW) is None
     assert hot.window("road_damage", [1, 2], NOW + HOT_MEMORY + timedelta(seconds=1)) is None
     hot.record("road_damage", [1, 2], NOW, filed(3, timedelta(minutes=5)))
@@ -100,8 +101,8 @@ def test_a_hot_spot_is_read_by_recency_with_the_same_answer(settings, sync_db) -
     assert len(cold) == 1 and "created_at" not in cold[0]  # the first lookup reads the cells in full
     cells = cells_within(LAT, LNG, 50)
     assert sorted(f["geo_cell"] for f in warm) == sorted(cells)  # then one bounded query per cell
-    # twice the 50th newest's age: 49 x 30 s
-    assert {f["created_at"]["$gte"] for f in warm} == {now - timedelta(seconds=2 * 49 * 30)}
+    # twice the age of the oldest of the newest MAX_CANDIDATES: (MAX_CANDIDATES - 1) x 30 s
+    assert {f["created_at"]["$gte"] for f in warm} == {now - timedelta(seconds=2 * (MAX_CANDIDATES - 1) * 30)}
 
 
 def test_a_window_too_short_falls_back_to_the_full_read(settings, sync_db) -> None:
