@@ -84,7 +84,7 @@ def standard_jobs(
             return False
 
     async def sweep_orphan_photos() -> int:
-        """Photos pending longer than the grace period belong to a request that died."""
+        """Photos an earlier version left pending (stored before their report's transaction)."""
         cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_photo_grace_s)
         return await photos.sweep_orphans(cutoff, report_exists)
 

@@ -1,4 +1,4 @@
-"""Photo rules: process uploads off the event loop, store both variants, sweep orphans."""
+"""Photo rules: process uploads off the event loop, store both variants, sweep what was never used."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -11,6 +11,7 @@ from bson import ObjectId
 from api.errors import AppError
 from api.photos.processing import OUTPUT_CONTENT_TYPE, PhotoLimits, PhotoRejected, ProcessedPhoto, process_photo
 from api.photos.storage import PendingAttachment, PhotoFile, PhotoStore, StoredPhoto
+from core.db import TransactionWrites
 from core.documents import PhotoRef
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,24 @@ log = logging.getLogger(__name__)
 class RawUpload:
     filename: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class NewPhotos:
+    """Processed photos with their ids: the refs their report keeps, and the variants to store."""
+
+    refs: list[PhotoRef]
+    files: list[PhotoFile]
+
+    @classmethod
+    def of(cls, photos: list[ProcessedPhoto]) -> "NewPhotos":
+        refs: list[PhotoRef] = []
+        files: list[PhotoFile] = []
+        for photo in photos:
+            photo_id = str(ObjectId())
+            files += [PhotoFile(photo_id, "display", photo.display), PhotoFile(photo_id, "thumbnail", photo.thumbnail)]
+            refs.append({"id": photo_id, "width": photo.display_size[0], "height": photo.display_size[1]})
+        return cls(refs, files)
 
 
 class PhotoService:
@@ -41,23 +60,15 @@ class PhotoService:
                 raise AppError(exc.status, exc.key, **exc.params) from exc
         return processed
 
-    async def save(self, report_id: str, photos: list[ProcessedPhoto], *, attachment: bool = False) -> list[PhotoRef]:
-        """Store both variants of each photo as pending (``attachment``: as a staff attachment not yet
-        used); returns the refs kept on the report."""
-        refs: list[PhotoRef] = []
-        files: list[PhotoFile] = []
-        for photo in photos:
-            photo_id = str(ObjectId())
-            files += [PhotoFile(photo_id, "display", photo.display), PhotoFile(photo_id, "thumbnail", photo.thumbnail)]
-            refs.append({"id": photo_id, "width": photo.display_size[0], "height": photo.display_size[1]})
-        await self._store.put(files, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE, attachment=attachment)
-        return refs
+    def write_with_report(self, report_id: str, photos: NewPhotos, writes: TransactionWrites) -> None:
+        """A new report's photos, written by its transaction."""
+        self._store.stage(photos.files, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE, writes=writes)
 
-    async def commit(self, report_id: str) -> None:
-        await self._store.commit(report_id)
-
-    async def discard(self, report_id: str) -> None:
-        await self._store.discard(report_id)
+    async def save_attachments(self, report_id: str, photos: list[ProcessedPhoto]) -> list[PhotoRef]:
+        """Store staff photos as attachments no change uses yet; their refs."""
+        new = NewPhotos.of(photos)
+        await self._store.put(new.files, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE, attachment=True)
+        return new.refs
 
     async def get(self, photo_id: str, variant: str) -> StoredPhoto | None:
         return await self._store.get(photo_id, variant)
@@ -92,10 +103,12 @@ class PhotoService:
         """Extra variants of a committed photo (the redacted public copies), committed at once."""
         files = [PhotoFile(photo_id, variant, data) for variant, data in variants.items()]
         await self._store.put(files, report_id=report_id, content_type=OUTPUT_CONTENT_TYPE)
-        await self._store.commit(report_id)
 
     async def sweep_orphans(self, uploaded_before: datetime, report_exists: Callable[[str], Awaitable[bool]]) -> int:
-        """Commit pending photos whose report exists; delete those whose report never came."""
+        """Commit pending photos whose report exists; delete those whose report never came.
+
+        Only versions before 2026-11-30 wrote photos pending (now a report's transaction writes
+        them); this settles what such a version left when it crashed mid-upload."""
         removed = 0
         for report_id in await self._store.pending_report_ids(uploaded_before):
             if await report_exists(report_id):

@@ -22,7 +22,7 @@ from api.duplicates.finder import AREA_CELL_DEGREES, DuplicateFinder, geo_cell
 from api.errors import BadRequest, FieldError
 from api.idempotency.repository import IdempotencyRepository
 from api.idempotency.service import find_replay, fingerprint
-from api.photos.service import PhotoService, RawUpload
+from api.photos.service import NewPhotos, PhotoService, RawUpload
 from api.ratelimit.service import Limit, RateLimiter
 from api.reports.access import photo_urls, view
 from api.reports.classification import Assessment, ReportClassifier
@@ -144,66 +144,61 @@ class ReportService:
             submission.description,
             now,
         )
+        photos = NewPhotos.of(processed)
+        report: Report = {
+            "_id": report_id,
+            "code": code,
+            "resident_uid": principal.uid,
+            "description": submission.description,
+            "category_hint": submission.category,
+            "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
+            "geo_cell": geo_cell(submission.lat, submission.lng),
+            "area_cell": geo_cell(submission.lat, submission.lng, AREA_CELL_DEGREES),
+            "visibility": submission.visibility,
+            "photos_public": bool(photos.refs) and submission.visibility == "public" and submission.photos_public,
+            "accuracy_m": submission.accuracy_m,
+            "address": submission.address,
+            "ward": {"code": ward.code, "name": ward.name},
+            "photos": photos.refs,
+            "status": "assigned" if assessment.routing.auto_routed else "received",
+            "status_history": _intake_history(now, principal, assessment),
+            "category": assessment.routing.category,
+            "agency": assessment.routing.agency,
+            **self._deadlines(now, assessment, submission.description),
+            "classification": assessment.classification,
+            "routing": assessment.routing_document(),
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        shown = view(report, principal).model_copy(
+            update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]}
+        )
+        body = shown.model_dump(mode="json")
+
+        async def write_with_report(written: Report, writes: TransactionWrites) -> None:
+            self._photos.write_with_report(str(report_id), photos, writes)
+            if also_write is not None:
+                await also_write(written, writes)
+            if idempotency_key is not None:
+                await self._idempotency.record(
+                    principal.uid,
+                    idempotency_key,
+                    request_fingerprint,
+                    201,
+                    body,
+                    now,
+                    self._settings.idempotency_ttl_s,
+                    writes,
+                )
+
         try:
-            photo_refs = await self._photos.save(str(report_id), processed)
-            report: Report = {
-                "_id": report_id,
-                "code": code,
-                "resident_uid": principal.uid,
-                "description": submission.description,
-                "category_hint": submission.category,
-                "location": {"type": "Point", "coordinates": [submission.lng, submission.lat]},
-                "geo_cell": geo_cell(submission.lat, submission.lng),
-                "area_cell": geo_cell(submission.lat, submission.lng, AREA_CELL_DEGREES),
-                "visibility": submission.visibility,
-                "photos_public": bool(photo_refs) and submission.visibility == "public" and submission.photos_public,
-                "accuracy_m": submission.accuracy_m,
-                "address": submission.address,
-                "ward": {"code": ward.code, "name": ward.name},
-                "photos": photo_refs,
-                "status": "assigned" if assessment.routing.auto_routed else "received",
-                "status_history": _intake_history(now, principal, assessment),
-                "category": assessment.routing.category,
-                "agency": assessment.routing.agency,
-                **self._deadlines(now, assessment, submission.description),
-                "classification": assessment.classification,
-                "routing": assessment.routing_document(),
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            }
-            shown = view(report, principal).model_copy(
-                update={"possible_duplicates": [PossibleDuplicateOut(**d) for d in possible_duplicates]}
-            )
-            body = shown.model_dump(mode="json")
-
-            async def write_with_report(written: Report, writes: TransactionWrites) -> None:
-                if also_write is not None:
-                    await also_write(written, writes)
-                if idempotency_key is not None:
-                    await self._idempotency.record(
-                        principal.uid,
-                        idempotency_key,
-                        request_fingerprint,
-                        201,
-                        body,
-                        now,
-                        self._settings.idempotency_ttl_s,
-                        writes,
-                    )
-
             await self._writer.create(report, now, write_with_report)
         except DuplicateKeyError:
-            await self._photos.discard(str(report_id))
             replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
             if replay is None:
                 raise
             return IntakeResult(replay.status, replay.body, replayed=True)
-        except BaseException:
-            await self._photos.discard(str(report_id))
-            raise
-        if processed:
-            await self._photos.commit(str(report_id))
         log.info("report %s received", code)
         return IntakeResult(201, body, replayed=False)
 

@@ -65,7 +65,7 @@ class Outcomes:
         if not 1 <= len(uploads) <= self._max_files:
             raise Unprocessable("attachment_count", limit=self._max_files)
         processed = await self._photos.process(uploads)
-        return [ref["id"] for ref in await self._photos.save(str(report["_id"]), processed, attachment=True)]
+        return [ref["id"] for ref in await self._photos.save_attachments(str(report["_id"]), processed)]
 
     async def _claim(self, report: Report, ids: list[str]) -> Outcome:
         ids = list(dict.fromkeys(ids))  # the same id twice in one request is one photo

@@ -79,7 +79,9 @@ def test_failed_report_write_leaves_no_orphan_photo(client, sync_db, fail_next_c
     assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
 
 
-def test_sweep_removes_photos_of_reports_that_never_came(make_client, sync_db):
+def test_sweep_settles_photos_an_earlier_version_left_pending(make_client, sync_db):
+    """Before 2026-11-30 photos were stored pending ahead of their report's transaction and
+    committed after it; a crash in between left them pending."""
     client = make_client(orphan_photo_grace_s=0)
     kept = post(client, new_uid(), "k-kept")
     crashed_report_id = "aaaaaaaaaaaaaaaaaaaaaaaa"  # its process died after uploading, before writing
@@ -91,7 +93,7 @@ def test_sweep_removes_photos_of_reports_that_never_came(make_client, sync_db):
         )
     )
     sync_db["photos.files"].update_many(
-        {"metadata.report_id": kept.json()["id"]}, {"$set": {"metadata.committed": False}}
+        {"metadata.report_id": {"$in": [kept.json()["id"], crashed_report_id]}}, {"$set": {"metadata.committed": False}}
     )
     assert client.portal.call(client.app.state.worker.jobs["orphan_photos"]) == 1
     assert sync_db["photos.files"].count_documents({"metadata.report_id": crashed_report_id}) == 0
