@@ -104,15 +104,33 @@ class ReportRepository:
         anything it shows changes. ``expected_version=None`` is for additive changes (a note)
         that cannot lose anyone's update. ``known``: the report as the caller read it; at the
         expected version it is exactly what an update conditioned on that version changes, so
-        it is not read again (a staff action's second read: 1.9 ms of SecantusDB's CPU a report
-        in the storm).
+        the whole report is not read again (1.9 ms of SecantusDB's CPU a report in the storm).
+
+        In a transaction, only the version is read (by ``_id``) and the report written by ``_id``
+        alone (``write_read``): SecantusDB serves an update filtered on ``_id`` alone by a direct
+        lookup, while ``_id`` plus ``version`` goes through its index planner, which costs ~3.5 ms
+        more on this collection's 17 indexes (10.9 against 7.1 ms an update, a read 0.9 ms).
         """
         query: dict[str, Any] = {"_id": report_id, **(condition or {})}
         if expected_version is not None:
             query["version"] = expected_version
             if known is not None and known.get("version") == expected_version:
+                if condition is None and session is not None and session.in_transaction:
+                    current = await self._reports.find_one({"_id": report_id}, {"version": 1}, session=session)
+                    if current is None or current.get("version") != expected_version:
+                        return None
+                    return await self.write_read(known, fields, push, session)
                 return await self._apply(known, query, fields, push, session)
         return await self.claim_one(query, fields, push, session)
+
+    async def write_read(
+        self, before: Report, fields: dict[str, Any], push: ReportPush | None, session: AsyncClientSession
+    ) -> Report | None:
+        """Change a report this transaction has read as ``before``, by ``_id`` alone: a change
+        committed since the transaction's snapshot makes this write conflict, and the transaction
+        is retried from its first read (MongoDB and SecantusDB alike), so nothing is overwritten
+        unseen."""
+        return await self._apply(before, {"_id": before["_id"]}, fields, push, session)
 
     async def claim_one(
         self,
@@ -147,8 +165,11 @@ class ReportRepository:
         before = await self._reports.find_one(query, session=session)
         if before is None:
             return None
-        unchanged = {"_id": before["_id"], "version": before["version"] if "version" in before else {"$exists": False}}
-        after = await self._apply(cast(Report, before), unchanged, fields, push, session)
+        if session is not None and session.in_transaction:
+            after = await self.write_read(cast(Report, before), fields, push, session)
+        else:
+            unchanged = {"_id": before["_id"], "version": before.get("version", {"$exists": False})}
+            after = await self._apply(cast(Report, before), unchanged, fields, push, session)
         return None if after is None else (cast(Report, before), after)
 
     async def _apply(

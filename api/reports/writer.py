@@ -158,17 +158,15 @@ class ReportWriter:
 
     async def claim_computed(self, query: dict[str, Any], edit_of: EditOf, at: datetime) -> Report | None:
         """Like ``claim``, for a change computed from the claimed report: read one report
-        matching ``query``, compute its edit, and write it only if the report is unchanged
-        (its version) and still matches; a worker that lost the race claims again."""
+        matching ``query``, compute its edit, and write it in the transaction that read it (a
+        report changed meanwhile makes the write conflict, and the transaction reads again)."""
 
         async def write(session: AsyncClientSession) -> Report | None:
             before = await self._repo.first_matching(query, session)
             if before is None:
                 return None
             edit = edit_of(before)
-            after = await self._repo.update_versioned(
-                before["_id"], before["version"], edit.fields, edit.push, session, condition=query, known=before
-            )
+            after = await self._repo.write_read(before, edit.fields, edit.push, session)
             if after is None:
                 raise _ClaimLost()
             await self._follow_up(before, after, edit, SystemActor(), at, TransactionWrites(session))

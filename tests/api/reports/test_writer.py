@@ -1,6 +1,8 @@
 """The one report write path: a change leaves exactly its audit record and one change record;
 a lost race leaves nothing at all."""
 
+import asyncio
+
 import pytest
 from bson import ObjectId
 
@@ -64,6 +66,33 @@ def test_a_lost_race_raises_and_leaves_no_trace(client, sync_db):
     assert (refused.value.status, refused.value.key) == (412, "precondition_failed")
     assert (sync_db.report_changes.count_documents({}), sync_db.audit_log.count_documents({})) == counts
     assert sync_db.reports.find_one({"_id": report["_id"]})["priority"] == "urgent"
+
+
+def test_of_concurrent_changes_at_one_version_exactly_one_wins(client, sync_db):
+    """Eight officers holding the same ETag at once: one change lands, seven are 412 and leave no trace."""
+    report = sync_db.reports.find_one({"_id": ObjectId(file_report(client, POTHOLE)["id"])})
+    writer = writer_of(client)
+    changes_before = sync_db.report_changes.count_documents({})
+
+    async def attempt(priority: str) -> str:
+        try:
+            await writer.update(
+                report, priority_edit(priority), actor=OFFICER, at=utc_now(), expected_version=report["version"]
+            )
+        except AppError as refused:
+            return str(refused.status)
+        return priority
+
+    async def race() -> list[str]:
+        return await asyncio.gather(*(attempt(f"p{i}") for i in range(8)))
+
+    outcomes = client.portal.call(race)
+    winners = [outcome for outcome in outcomes if outcome != "412"]
+    assert len(winners) == 1, outcomes
+    stored = sync_db.reports.find_one({"_id": report["_id"]})
+    assert stored["version"] == report["version"] + 1 and stored["priority"] == winners[0]
+    assert sync_db.report_changes.count_documents({}) == changes_before + 1
+    assert sync_db.audit_log.count_documents({"report_id": report["_id"], "action": "priority"}) == 1
 
 
 def test_an_edit_without_a_kind_publishes_nothing(client, sync_db):
