@@ -199,6 +199,7 @@ class ReportService:
             if replay is None:
                 raise
             return IntakeResult(replay.status, replay.body, replayed=True)
+        self._duplicates.filed(report)
         log.info("report %s received", code)
         return IntakeResult(201, body, replayed=False)
 

@@ -1,4 +1,5 @@
-"""A busy spot is read by recency (``HotCells``): the same newest candidates, a bounded read."""
+"""A busy spot is read by recency (``HotCells``): the same newest candidates, a bounded read, and
+for a moment not read again."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from pymongo import AsyncMongoClient, monitoring
 from api.duplicates.finder import (
     HOT_MEMORY,
     MAX_CANDIDATES,
+    REUSE_READ,
     DuplicateFinder,
     DuplicateRules,
     HotCells,
@@ -95,7 +97,7 @@ def test_a_hot_spot_is_read_by_recency_with_the_same_answer(settings, sync_db) -
     sync_db.reports.insert_many([*storm, *old, *other])
     expected = [f"HN-S-{i:04d}" for i in range(MAX_CANDIDATES)]
 
-    codes, filters = newest_twice(settings, HotCells(), now)
+    codes, filters = newest_twice(settings, HotCells(reuse_for=timedelta(0)), now)
     assert codes == [expected, expected]
     cold, warm = filters
     assert len(cold) == 1 and "created_at" not in cold[0]  # the first lookup reads the cells in full
@@ -110,9 +112,47 @@ def test_a_window_too_short_falls_back_to_the_full_read(settings, sync_db) -> No
     sync_db.reports.insert_many(
         [mapped_report(LAT, LNG, now - timedelta(minutes=i), f"HN-Q-{i:04d}") for i in range(60)]
     )
-    hot = HotCells()
+    hot = HotCells(reuse_for=timedelta(0))
     # remembered as busier than it is now: a 10 s window holds one report
     hot.record("road_damage", cells_within(LAT, LNG, 50), now, filed(MAX_CANDIDATES, timedelta(milliseconds=100), now))
     codes, filters = newest_twice(settings, hot, now)
     assert codes[0] == [f"HN-Q-{i:04d}" for i in range(MAX_CANDIDATES)]
     assert "created_at" in filters[0][0] and "created_at" not in filters[0][-1]  # tried the window, then in full
+
+
+def candidate(code: str, cell: int, at: datetime, category: str = "road_damage") -> dict[str, Any]:
+    return {"_id": code, "code": code, "category": category, "geo_cell": cell, "created_at": at, "status": "received"}
+
+
+def test_a_busy_spots_newest_are_kept_for_a_moment() -> None:
+    hot = HotCells()
+    newest = [candidate(f"HN-{i}", 1, NOW - timedelta(seconds=i)) for i in range(MAX_CANDIDATES)]
+    hot.record("road_damage", [1, 2], NOW, newest)
+    assert hot.last_read("road_damage", [1, 2], NOW + REUSE_READ / 2) == newest
+    assert hot.last_read("road_damage", [1, 2], NOW + REUSE_READ) is None  # then read afresh
+    assert hot.last_read("road_damage", [1], NOW) is None and hot.last_read("noise", [1, 2], NOW) is None
+    hot.record("road_damage", [3], NOW, newest[:3])
+    assert hot.last_read("road_damage", [3], NOW) is None  # a quiet spot is always read
+
+
+def test_a_report_filed_here_joins_the_kept_read_as_the_newest() -> None:
+    hot = HotCells()
+    newest = [candidate(f"HN-{i}", 1, NOW - timedelta(seconds=i)) for i in range(MAX_CANDIDATES)]
+    hot.record("road_damage", [1, 2], NOW, newest)
+    hot.filed({**candidate("HN-NEW", 2, NOW), "resident_uid": "resident-1", "description": "Ổ gà"})
+    hot.filed(candidate("HN-ELSEWHERE", 3, NOW))
+    hot.filed(candidate("HN-NOISE", 1, NOW, category="noise"))
+    kept = hot.last_read("road_damage", [1, 2], NOW)
+    assert kept is not None and len(kept) == MAX_CANDIDATES
+    assert [r["code"] for r in kept] == ["HN-NEW", *[f"HN-{i}" for i in range(MAX_CANDIDATES - 1)]]
+    assert "resident_uid" not in kept[0]  # only what the finder reads of a candidate
+
+
+def test_a_second_lookup_at_a_busy_spot_within_the_moment_sends_no_query(settings, sync_db) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    sync_db.reports.insert_many(
+        [mapped_report(LAT, LNG, now - timedelta(seconds=10 * i), f"HN-R-{i:04d}") for i in range(40)]
+    )
+    codes, filters = newest_twice(settings, HotCells(), now)
+    assert codes[0] == codes[1] == [f"HN-R-{i:04d}" for i in range(MAX_CANDIDATES)]
+    assert len(filters[0]) == 1 and filters[1] == []
