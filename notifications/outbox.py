@@ -24,7 +24,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.db import EPOCH, TransactionWrites, chunked
+from core.db import EPOCH, WRITE_CHUNK, TransactionWrites, chunked
 from core.logs import current_request_id
 from notifications.documents import EventFields, EventState, OutboxEvent
 from notifications.partitions import PARTITIONS, PartitionRepository, partition_of
@@ -106,7 +106,7 @@ class OutboxRepository:
                 if len(ids) == 1
                 else UpdateMany({"_id": {"$in": list(chunk)}, "claimable_at": undelivered}, update)
                 for update, ids in alike.values()
-                for chunk in chunked(ids)
+                for chunk in chunked(ids, WRITE_CHUNK)
             ],
             ordered=False,
         )
