@@ -27,7 +27,6 @@ from core.db import TransactionWrites, run_in_transaction
 from core.documents import Report, ReportPush
 
 AlsoWrite = Callable[[Report, TransactionWrites], Awaitable[None]]
-CLAIM_RETRIES = 5
 DetailsOf = AuditDetails | Callable[[Report], AuditDetails]
 
 
@@ -76,10 +75,6 @@ class ReportEdit:
 
 EditOf = Callable[[Report], ReportEdit]
 """A job's change that depends on the report it claims (the next escalation level and body)."""
-
-
-class _ClaimLost(Exception):
-    """Another worker changed the report between our read and our write: claim another one."""
 
 
 def require_version(report: Report, expected_version: int) -> None:
@@ -168,16 +163,11 @@ class ReportWriter:
             edit = edit_of(before)
             after = await self._repo.write_read(before, edit.fields, edit.push, session)
             if after is None:
-                raise _ClaimLost()
+                return None  # deleted since the read: nothing left to change
             await self._follow_up(before, after, edit, SystemActor(), at, TransactionWrites(session))
             return after
 
-        for _ in range(CLAIM_RETRIES):
-            try:
-                return await run_in_transaction(self._client, write)
-            except _ClaimLost:
-                continue
-        return None
+        return await run_in_transaction(self._client, write)
 
     async def _follow_up(
         self,
