@@ -1,8 +1,8 @@
 """The outbox collection: every push-worthy event, written in the transaction of its cause.
 
 An event is ``pending`` (claimable once ``claimable_at`` passes) until it is ``sent`` or
-``dead``. ``claimable_at`` exists only while an event is undelivered, so one small index
-(``partition``, ``claimable_at``) serves the dispatchers' polling. Which dispatcher sends an
+``dead``. ``claimable_at`` exists only while an event is undelivered, so a sparse index on it
+(``undelivered``) holds just those and serves the dispatchers' polling. Which dispatcher sends an
 event is decided by its ``partition`` (``notifications.partitions``), not by a lease written
 onto the event: a dispatcher that dies leaves its partitions' events claimable, and whoever
 takes the partitions over sends them again (at least once).
@@ -13,7 +13,6 @@ undelivered event with the lowest ``seq`` of its key; the next one waits until t
 is sent or dead. One key's events share a partition, so only one dispatcher ever decides.
 """
 
-import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +29,7 @@ from notifications.documents import EventFields, EventState, OutboxEvent
 from notifications.partitions import PARTITIONS, PartitionRepository, partition_of
 
 OUTBOX = "outbox"
+UNDELIVERED = "undelivered"
 
 
 class OutboxRepository:
@@ -39,10 +39,9 @@ class OutboxRepository:
     @staticmethod
     async def ensure_indexes(db: AsyncDatabase) -> None:
         outbox = db[OUTBOX]
-        await outbox.create_index(
-            [("partition", ASCENDING), ("claimable_at", ASCENDING)], name="claimable_by_partition"
-        )
-        for replaced in ("claimable", "order"):  # per-event leases' poll, and the order heads' read: both gone
+        await outbox.create_index([("claimable_at", ASCENDING)], name=UNDELIVERED, sparse=True)
+        # per-event leases' poll, the order heads' read, and one poll query per partition: all gone
+        for replaced in ("claimable", "order", "claimable_by_partition"):
             if replaced in await outbox.index_information():
                 await outbox.drop_index(replaced)
         # undelivered events written before partitions existed: give them theirs, or nobody sends them
@@ -66,14 +65,23 @@ class OutboxRepository:
         """Up to ``limit`` due events of these partitions, oldest due first, each the head of its key.
 
         Nothing is written: the partitions are this dispatcher's alone while it holds them. One
-        query per partition reads its undelivered events (due or waiting for a retry), an
-        equality and a range that SecantusDB bounds by the index. A key's events all share its
-        partition, so the heads (lowest undelivered ``seq`` of each key) are found among them.
+        query reads their undelivered events (due or waiting for a retry) from the sparse index,
+        which holds nothing else. A key's events all share its partition, so the heads (lowest
+        undelivered ``seq`` of each key) are found among them.
+
+        Not one query per partition on (``partition``, ``claimable_at``): SecantusDB serves a
+        ``$in`` or a range on the first field of that index by a collection scan, so the poll
+        was 16 queries every round, 22-31 ms of the database against 2.4-5 ms for this one
+        (``/tmp`` measurement, 20 000 sent and 20 waiting events), and arrived as a burst of 16
+        commands that every intake of the moment queued behind. The price: with several
+        dispatchers, each reads the others' undelivered events too and the server drops them.
         """
-        per_partition = await asyncio.gather(
-            *(self._outbox.find({"partition": p, "claimable_at": {"$gte": EPOCH}}).to_list() for p in partitions)
-        )
-        undelivered = [event for found in per_partition for event in found]
+        if not partitions:
+            return []
+        query: dict[str, Any] = {"claimable_at": {"$gte": EPOCH}}
+        if len(partitions) < PARTITIONS:
+            query["partition"] = {"$in": partitions}
+        undelivered = await self._outbox.find(query).hint(UNDELIVERED).to_list()
         heads: dict[str, int] = {}
         for event in undelivered:
             if key := event.get("order_key"):
@@ -112,26 +120,16 @@ class OutboxRepository:
         )
 
     async def backlog(self) -> float:
-        """Undelivered events (due or waiting for a retry): a range per partition on ``claimable_by_partition``."""
-        counts = await asyncio.gather(
-            *(
-                self._outbox.count_documents({"partition": p, "claimable_at": {"$gte": EPOCH}})
-                for p in range(PARTITIONS)
-            )
-        )
-        return float(sum(counts))
+        """Undelivered events (due or waiting for a retry): the whole sparse index ``undelivered``."""
+        return float(await self._outbox.count_documents({"claimable_at": {"$gte": EPOCH}}, hint=UNDELIVERED))
 
     async def lag_s(self) -> float:
         """How long the longest-waiting due event has been due (0 when dispatchers keep up)."""
         now = datetime.now(UTC)
-        firsts = await asyncio.gather(
-            *(
-                self._outbox.find_one({"partition": p, "claimable_at": {"$lte": now}}, {"claimable_at": 1})
-                for p in range(PARTITIONS)
-            )
+        first = await self._outbox.find_one(
+            {"claimable_at": {"$lte": now}}, {"claimable_at": 1}, sort=[("claimable_at", ASCENDING)], hint=UNDELIVERED
         )
-        due = [first["claimable_at"] for first in firsts if first is not None]
-        return max(0.0, (now - min(due)).total_seconds()) if due else 0.0
+        return max(0.0, (now - first["claimable_at"]).total_seconds()) if first is not None else 0.0
 
     async def list_by_state(self, state: EventState, before: ObjectId | None, limit: int) -> list[OutboxEvent]:
         query: dict[str, Any] = {"state": state}
