@@ -53,6 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # proxy_headers off: the client address is ours to resolve (PHANANH_TRUSTED_PROXIES), and
         # the access log is the app's own JSON line per request (route template, request id).
+        # Keep-alive above the peer's idle timeout, so the peer always closes an idle connection
+        # first: at uvicorn's 5 s (httpx's too) a request sent just as the server closed its
+        # connection failed unanswered, and a load balancer (ALB: 60 s) would answer 502.
         uvicorn.run(
             "api.app:create_app",
             factory=True,
@@ -63,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             proxy_headers=False,
             log_config=logging_config(args.log_level),
             access_log=False,
+            timeout_keep_alive=settings.keep_alive_s,
         )
     finally:
         if embedded is not None:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     embedded_sync_on_commit: bool = Field(
         default=True, description="Fsync the embedded database's journal on every commit: a 201 survives a crash."
     )
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="How long `serve` keeps an idle HTTP connection open; above clients' and balancers' idle timeouts.",
+    )
     env: Literal["dev", "prod"] | None = Field(
         default=None,
         description="dev accepts unsigned Firebase emulator tokens; default dev only on the embedded DB.",

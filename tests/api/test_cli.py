@@ -1,5 +1,6 @@
 """`phananh serve` on the embedded database, as a newcomer runs it: start, use, stop, restart."""
 
+import http.client
 import os
 import signal
 import subprocess
@@ -57,6 +58,23 @@ def _stop(process):
     assert not alive, "the embedded database outlived the service"
 
 
+def _reused_after_idle(port: int, idle_s: float) -> list[int]:
+    """Two requests on one connection, ``idle_s`` apart: the server must not have closed it
+    (``PHANANH_KEEP_ALIVE_S``; at uvicorn's default 5 s the second raises RemoteDisconnected)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        statuses = []
+        for pause in (0, idle_s):
+            time.sleep(pause)
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        return statuses
+    finally:
+        connection.close()
+
+
 def test_serve_starts_embedded_db_keeps_data_across_restart(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -73,6 +91,7 @@ def test_serve_starts_embedded_db_keeps_data_across_restart(tmp_path):
         _wait_ready(base, process)
         created = httpx.post(f"{base}/v1/reports", data=report_form(), headers=headers, timeout=30)
         assert created.status_code == 201, created.text
+        assert _reused_after_idle(port, idle_s=6) == [200, 200]
         # a second command finds the running server's database through the data directory alone
         issued = _cli(tmp_path, "apikey", "create", "--name", "Civic App")
         assert issued.returncode == 0 and "API key" in issued.stdout, issued.stdout + issued.stderr
