@@ -119,11 +119,11 @@ def _fit(image: Image.Image, long_side: int) -> Image.Image:
         return image
     ratio = long_side / max(width, height)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    # A cheap integer box reduction first, then bilinear for the last < 2x step: after the box
-    # filter has averaged away the aliasing, bicubic costs 50% more for no visible difference.
+    # A cheap integer box reduction first, then an area average (box) for the last < 2x step:
+    # it does not alias when shrinking, and costs 30% less than bilinear, 50% less than bicubic.
     factor = int(1 / ratio)
     reduced = image.reduce(factor) if factor > 1 else image
-    return reduced.resize(size, Image.Resampling.BILINEAR)
+    return reduced.resize(size, Image.Resampling.BOX)
 
 
 def _encode_jpeg(image: Image.Image, quality: int, icc_profile: bytes | None) -> bytes:
@@ -163,8 +163,11 @@ def process_photo(data: bytes, filename: str, limits: PhotoLimits) -> ProcessedP
             if source_format == "JPEG":
                 scale = _draft_scale(max(width, height), limits.display_long_side)
                 if scale > 1:
-                    # YCbCr end to end: no colour conversion on decode nor on encode
-                    image.draft("YCbCr", (width // scale, height // scale))
+                    # RGB, not YCbCr: libjpeg-turbo's SIMD colour conversion on decode and encode
+                    # beats YCbCr's unconverted C loops by ~3 ms on a phone photo (bench/intake.py)
+                    image.draft("RGB", (width // scale, height // scale))
+                # the whole upload in one feed: libjpeg does not suspend and resume per 64 KB block
+                image.decodermaxblock = max(len(data), image.decodermaxblock)
             image.load()
             oriented = _jpeg_ready(_upright(image))
         except (OSError, EOFError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
