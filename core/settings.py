@@ -166,7 +166,7 @@ class Settings(BaseSettings):
         default=1096, ge=1, description="Longest period a statistics request may ask for (days, about 3 years)."
     )
     stats_apply_poll_s: float = Field(
-        default=2.0, gt=0, description="How often an idle statistics applier looks for new change records."
+        default=0.5, gt=0, description="How often an idle statistics applier looks for new change records."
     )
     stats_apply_batch: int = Field(
         default=500, ge=1, le=5000, description="Change records the statistics applier applies in one transaction."
