@@ -3,9 +3,9 @@
 Who may see a report and how it looks is ``api.reports.access``; how it is written, ``api.reports.writer``.
 
 Intake order matters: cheap refusals first (idempotent replay, location, category, rate
-limit), then the CPU-heavy photo pipeline, then the write. Photos go to storage before the
-report's transaction (GridFS cannot join one) and are discarded if the transaction fails,
-so no orphan photo and no half report survive an error.
+limit), then the CPU-heavy photo pipeline, then the write. A report's photos are written by its
+own transaction (their GridFS documents join its ``bulkWrite``), so no orphan photo and no half
+report survive an error.
 """
 
 import logging
