@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="torch threads per API process: the database and the event loop share "
         "the cores (README: Classification under load).",
     )
+    gc_freeze_after_start: bool = Field(
+        default=True,
+        description="After start-up, keep the objects that live as long as the API process (the "
+        "model's ~500 000) out of every later garbage collection (README: Reliability).",
+    )
     taxonomy_file: Path = ROUTING_DATA / "taxonomy.json"
     wards_file: Path = ROUTING_DATA / "hanoi_wards_2025.geojson"
     sla_file: Path = ROUTING_DATA / "sla.json"

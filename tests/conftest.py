@@ -48,6 +48,7 @@ def base_settings(mongo_server: EmbeddedMongo, data_dir) -> Settings:
         firebase_project_id=PROJECT_ID,
         orphan_photo_grace_s=600,
         run_worker=False,  # tests run the jobs themselves, when they choose
+        gc_freeze_after_start=False,  # frozen objects are never freed: one test process starts many apps
     )
 
 

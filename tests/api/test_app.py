@@ -1,4 +1,6 @@
-"""Probes and the problem+json shape of framework errors."""
+"""Probes, the problem+json shape of framework errors, and what start-up leaves behind."""
+
+import gc
 
 import pytest
 
@@ -45,3 +47,15 @@ def test_streaming_body_without_length_is_cut_at_the_cap(make_client):
     )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_start_up_objects_are_frozen_out_of_later_collections(make_client):
+    """A full collection of a running API walks only what came after start-up, not the model."""
+    before = gc.get_freeze_count()
+    make_client()  # the test settings leave the collector alone
+    assert gc.get_freeze_count() == before
+    try:
+        make_client(gc_freeze_after_start=True)
+        assert gc.get_freeze_count() > before + 10_000
+    finally:
+        gc.unfreeze()
