@@ -54,6 +54,7 @@ from api.reports.classification import ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.router import router as reports_router
+from api.reports.writer import IntakeGroups, ReportWriter
 from api.state import AppState, state_of
 from api.stats.dashboard import router as dashboard_router
 from api.stats.repository import StatsRepository
@@ -149,6 +150,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.duplicate_hot_cells = HotCells()
     state.queue_horizons = QueueHorizons()
     state.rate_charges = charge_batcher(RateLimitRepository(state.db))
+    state.report_intake = IntakeGroups(
+        ReportWriter(state.client, ReportRepository(state.db), AuditRepository(state.db), state.report_changes),
+        settings.intake_group_max,
+    )
     state.metrics.register_gauge(
         "phananh_reports_overdue", "Open reports past their due date", ReportRepository(state.db).count_overdue
     )

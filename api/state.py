@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # annotations only: importing these here would tie every feat
     from api.ratelimit.service import ChargeBatcher
     from api.reports.classification import ReportClassifier
     from api.reports.codes import CodeAllocator
+    from api.reports.writer import IntakeGroups
     from api.triage.escalation import Escalation
     from api.triage.queue import QueueHorizons
     from api.triage.sla import SlaPolicy
@@ -68,6 +69,7 @@ class AppState(State):
     duplicate_hot_cells: HotCells  # which spots are busy: the duplicate finder reads them by recency
     queue_horizons: QueueHorizons  # how far down each triage queue its first page reached
     rate_charges: ChargeBatcher  # rate-limit charges of concurrent requests, sent together
+    report_intake: IntakeGroups  # new reports of concurrent requests, written by one transaction
     ward_outlines: dict[str, Any] | None  # GET /web/wards.json, projected on first use
     indexes_ready: bool
     ensure_indexes: Callable[[], Awaitable[None]]

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default=3.0, ge=0, le=100, description="How long the first text of a batch waits for others to join it."
     )
     classifier_max_batch: int = Field(default=32, ge=1, le=256, description="Texts in one forward pass at most.")
+    intake_group_max: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="New reports of concurrent requests written by one transaction at most (group commit).",
+    )
     classifier_threads: int = Field(
         default=1,
         ge=1,

@@ -93,17 +93,26 @@ def sync_db(mongo_server: EmbeddedMongo, settings: Settings):
 
 
 @pytest.fixture
-def fail_next_commit(mongo_server):
-    """Make the database refuse the next commitTransaction: a real failure between the steps."""
+def arm_commit_failure(mongo_server):
+    """Call it to make the database refuse the next commitTransaction: a real failure between the steps."""
     with MongoClient(mongo_server.uri) as admin:
-        admin.admin.command(
-            "configureFailPoint",
-            "failCommand",
-            mode={"times": 1},
-            data={"failCommands": ["commitTransaction"], "errorCode": 2},
-        )
-        yield
+
+        def arm() -> None:
+            admin.admin.command(
+                "configureFailPoint",
+                "failCommand",
+                mode={"times": 1},
+                data={"failCommands": ["commitTransaction"], "errorCode": 2},
+            )
+
+        yield arm
         admin.admin.command("configureFailPoint", "failCommand", mode="off")
+
+
+@pytest.fixture
+def fail_next_commit(arm_commit_failure):
+    """The database refuses the test's first commitTransaction."""
+    arm_commit_failure()
 
 
 @pytest.fixture

@@ -30,10 +30,9 @@ async def get_report_service(
     settings: SettingsDep,
     photos: PhotoServiceDep,
     rate_limiter: RateLimiterDep,
-    writer: ReportWriterDep,
 ) -> ReportService:
     return ReportService(
-        writer=writer,
+        intake=state.report_intake,
         repo=ReportRepository(db),
         idempotency=IdempotencyRepository(db),
         photos=photos,

@@ -29,7 +29,7 @@ from api.reports.classification import Assessment, ReportClassifier
 from api.reports.codes import CodeAllocator
 from api.reports.repository import ReportRepository
 from api.reports.schemas import PossibleDuplicateOut, ReportPage, ReportSubmission, ReportSummary, WardOut
-from api.reports.writer import AlsoWrite, ReportWriter
+from api.reports.writer import AlsoWrite, IntakeGroups, NewReport
 from api.triage.sla import SlaPolicy
 from classifiers.routing.taxonomy import Taxonomy
 from classifiers.routing.wards import WardIndex
@@ -77,7 +77,7 @@ class ReportService:
     def __init__(
         self,
         *,
-        writer: ReportWriter,
+        intake: IntakeGroups,
         repo: ReportRepository,
         idempotency: IdempotencyRepository,
         photos: PhotoService,
@@ -90,7 +90,7 @@ class ReportService:
         sla: SlaPolicy,
         duplicates: DuplicateFinder,
     ) -> None:
-        self._writer = writer
+        self._intake = intake
         self._duplicates = duplicates
         self._sla = sla
         self._classifier = classifier
@@ -193,7 +193,7 @@ class ReportService:
                 )
 
         try:
-            await self._writer.create(report, now, write_with_report)
+            await self._intake.create(NewReport(report, now, write_with_report))
         except DuplicateKeyError:
             replay = await find_replay(self._idempotency, principal.uid, idempotency_key, request_fingerprint)
             if replay is None:

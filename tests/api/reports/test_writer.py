@@ -5,12 +5,13 @@ import asyncio
 
 import pytest
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from api.audit.repository import AuditRepository
 from api.auth import Principal
 from api.errors import AppError
 from api.reports.repository import ReportRepository
-from api.reports.writer import Audited, ReportEdit, ReportWriter
+from api.reports.writer import Audited, IntakeGroups, NewReport, ReportEdit, ReportWriter
 from core.db import utc_now
 from tests.factories import file_report
 
@@ -113,3 +114,63 @@ def test_an_edit_without_a_kind_publishes_nothing(client, sync_db):
 
     assert updated["version"] == report["version"] + 1
     assert sync_db.report_changes.count_documents({}) == changes_before
+
+
+def new_reports(client, sync_db, count: int) -> list[NewReport]:
+    """Copies of a filed report under new ids and codes: what intake hands the writer."""
+    filed = sync_db.reports.find_one({"_id": ObjectId(file_report(client, POTHOLE)["id"])})
+    reports = [{**filed, "_id": ObjectId(), "code": f"{filed['code']}-{n}"} for n in range(count)]
+    return [NewReport(report, utc_now()) for report in reports]
+
+
+def create_concurrently(client, groups: IntakeGroups, news: list[NewReport]) -> list[BaseException | None]:
+    async def all_at_once() -> list[BaseException | None]:
+        return list(await asyncio.gather(*(groups.create(new) for new in news), return_exceptions=True))
+
+    return client.portal.call(all_at_once)
+
+
+def stored(sync_db, news: list[NewReport]) -> tuple[int, int]:
+    """(reports, their change records) in the database of these new reports."""
+    ids = [new.report["_id"] for new in news]
+    return (
+        sync_db.reports.count_documents({"_id": {"$in": ids}}),
+        sync_db.report_changes.count_documents({"report_id": {"$in": ids}, "kind": "received"}),
+    )
+
+
+def test_concurrent_new_reports_share_transactions_and_each_is_written_once(client, sync_db):
+    news = new_reports(client, sync_db, 7)
+    groups = IntakeGroups(writer_of(client), max_group=4)
+
+    assert create_concurrently(client, groups, news) == [None] * 7
+
+    assert stored(sync_db, news) == (7, 7)
+    assert sum(groups.group_sizes) == 7 and max(groups.group_sizes) > 1 and max(groups.group_sizes) <= 4
+
+
+def test_a_refused_report_fails_alone_and_its_group_is_written(client, sync_db):
+    """A code already taken (as a replayed idempotency key would be): only that report is refused."""
+    news = new_reports(client, sync_db, 5)
+    taken = sync_db.reports.find_one({}, sort=[("_id", 1)])["code"]
+    refused = NewReport({**news[2].report, "code": taken}, news[2].at)
+    news[2] = refused
+    groups = IntakeGroups(writer_of(client), max_group=8)
+
+    answers = create_concurrently(client, groups, news)
+
+    assert [type(a) for a in answers] == [type(None)] * 2 + [DuplicateKeyError] + [type(None)] * 2
+    assert stored(sync_db, news) == (4, 4)
+    assert stored(sync_db, [refused]) == (0, 0)  # nothing of it was half-written
+    assert groups.group_sizes[0] == 5  # they were one group before the refusal split it
+
+
+def test_a_database_failure_fails_the_whole_group_and_writes_nothing(client, sync_db, arm_commit_failure):
+    news = new_reports(client, sync_db, 3)
+    groups = IntakeGroups(writer_of(client), max_group=8)
+    arm_commit_failure()
+
+    answers = create_concurrently(client, groups, news)
+
+    assert all(isinstance(a, OperationFailure) for a in answers), answers
+    assert stored(sync_db, news) == (0, 0)
