@@ -3,10 +3,14 @@
 Nothing here mocks the database: tests talk to a real MongoDB-protocol server over TCP.
 """
 
+import asyncio
+import gc
 import io
 import json
 import logging
 import os
+import sys
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -129,6 +133,28 @@ def captured_logs() -> Iterator[io.StringIO]:
     yield stream
     root.removeHandler(handler)
     root.setLevel(previous)
+
+
+def print_event_loop_tasks() -> None:
+    """Every running event loop's tasks with their stacks, on stderr: where a hung test's coroutines
+    wait (thread stacks, which pytest-timeout prints next, only show a loop asleep in ``select``)."""
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()]
+    for loop in loops:
+        print(f"==== tasks of event loop {id(loop):#x}", file=sys.stderr)
+        for task in list(asyncio.all_tasks(loop)):
+            task.print_stack(limit=30, file=sys.stderr)
+    sys.stderr.flush()
+
+
+@pytest.fixture(autouse=True)
+def _hang_report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test still running 30 s before pytest-timeout ends the run (``timeout`` in pyproject.toml)
+    first prints its event loops' tasks, so a hang in CI says where it waits."""
+    timer = threading.Timer(float(request.config.getini("timeout")) - 30, print_event_loop_tasks)
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
 
 
 @pytest.fixture(autouse=True)
