@@ -16,13 +16,14 @@ from pymongo import AsyncMongoClient, InsertOne, ReturnDocument, WriteConcern
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
 
 log = logging.getLogger(__name__)
 
 IndexSetup = Callable[[AsyncDatabase], Awaitable[None]]
 T = TypeVar("T")
 TRANSACTION_TIME_LIMIT_S = 8.0
+KILL_TIME_LIMIT_S = 2.0  # ending a timed-out transaction: not worth holding a failed request longer
 DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing a write
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # before every stored time: "$gte EPOCH" reads a date field's index in full
 
@@ -58,10 +59,35 @@ async def run_in_transaction(client: AsyncMongoClient, callback: Callable[..., A
     than the attempt before it, so ``afterClusterTime`` would add nothing. It is what a retried
     attempt would send as the read concern of its first command, and SecantusDB refuses a read
     concern on ``bulkWrite`` (``TransactionWrites``), which may be that first command.
+
+    A transaction that runs out of time is ended on the server as well (``end_left_open``).
     """
-    with pymongo.timeout(TRANSACTION_TIME_LIMIT_S):
-        async with client.start_session(causal_consistency=False) as session:
-            return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
+    async with client.start_session(causal_consistency=False) as session:
+        try:
+            with pymongo.timeout(TRANSACTION_TIME_LIMIT_S):
+                return await session.with_transaction(callback, write_concern=WriteConcern(w="majority"))
+        except PyMongoError as failed:
+            if failed.timeout and not isinstance(failed, ServerSelectionTimeoutError):
+                await end_left_open(client, session)
+            raise
+
+
+async def end_left_open(client: AsyncMongoClient, session: AsyncClientSession) -> None:
+    """End the server's side of a transaction whose time limit ran out.
+
+    PyMongo does not send ``abortTransaction`` once the limit has passed (it would exceed it),
+    so the server keeps the transaction open, holding every document it wrote, until its
+    lifetime limit (60 s on MongoDB). A plain write to one of them waits that long on MongoDB
+    and, on SecantusDB, until some later transaction happens to reap it: measured, a plain
+    update of such a document was still waiting after 90 s. ``killSessions`` aborts it now;
+    the session stays usable (MongoDB's manual: "future operations may use the killed
+    session"). Best effort, within ``KILL_TIME_LIMIT_S``: the lifetime limit is the backstop.
+    """
+    try:
+        with pymongo.timeout(KILL_TIME_LIMIT_S):
+            await client.admin.command("killSessions", [session.session_id])
+    except PyMongoError as failed:
+        log.warning("could not end a timed-out transaction's session: %s", failed)
 
 
 class TransactionWrites:

@@ -1,4 +1,5 @@
-"""A transaction's new documents go to the server in one command, and fail as single inserts do."""
+"""A transaction's new documents go to the server in one command, and fail as single inserts do;
+one that runs out of time leaves nothing locked behind it."""
 
 import asyncio
 from collections.abc import Iterator
@@ -6,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 from bson import ObjectId
 from pymongo import AsyncMongoClient, MongoClient
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+import core.db
 from api.observability.commands import CommandLog
 from core.db import TransactionWrites, run_in_transaction
 
@@ -78,3 +80,36 @@ def test_a_transient_failure_retries_the_transaction(settings, sync_db, fail_nex
     assert attempts == 2
     assert [d["code"] for d in sync_db.reports.find()] == ["B"]
     assert sync_db.outbox.count_documents({}) == 1
+
+
+def test_a_transaction_that_runs_out_of_time_leaves_no_document_locked(settings, sync_db, monkeypatch) -> None:
+    """Past its time limit PyMongo sends no abortTransaction: unless ended, the server keeps the
+    transaction, and a plain write to a document it wrote waits (on SecantusDB: indefinitely).
+    The client stays open meanwhile: closing it would end its sessions, and the transaction with them."""
+    monkeypatch.setattr(core.db, "TRANSACTION_TIME_LIMIT_S", 0.5)
+    sync_db.reports.insert_one({"_id": 1, "status": "new"})
+    plain = MongoClient(settings.mongodb_uri, socketTimeoutMS=5000, retryWrites=False)[settings.database_name]
+
+    async def too_slow_then_a_plain_write() -> tuple[PyMongoError, int]:
+        client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
+        reports = client[settings.database_name].reports
+
+        async def write(session) -> None:
+            await reports.update_one({"_id": 1}, {"$set": {"status": "in_progress"}}, session=session)
+            await asyncio.sleep(0.7)
+            await reports.find_one({"_id": 1}, session=session)
+
+        try:
+            with pytest.raises(PyMongoError) as failed:
+                await run_in_transaction(client, write)
+            written = plain.reports.update_one({"_id": 1}, {"$set": {"status": "resolved"}})
+            return failed.value, written.modified_count
+        finally:
+            await client.close()
+
+    try:
+        failure, modified = asyncio.run(too_slow_then_a_plain_write())
+    finally:
+        plain.client.close()
+    assert failure.timeout and modified == 1
+    assert sync_db.reports.find_one({"_id": 1})["status"] == "resolved"
