@@ -78,8 +78,9 @@ async def end_left_open(client: AsyncMongoClient, session: AsyncClientSession) -
     PyMongo does not send ``abortTransaction`` once the limit has passed (it would exceed it),
     so the server keeps the transaction open, holding every document it wrote, until its
     lifetime limit (60 s on MongoDB). A plain write to one of them waits that long on MongoDB
-    and, on SecantusDB, until some later transaction happens to reap it: measured, a plain
-    update of such a document was still waiting after 90 s. ``killSessions`` aborts it now;
+    and, on SecantusDB, until a later command reaps it past that limit or a retryable write on
+    the same pooled session ends it: measured, a plain update of such a document was still
+    waiting after 90 s. ``killSessions`` aborts it now;
     the session stays usable (MongoDB's manual: "future operations may use the killed
     session"). Best effort, within ``KILL_TIME_LIMIT_S``: the lifetime limit is the backstop.
     """
