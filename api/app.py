@@ -186,6 +186,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         if background is not None:
+            state.worker.stop()
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await background

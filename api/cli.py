@@ -113,10 +113,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
         # anywhere in the event loop): the finally below then closes the sender and the client.
         main = asyncio.current_task()
         assert main is not None  # asyncio.run's own task
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(signum, main.cancel)
         client, db = _database(settings)
         worker = build_worker(client, db, settings)
+
+        def stop() -> None:
+            worker.stop()
+            main.cancel()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop)
         try:
             if args.once:
                 print(json.dumps(await worker.run_once()))

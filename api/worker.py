@@ -41,6 +41,7 @@ from api.triage.sla import SlaPolicy
 from api.triage.supervision import SupervisionChain
 from classifiers.routing.taxonomy import Taxonomy
 from core.settings import Settings
+from core.stopping import pause
 from notifications.dispatcher import OutboxDispatcher, RetryPolicy
 from notifications.outbox import OutboxRepository
 from notifications.partitions import PartitionRepository
@@ -178,6 +179,7 @@ class Worker:
         self.stats = stats
         self.stats_poll_s = stats_poll_s
         self._sender = sender
+        self.stopping = asyncio.Event()
 
     async def _run_jobs(self) -> dict[str, int]:
         """Each job once; a failing job (database away) is logged and retried next round."""
@@ -219,15 +221,20 @@ class Worker:
 
     async def run_forever(self) -> None:
         """Periodic jobs every ``interval_s``; the dispatcher and the statistics applier continuously,
-        so pushes leave and counts move within a second."""
+        so pushes leave and counts move within a second. Until ``stop``."""
         async with asyncio.TaskGroup() as tasks:
             if self.dispatcher is not None:
-                tasks.create_task(self.dispatcher.run_forever(self.poll_s))
+                tasks.create_task(self.dispatcher.run_forever(self.poll_s, self.stopping))
             if self.stats is not None:
-                tasks.create_task(self.stats.run_forever(self.stats_poll_s))
-            while True:
+                tasks.create_task(self.stats.run_forever(self.stats_poll_s, self.stopping))
+            while not self.stopping.is_set():
                 await self._run_jobs()
-                await asyncio.sleep(self.interval_s)
+                await pause(self.stopping, self.interval_s)
+
+    def stop(self) -> None:
+        """Let every loop of ``run_forever`` end after its current round. Call it before
+        cancelling the task: a cancellation alone can be lost (``core.stopping``)."""
+        self.stopping.set()
 
     async def close(self) -> None:
         if self._sender is not None:

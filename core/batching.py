@@ -6,6 +6,7 @@ first item of a batch may also wait ``max_wait_s`` for others to join, up to ``m
 """
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -41,10 +42,9 @@ class MicroBatcher(Generic[In, Out]):
         """Let a batch fill: until ``max_wait_s`` passes or ``max_batch`` items wait."""
         if self._max_wait_s > 0 and len(self._pending) < self._max_batch:
             self._full.clear()
-            try:
-                await asyncio.wait_for(self._full.wait(), self._max_wait_s)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):  # not wait_for: see core.stopping
+                async with asyncio.timeout(self._max_wait_s):
+                    await self._full.wait()
 
     async def _drain(self) -> None:
         await self._gather()

@@ -25,6 +25,7 @@ from typing import Any
 from core.db import utc_now
 from core.documents import Device
 from core.logs import bind_request_id, reset_request_id
+from core.stopping import pause
 from notifications.documents import OutboxEvent
 from notifications.outbox import OutboxRepository
 from notifications.partitions import PartitionRepository, PartitionShare
@@ -141,22 +142,24 @@ class OutboxDispatcher:
         self._ready = []
         await self._share.leave()
 
-    async def run_forever(self, poll_s: float) -> None:
+    async def run_forever(self, poll_s: float, stopping: asyncio.Event) -> None:
         """Back-to-back batches while they come full; otherwise a pause of ``poll_s``, so that a
         trickle of events goes out in batches instead of one read of every held partition per
-        event (in a storm the dispatcher spun on one or two events a round)."""
+        event (in a storm the dispatcher spun on one or two events a round). Until ``stopping``
+        is set (``core.stopping``)."""
         try:
-            while True:
+            while not stopping.is_set():
                 try:
                     handled = await self.run_once()
                 except Exception:  # the database away, a sender bug: log, wait, try again
                     log.exception("outbox round failed")
                     handled = 0
                 if handled < self._batch_size and not self._ready:
-                    await asyncio.sleep(poll_s)
+                    await pause(stopping, poll_s)
         finally:
             try:
-                await asyncio.wait_for(self.leave(), LEAVE_TIMEOUT_S)
+                async with asyncio.timeout(LEAVE_TIMEOUT_S):  # not wait_for: see core.stopping
+                    await self.leave()
             except Exception:  # stopping anyway: the lease runs out on its own
                 log.warning("could not hand the outbox partitions back", exc_info=True)
 

@@ -24,6 +24,7 @@ from api.stats.metrics import by_document, change_record, city_day, new_incremen
 from api.stats.repository import StatsRepository
 from core.changes import ReportChange
 from core.db import utc_now
+from core.stopping import pause
 
 log = logging.getLogger(__name__)
 CONSUMER: Final = "stats"
@@ -74,17 +75,18 @@ class StatsApplier:
     async def oldest_pending_at(self) -> datetime | None:
         return await self._changes.oldest_pending_at(CONSUMER)
 
-    async def run_forever(self, poll_s: float) -> None:
-        """Batches back to back while they come full, else a ``poll_s`` pause to let the next one fill.
+    async def run_forever(self, poll_s: float, stopping: asyncio.Event) -> None:
+        """Batches back to back while they come full, else a ``poll_s`` pause to let the next one fill,
+        until ``stopping`` is set (``core.stopping``).
 
         Each round's fixed cost (the poll, the transaction, the day's rollup upserts) is then
         shared by every change of ``poll_s`` instead of by the few of one round-trip.
         """
-        while True:
+        while not stopping.is_set():
             try:
                 applied = await self.apply_once()
             except Exception:  # the database away: log, wait, try again
                 log.exception("statistics round failed")
                 applied = 0
             if applied < self._batch_size:
-                await asyncio.sleep(poll_s)
+                await pause(stopping, poll_s)
