@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import threading
+import traceback
 import uuid
 from collections.abc import Iterator
 
@@ -135,14 +136,28 @@ def captured_logs() -> Iterator[io.StringIO]:
     root.setLevel(previous)
 
 
+def running_event_loops() -> list[asyncio.AbstractEventLoop]:
+    loops = []
+    for candidate in gc.get_objects():
+        try:
+            if isinstance(candidate, asyncio.AbstractEventLoop) and candidate.is_running():
+                loops.append(candidate)
+        except ReferenceError:  # a weak proxy whose object is gone: isinstance raises
+            continue
+    return loops
+
+
 def print_event_loop_tasks() -> None:
     """Every running event loop's tasks with their stacks, on stderr: where a hung test's coroutines
-    wait (thread stacks, which pytest-timeout prints next, only show a loop asleep in ``select``)."""
-    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()]
-    for loop in loops:
-        print(f"==== tasks of event loop {id(loop):#x}", file=sys.stderr)
-        for task in list(asyncio.all_tasks(loop)):
-            task.print_stack(limit=30, file=sys.stderr)
+    wait (thread stacks, which pytest-timeout prints next, only show a loop asleep in ``select``).
+    Any failure is printed too: pytest keeps a thread's exception for a report the hung run never writes."""
+    try:
+        for loop in running_event_loops():
+            print(f"==== tasks of event loop {id(loop):#x}", file=sys.stderr)
+            for task in list(asyncio.all_tasks(loop)):
+                task.print_stack(limit=30, file=sys.stderr)
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
     sys.stderr.flush()
 
 
