@@ -109,13 +109,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def run() -> None:
-        # Cancel the work on SIGINT/SIGTERM (not SystemExit from a signal handler, which can land
-        # anywhere in the event loop): the finally below then closes the sender and the client.
         main = asyncio.current_task()
         assert main is not None  # asyncio.run's own task
         client, db = _database(settings)
         worker = build_worker(client, db, settings)
 
+        # Stop the work on SIGINT/SIGTERM (not SystemExit from a signal handler, which can land
+        # anywhere in the event loop): the flag first, since a cancellation alone can be lost
+        # (core.stopping); the finally below then closes the sender and the client.
         def stop() -> None:
             worker.stop()
             main.cancel()

@@ -80,9 +80,9 @@ async def end_left_open(client: AsyncMongoClient, session: AsyncClientSession) -
     lifetime limit (60 s on MongoDB). A plain write to one of them waits that long on MongoDB
     and, on SecantusDB, until a later command reaps it past that limit or a retryable write on
     the same pooled session ends it: measured, a plain update of such a document was still
-    waiting after 90 s. ``killSessions`` aborts it now;
-    the session stays usable (MongoDB's manual: "future operations may use the killed
-    session"). Best effort, within ``KILL_TIME_LIMIT_S``: the lifetime limit is the backstop.
+    waiting after 90 s. ``killSessions`` aborts it now; the session stays usable (MongoDB's
+    manual: "future operations may use the killed session"). Best effort, within
+    ``KILL_TIME_LIMIT_S``: the lifetime limit is the backstop.
     """
     try:
         with pymongo.timeout(KILL_TIME_LIMIT_S):
